@@ -1,0 +1,36 @@
+# Each target is self-sufficient on a fresh machine: it creates .venv when missing and
+# installs the project (with its extras) before acting. Re-running is cheap: the install
+# step is skipped while pyproject.toml is unchanged.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint typecheck bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,notebooks]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/close-contract run
+
+lint: $(STAMP)
+	$(BIN)/ruff check contract strategies tests benchmarks
+	$(BIN)/ruff format --check contract strategies tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/python -m pytest -q -p xdist -n 2
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build dist .mypy_cache .ruff_cache

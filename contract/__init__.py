@@ -1,0 +1,79 @@
+"""close-contract: contract testing for the Close CRM Custom Object API.
+
+The public surface is imported lazily, so loading the pytest plugin (which lives in this
+package) costs nothing until a contract is actually used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from contract.errors import (
+        CassetteError,
+        ConfigurationError,
+        ContractError,
+        ContractViolation,
+        ContractWarning,
+        Regression,
+        SchemaError,
+        TargetUnreachable,
+    )
+    from contract.schemas import load_schema, validator_for
+    from contract.schemas._per_type import (
+        list_schema_for,
+        request_schema_for,
+        response_schema_for,
+        update_schema_for,
+    )
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    "CassetteError": "contract.errors",
+    "ConfigurationError": "contract.errors",
+    "ContractError": "contract.errors",
+    "ContractViolation": "contract.errors",
+    "ContractWarning": "contract.errors",
+    "Regression": "contract.errors",
+    "SchemaError": "contract.errors",
+    "TargetUnreachable": "contract.errors",
+    "load_schema": "contract.schemas",
+    "validator_for": "contract.schemas",
+    "list_schema_for": "contract.schemas._per_type",
+    "request_schema_for": "contract.schemas._per_type",
+    "response_schema_for": "contract.schemas._per_type",
+    "update_schema_for": "contract.schemas._per_type",
+}
+
+__all__ = [
+    "CassetteError",
+    "ConfigurationError",
+    "ContractError",
+    "ContractViolation",
+    "ContractWarning",
+    "Regression",
+    "SchemaError",
+    "TargetUnreachable",
+    "__version__",
+    "list_schema_for",
+    "load_schema",
+    "request_schema_for",
+    "response_schema_for",
+    "update_schema_for",
+    "validator_for",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'contract' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
