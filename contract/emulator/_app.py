@@ -1,0 +1,96 @@
+"""Assembly of the Starlette application from the state and the endpoint groups."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from contract.emulator._custom_objects import CustomObjectEndpoints
+from contract.emulator._gate import Gate
+from contract.emulator._http import (
+    ApiError,
+    error_response,
+    http_exception_response,
+    server_error_response,
+)
+from contract.emulator._leads import LeadEndpoints
+from contract.emulator._metadata import MetadataEndpoints
+from contract.emulator._state import EmulatorState
+
+__all__ = ["build_app", "create_app"]
+
+
+def create_app(
+    *,
+    faults: Iterable[str] = (),
+    throttle: int | None = None,
+    throttle_reset: float = 1.0,
+    db_path: Path | str | None = None,
+    api_key: str | None = None,
+    seed: int = 0,
+) -> Starlette:
+    """Build the emulator as a Starlette application.
+
+    The database is opened (and seeded when fresh) right away and closed when the
+    application's lifespan ends. `app.state.emulator` holds the live state. Raises
+    `ValueError` for an unknown fault name or an invalid throttle setting.
+    """
+    state = EmulatorState.open(
+        faults=faults,
+        throttle=throttle,
+        throttle_reset=throttle_reset,
+        db_path=None if db_path is None else Path(db_path),
+        api_key=api_key,
+        seed=seed,
+    )
+    return build_app(state)
+
+
+def build_app(state: EmulatorState) -> Starlette:
+    """Wire routes, the auth/rate-limit gate and JSON error handlers around `state`."""
+    routes: list[BaseRoute] = [
+        *MetadataEndpoints(state).routes(),
+        *LeadEndpoints(state).routes(),
+        *CustomObjectEndpoints(state).routes(),
+    ]
+
+    def on_api_error(request: Request, exc: Exception) -> Response:
+        if not isinstance(exc, ApiError):  # pragma: no cover - registered for ApiError only
+            raise exc
+        return error_response(exc, state.faults)
+
+    def on_http_exception(request: Request, exc: Exception) -> Response:
+        if not isinstance(exc, HTTPException):  # pragma: no cover - registered for it only
+            raise exc
+        return http_exception_response(exc)
+
+    def on_crash(request: Request, exc: Exception) -> Response:
+        return server_error_response()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        state.close()
+
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(Gate, state=state)],
+        exception_handlers={
+            ApiError: on_api_error,
+            HTTPException: on_http_exception,
+            Exception: on_crash,
+        },
+        lifespan=lifespan,
+    )
+    # A missing trailing slash is an unknown route (404 JSON), not a redirect.
+    app.router.redirect_slashes = False
+    app.state.emulator = state
+    return app

@@ -1,0 +1,125 @@
+"""`serve`: run the emulator in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from contract.emulator._faults import FAULTS
+from contract.emulator._server import EmulatorServer
+
+__all__ = ["serve_command"]
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one.",
+)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file that keeps the state across restarts (default: in memory).",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="NAME",
+    help="Inject a fault (repeatable); see --list-faults.",
+)
+@click.option(
+    "--throttle",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Answer every N-th request of each API key with 429.",
+)
+@click.option(
+    "--throttle-reset",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Retry-After of throttled requests (rounded up to whole seconds).",
+)
+@click.option("--api-key", help="API key of the demo organization (default: a fixed key).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for generated ids.")
+@click.option("--list-faults", is_flag=True, help="List the injectable faults and exit.")
+def serve_command(
+    host: str,
+    port: int,
+    db_path: Path | None,
+    faults: tuple[str, ...],
+    throttle: int | None,
+    throttle_reset: float,
+    api_key: str | None,
+    seed: int,
+    list_faults: bool,
+) -> None:
+    """Serve a local stand-in for the Close REST API (custom objects and friends)."""
+    if list_faults:
+        width = max(len(name) for name in FAULTS)
+        for name, description in FAULTS.items():
+            click.echo(f"{name:<{width}}  {description}")
+        return
+    for name in faults:
+        if name not in FAULTS:
+            _fail(f"unknown fault {name!r}; run with --list-faults to see the known ones")
+    server = EmulatorServer(
+        faults=faults,
+        throttle=throttle,
+        throttle_reset=throttle_reset,
+        db_path=db_path,
+        api_key=api_key,
+        port=port,
+        seed=seed,
+        host=host,
+    )
+    try:
+        server.start()
+    except OSError as exc:
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    except Exception as exc:  # e.g. an unreadable --db file
+        _fail(f"cannot start the emulator: {exc}")
+    try:
+        click.echo(f"Close emulator on {server.base_url}  api key: {server.api_key}")
+        click.echo(f"second organization api key: {server.other_api_key}")
+        if faults:
+            click.echo(f"faults: {', '.join(sorted(set(faults)))}")
+        _wait_for_interrupt(server)
+    finally:
+        server.stop()
+    click.echo("Close emulator stopped.")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    raise SystemExit(2)
+
+
+def _wait_for_interrupt(server: EmulatorServer) -> None:
+    """Block until Ctrl-C (or SIGTERM) or until the server thread dies."""
+
+    def on_terminate(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, on_terminate) if in_main_thread else None
+    try:
+        idle = threading.Event()
+        while server.running:
+            idle.wait(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,173 @@
+"""Custom Object instance endpoints: `/api/v1/custom_object/` and `/{id}/`.
+
+Create answers 201 with the bare instance and delete answers 204 with an empty body
+(OAS); retrieve, list and update answer 200. List requires `lead_id` (DOC) and pages
+with `_skip`/`_limit` (DOC pagination; default and maximum 100, CODE-C flask-mongorest).
+Faults that change these endpoints' behaviour are applied here; faults that change
+only the rendering live in `_documents.render_instance`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from contract.emulator._documents import render_instance, stamp
+from contract.emulator._http import ApiError, not_found, read_json_object
+from contract.emulator._state import EmulatorState, principal_of
+from contract.emulator._store import Document
+from contract.emulator._validation import SimulatedCrash, validate_create, validate_update
+
+__all__ = ["CustomObjectEndpoints"]
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 100
+_TABLE = "custom_object"
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
+class CustomObjectEndpoints:
+    """Handlers for custom object instances, bound to one emulator state."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+
+    def routes(self) -> list[Route]:
+        """Starlette routes, one per method so other methods answer 405."""
+        collection = "/api/v1/custom_object/"
+        item = "/api/v1/custom_object/{object_id}/"
+        return [
+            Route(collection, self.list_page, methods=["GET"]),
+            Route(collection, self.create, methods=["POST"]),
+            Route(item, self.retrieve, methods=["GET"]),
+            Route(item, self.update, methods=["PUT"]),
+            Route(item, self.delete, methods=["DELETE"]),
+        ]
+
+    async def create(self, request: Request) -> Response:
+        """POST custom_object/: validate, store, answer 201 with the instance."""
+        principal = principal_of(request)
+        payload = await read_json_object(request)
+        faults = self.state.faults
+        try:
+            valid = validate_create(payload, self.state.store, principal, faults)
+        except SimulatedCrash:
+            return PlainTextResponse("Internal Server Error", status_code=500)
+        prefix = "co_" if "wrong_id_prefix" in faults else "custobj_"
+        instance: Document = {
+            "id": self.state.ids.new(prefix),
+            "custom_object_type_id": valid.custom_object_type_id,
+            "lead_id": valid.lead_id,
+            "name": valid.name,
+            **stamp(principal, self.state.clock.now_text()),
+            "custom": valid.custom,
+        }
+        if "lost_writes" not in faults:
+            self.state.store.insert(_TABLE, instance)
+        status = 200 if "create_returns_200" in faults else 201
+        return JSONResponse(self._render(instance), status_code=status)
+
+    async def list_page(self, request: Request) -> Response:
+        """GET custom_object/?lead_id=…: one page of a lead's instances."""
+        principal = principal_of(request)
+        params = request.query_params
+        lead_id = params.get("lead_id")
+        if not lead_id:
+            raise ApiError(400, {"error": "The lead_id parameter is required."})
+        skip = _integer_param(request, "_skip", 0, minimum=0)
+        limit = _integer_param(request, "_limit", DEFAULT_LIMIT, minimum=1)
+        if limit > MAX_LIMIT:
+            raise ApiError(
+                400,
+                {
+                    "error": "The limit you set is larger than the maximum limit for this "
+                    f"resource (max_limit = {MAX_LIMIT})."
+                },
+            )
+        where = {"organization_id": principal.organization_id, "lead_id": lead_id}
+        type_id = params.get("custom_object_type_id")
+        if type_id:
+            where["custom_object_type_id"] = type_id
+        if "list_empty" in self.state.faults:
+            return JSONResponse({"data": [], "has_more": False})
+        # One extra row tells whether another page exists.
+        rows = self.state.store.find(_TABLE, skip=skip, limit=limit + 1, **where)
+        data = [self._render(row) for row in rows[:limit]]
+        return JSONResponse({"data": data, "has_more": len(rows) > limit})
+
+    async def retrieve(self, request: Request) -> Response:
+        """GET custom_object/{id}/."""
+        organization_id: str | None = principal_of(request).organization_id
+        if "cross_org_read" in self.state.faults:
+            organization_id = None
+        instance = self._find(request, organization_id)
+        return JSONResponse(self._render(instance))
+
+    async def update(self, request: Request) -> Response:
+        """PUT custom_object/{id}/: a partial update of name and custom values."""
+        principal = principal_of(request)
+        self._find(request, principal.organization_id)
+        payload = await read_json_object(request)
+        # Look again: the instance may have been deleted while the body arrived.
+        instance = self._find(request, principal.organization_id)
+        faults = self.state.faults
+        change = validate_update(payload, instance, self.state.store, principal, faults)
+        custom = dict(instance.get("custom", {}))
+        custom.update(change.set_values)
+        if "null_not_removed" not in faults:
+            for field_id in change.removed:
+                custom.pop(field_id, None)
+        updated = {
+            **instance,
+            "custom": custom,
+            "updated_by": principal.user_id,
+            "date_updated": self.state.clock.now_text(),
+        }
+        if change.name is not None:
+            updated["name"] = change.name
+        if "update_not_persisted" not in faults:
+            self.state.store.replace(_TABLE, updated)
+        return JSONResponse(self._render(updated))
+
+    async def delete(self, request: Request) -> Response:
+        """DELETE custom_object/{id}/: 204 with an empty body."""
+        instance = self._find(request, principal_of(request).organization_id)
+        if "delete_noop" not in self.state.faults:
+            self.state.store.delete(_TABLE, instance["id"])
+        if "delete_returns_200" in self.state.faults:
+            return JSONResponse({}, status_code=200)
+        return Response(status_code=204)
+
+    def _find(self, request: Request, organization_id: str | None) -> Document:
+        object_id = str(request.path_params["object_id"])
+        instance = self.state.store.get(_TABLE, object_id, organization_id)
+        if instance is not None:
+            return instance
+        if "unknown_id_400" in self.state.faults:
+            raise ApiError(400, {"error": f"Invalid custom object id {object_id!r}."})
+        raise not_found("custom_object", object_id)
+
+    def _render(self, instance: Document) -> Document:
+        fields = self.state.store.find(
+            "custom_field",
+            organization_id=instance["organization_id"],
+            custom_object_type_id=instance["custom_object_type_id"],
+        )
+        field_types = {field["id"]: str(field["type"]) for field in fields}
+        return render_instance(instance, field_types, self.state.faults)
+
+
+def _integer_param(request: Request, name: str, default: int, *, minimum: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    # int() would also take "+5", " 5" and "5_0"; Close's framework wants plain digits.
+    if not _INTEGER.fullmatch(raw):
+        raise ApiError(400, {"error": f'{name} must be an integer (got "{raw}" instead).'})
+    value = int(raw)
+    if value < minimum:
+        raise ApiError(400, {"error": f"{name} must be greater than or equal to {minimum}."})
+    return value

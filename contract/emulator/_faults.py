@@ -1,0 +1,69 @@
+"""Registry of injectable faults: realistic regressions the emulator can exhibit.
+
+Each fault is off by default. Turning one on makes the emulator deviate from Close's
+documented behaviour in one observable way, so a contract checker can be shown to
+notice it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+__all__ = ["FAULTS", "FaultSet", "UnknownFaultError"]
+
+FAULTS: Mapping[str, str] = MappingProxyType(
+    {
+        "drop_date_updated": "custom object instances lack the date_updated key",
+        "number_as_string": 'number custom values are returned as JSON strings ("42.5")',
+        "naive_timestamps": "date_created/date_updated are rendered without a UTC offset",
+        "wrong_id_prefix": "new custom object ids start with co_ instead of custobj_",
+        "accept_invalid_choice": "a choices value outside the field's choices is accepted",
+        "reject_unicode_name": "a name with any non-ASCII character is rejected with 400",
+        "crash_on_unknown_field": "an unknown custom.<id> key makes create answer 500",
+        "auth_not_enforced": "missing or invalid credentials are served as the demo user",
+        "delete_returns_200": "DELETE custom_object answers 200 with {} instead of 204",
+        "create_returns_200": "create answers 200 instead of 201",
+        "lost_writes": "create answers 201 with an instance but stores nothing",
+        "delete_noop": "DELETE custom_object answers 204 but the instance stays",
+        "echo_rounds_numbers": "number custom values are stored and echoed rounded to integers",
+        "list_empty": "listing custom objects always answers an empty page",
+        "update_not_persisted": "PUT answers 200 with the merged instance but stores nothing",
+        "null_not_removed": "PUT with a custom value set to null keeps the old value",
+        "cross_org_read": "GET custom_object/{id}/ serves instances of other organizations",
+        "error_not_json": "400 answers carry an HTML body (text/html)",
+        "unknown_id_400": "an unknown custom_object id in the path answers 400, not 404",
+    }
+)
+
+
+class UnknownFaultError(ValueError):
+    """A fault name that is not in `FAULTS`."""
+
+    def __init__(self, name: str) -> None:
+        known = ", ".join(sorted(FAULTS))
+        super().__init__(f"unknown fault {name!r}; known faults: {known}")
+        self.name = name
+
+
+@dataclass(frozen=True, slots=True)
+class FaultSet:
+    """The faults switched on for one emulator."""
+
+    names: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, names: Iterable[str]) -> FaultSet:
+        """Validate `names` against the registry; raise `UnknownFaultError` otherwise."""
+        chosen = frozenset(names)
+        for name in sorted(chosen):
+            if name not in FAULTS:
+                raise UnknownFaultError(name)
+        return cls(chosen)
+
+    def __contains__(self, name: object) -> bool:
+        # A typo in the emulator's own code must not silently disable a fault.
+        if name not in FAULTS:
+            raise KeyError(f"not a registered fault: {name!r}")
+        return name in self.names

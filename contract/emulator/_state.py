@@ -1,0 +1,71 @@
+"""Everything one emulator instance holds: store, id source, clock, faults, rate limiter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.requests import Request
+
+from contract.emulator._faults import FaultSet
+from contract.emulator._ids import Clock, IdGenerator
+from contract.emulator._ratelimit import RateLimiter
+from contract.emulator._seed import seed_store
+from contract.emulator._store import Principal, Store
+
+__all__ = ["PRINCIPAL_SCOPE_KEY", "EmulatorState", "principal_of"]
+
+#: Where the gate leaves the authenticated principal in the ASGI scope.
+PRINCIPAL_SCOPE_KEY = "close_emulator.principal"
+
+
+@dataclass(slots=True)
+class EmulatorState:
+    """The live parts of one emulator; endpoints receive it at construction."""
+
+    store: Store
+    ids: IdGenerator
+    clock: Clock
+    faults: FaultSet
+    limiter: RateLimiter
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        faults: Iterable[str] = (),
+        throttle: int | None = None,
+        throttle_reset: float = 1.0,
+        db_path: Path | None = None,
+        api_key: str | None = None,
+        seed: int = 0,
+    ) -> EmulatorState:
+        """Validate the options, open (and seed when fresh) the database."""
+        fault_set = FaultSet.of(faults)
+        limiter = RateLimiter(throttle=throttle, throttle_reset=throttle_reset)
+        store = Store(db_path)
+        try:
+            # Each reopening of a database file starts a new id epoch (see IdGenerator).
+            epoch_text = store.get_meta("epoch")
+            epoch = 0 if epoch_text is None else int(epoch_text) + 1
+            store.set_meta("epoch", str(epoch))
+            ids = IdGenerator(seed, epoch)
+            clock = Clock()
+            seed_store(store, ids, clock, api_key)
+        except BaseException:
+            store.close()
+            raise
+        return cls(store=store, ids=ids, clock=clock, faults=fault_set, limiter=limiter)
+
+    def close(self) -> None:
+        """Release the database connection."""
+        self.store.close()
+
+
+def principal_of(request: Request) -> Principal:
+    """The principal the gate authenticated for this request."""
+    principal = request.scope.get(PRINCIPAL_SCOPE_KEY)
+    if not isinstance(principal, Principal):
+        raise RuntimeError("request reached an endpoint without passing the auth gate")
+    return principal
