@@ -1,0 +1,145 @@
+"""Valid create payloads, built field by field from a per-type request schema."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+
+from strategies import _values
+from strategies._case import SUCCESS, Case
+from strategies._model import Field, MissingReferenceError, TypeModel, model_of
+
+__all__ = ["Plan", "References", "plan_for", "valid_payloads"]
+
+References = Mapping[str, Sequence[str]]
+_MAX_ITEMS = 5
+_SCALARS: dict[str, Callable[[], st.SearchStrategy[Any]]] = {
+    "text": _values.names,
+    "number": _values.numbers,
+    "date": _values.dates,
+    "datetime": _values.datetimes,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How to draw a valid payload for one type: the lead ids and one entry per field.
+
+    A field whose strategy is ``None`` is left out (an optional reference field without
+    known ids).
+    """
+
+    model: TypeModel
+    leads: st.SearchStrategy[str]
+    values: tuple[tuple[Field, st.SearchStrategy[Any] | None], ...]
+
+
+def _unique_key(value: Any) -> Any:
+    # JSON Schema's uniqueItems treats 1 and 1.0 as equal; so must the generator.
+    return float(value) if isinstance(value, int | float) else value
+
+
+def _ids_for(
+    model: TypeModel, key: str, pattern: str | None, needed_by: str, refs: References
+) -> list[str]:
+    known = list(refs.get(key) or ())
+    for value in known:
+        if not isinstance(value, str) or (pattern and not re.search(pattern, value)):
+            raise ValueError(
+                f"references[{key!r}] holds {value!r}, which {needed_by} of {model.label()} "
+                f"cannot take (it must match {pattern}): pass ids of existing objects"
+            )
+    return known
+
+
+def _field_values(
+    model: TypeModel, field: Field, refs: References
+) -> st.SearchStrategy[Any] | None:
+    scalar: st.SearchStrategy[Any]
+    if not field.known_type:
+        return _values.short_strings()
+    if field.reference is not None:
+        known = _ids_for(model, field.reference, field.pattern, field.label(), refs)
+        if not known:
+            if field.required:
+                raise MissingReferenceError(
+                    f"the required field {field.label()} of {model.label()} needs ids of "
+                    f"existing objects: pass references={{{field.reference!r}: [...]}}"
+                )
+            return None
+        scalar = st.sampled_from(known)
+    elif field.choices:
+        scalar = st.sampled_from(field.choices)
+    elif field.type in _SCALARS:
+        scalar = _SCALARS[field.type]()
+    else:
+        # A choices field whose choices the schema does not list accepts any string.
+        scalar = _values.names()
+    if not field.multi:
+        return scalar
+    limit = _MAX_ITEMS
+    if field.reference is not None or field.choices:
+        limit = min(limit, len(field.choices or refs.get(field.reference or "") or ()))
+    return st.lists(scalar, min_size=1, max_size=max(limit, 1), unique_by=_unique_key)
+
+
+def plan_for(request_schema: Mapping[str, Any], references: References | None) -> Plan:
+    """Check ``references`` against the schema and prepare the per-field strategies.
+
+    Raises :class:`MissingReferenceError` when a lead id or the ids for a required
+    reference field are missing, so the error surfaces when the strategy is built.
+    """
+    model = model_of(request_schema)
+    refs: References = references or {}
+    leads = _ids_for(model, "lead", model.lead_pattern, "lead_id", refs)
+    if not leads:
+        raise MissingReferenceError(
+            f"lead_id of {model.label()} needs the id of an existing lead: "
+            "pass references={'lead': ['lead_…']}"
+        )
+    values = tuple((field, _field_values(model, field, refs)) for field in model.fields)
+    return Plan(model=model, leads=st.sampled_from(leads), values=values)
+
+
+_NAMES = _values.names()
+
+
+@st.composite
+def payloads(draw: st.DrawFn, plan: Plan) -> dict[str, Any]:
+    """Draw one valid payload dict following ``plan``."""
+    payload: dict[str, Any] = {
+        "custom_object_type_id": plan.model.type_id,
+        "lead_id": draw(plan.leads),
+        "name": draw(_NAMES),
+    }
+    for field, values in plan.values:
+        if values is not None and (field.required or draw(st.booleans())):
+            payload[field.key] = draw(values)
+    return payload
+
+
+def valid_payloads(
+    request_schema: Mapping[str, Any], *, references: References | None = None
+) -> st.SearchStrategy[Case]:
+    """Cases whose payload validates against ``request_schema`` and must be accepted (2xx).
+
+    ``request_schema`` is a per-type schema from ``contract.request_schema_for``.
+    ``references`` maps ``"lead"``, ``"user"``, ``"contact"`` and
+    ``"custom_object:<cotype_id>"`` to ids of existing objects; ``lead_id`` and reference
+    field values are drawn from them. An optional reference field without ids is left out;
+    a required one, or a missing ``"lead"`` entry, raises :class:`MissingReferenceError`.
+    """
+    plan = plan_for(request_schema, references)
+    reason = (
+        f"every key is valid for {plan.model.label()}: Close documents that a create with "
+        "the required keys and well-typed custom values succeeds, so a 2xx is expected"
+    )
+
+    def case(payload: dict[str, Any]) -> Case:
+        return Case(payload=payload, mutation=None, reason=reason, expected_statuses=SUCCESS)
+
+    return payloads(plan).map(case)
