@@ -1,0 +1,520 @@
+"""The HTTP client every target shares: auth, bounded retries, redacted exchanges.
+
+:class:`CloseClient` sends one request to a Close-compatible API root and returns an
+:class:`Exchange`: the request as sent and the final response after retries, with every
+secret replaced by ``[REDACTED]``. Retries follow Close's official client: wait out a 429
+(``RateLimit: ... reset=S``, else ``Retry-After``, else ``RateLimit-Reset``), back off on
+502/503/504 and on connection errors, and give up after a bounded number of attempts with
+:class:`~contract.errors.TargetUnreachable` (exit 3). Every other status, 5xx included, is
+returned: deciding whether it breaks the contract is the checks' job, not the client's.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import enum
+import json as jsonlib
+import math
+import re
+import shlex
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Final, Literal, TypedDict, Unpack
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from contract import __version__
+from contract.errors import ConfigurationError, TargetUnreachable
+
+__all__ = ["UNSET", "CloseClient", "Exchange", "RetryPolicy"]
+
+REDACTED: Final = "[REDACTED]"
+USER_AGENT: Final = f"close-contract/{__version__}"
+KEY_VARIABLE: Final = "CLOSE_API_KEY"
+OTHER_KEY_VARIABLE: Final = "CLOSE_OTHER_API_KEY"
+
+# Headers the HTTP stack adds by itself; a reproduction does not need them (curl adds its own).
+_TRANSPORT_HEADERS: Final = frozenset({"host", "content-length", "accept-encoding", "connection"})
+
+
+class _Unset(enum.Enum):
+    UNSET = enum.auto()
+
+
+UNSET: Final = _Unset.UNSET
+"""Default of ``json=``: send no JSON body (``json=None`` sends a JSON ``null``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How :class:`CloseClient` retries infrastructure failures (bounded, like Close's client).
+
+    ``max_attempts`` counts the first try. A 429 waits for the server's reset hint; other
+    ``retry_statuses`` and connection errors wait ``backoff * 2**attempt``. No single wait
+    exceeds ``max_sleep`` seconds.
+    """
+
+    max_attempts: int = 5
+    max_sleep: float = 60.0
+    backoff: float = 0.5
+    retry_statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ConfigurationError(
+                "max_attempts must be at least 1 (it counts the first try), "
+                f"got {self.max_attempts}"
+            )
+        if not (self.max_sleep >= 0 and self.backoff >= 0):
+            raise ConfigurationError(
+                f"max_sleep and backoff must be non-negative seconds, "
+                f"got max_sleep={self.max_sleep}, backoff={self.backoff}"
+            )
+
+    def backoff_wait(self, attempt: int) -> float:
+        """The wait after failed attempt number ``attempt`` (0-based), capped by ``max_sleep``."""
+        return min(self.backoff * 2.0**attempt, self.max_sleep)
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One request and its final response (after retries), redacted.
+
+    No field holds a secret: the client's own ``Authorization`` value is ``[REDACTED]``,
+    a caller-supplied one has its secrets replaced in place (so a malformed credential
+    stays visible), and the URL, bodies and headers went through :meth:`CloseClient.redact`.
+    ``auth`` says which credentials the client sent of its own (``None``: none, or only
+    a caller's header) and ``key_variable`` names the environment variable :meth:`curl`
+    refers to for that key.
+    """
+
+    method: str
+    url: str
+    path: str
+    params: tuple[tuple[str, str], ...]
+    request_headers: tuple[tuple[str, str], ...]
+    request_body: bytes | None
+    status: int
+    response_headers: tuple[tuple[str, str], ...]
+    response_body: bytes
+    elapsed: float
+    attempts: int
+    auth: Literal["basic", "bearer"] | None = None
+    key_variable: str = KEY_VARIABLE
+
+    def json(self) -> Any:
+        """The parsed response body; raises ``ValueError`` if it is not JSON."""
+        return jsonlib.loads(self.response_body)
+
+    @property
+    def content_type(self) -> str | None:
+        """The response's media type in lower case without parameters, or ``None``."""
+        value = self.header("content-type")
+        if value is None:
+            return None
+        media = value.split(";", 1)[0].strip().lower()
+        return media or None
+
+    def header(self, name: str) -> str | None:
+        """A response header by case-insensitive name; repeated headers are joined by ", "."""
+        return _header(self.response_headers, name)
+
+    def request_header(self, name: str) -> str | None:
+        """A request header by case-insensitive name, as sent (redacted)."""
+        return _header(self.request_headers, name)
+
+    def curl(self) -> str:
+        """A copy-pasteable curl command reproducing the request, with no secret in it.
+
+        The client's own key is referenced as ``$CLOSE_API_KEY`` (``$CLOSE_OTHER_API_KEY``
+        for a second organization's key); a caller-supplied ``Authorization`` header is
+        shown as sent, redacted. Bodies that are not UTF-8 are piped in through ``printf``.
+        """
+        parts = ["curl", "-X", shlex.quote(self.method), shlex.quote(self.url)]
+        if self.auth == "basic":
+            parts += ["-u", f'"${self.key_variable}:"']
+        elif self.auth == "bearer":
+            parts += ["-H", f'"Authorization: Bearer ${self.key_variable}"']
+        content_type_sent = False
+        for name, value in self.request_headers:
+            lower = name.lower()
+            if lower in _TRANSPORT_HEADERS or (lower == "authorization" and self.auth):
+                continue
+            if (lower == "user-agent" and value == USER_AGENT) or (
+                lower == "accept" and value == "*/*"
+            ):
+                continue
+            content_type_sent |= lower == "content-type"
+            parts += ["-H", shlex.quote(f"{name}: {value}")]
+        prefix = ""
+        if self.request_body is not None:
+            if not content_type_sent:
+                # curl would otherwise label the body as a form; the request had no such header.
+                parts += ["-H", shlex.quote("Content-Type:")]
+            try:
+                parts += ["--data-raw", shlex.quote(self.request_body.decode("utf-8"))]
+            except UnicodeDecodeError:
+                prefix = f"printf '%b' {shlex.quote(_octal_escape(self.request_body))} | "
+                parts += ["--data-binary", "@-"]
+        return prefix + " ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The exchange as JSON-ready data (bodies as UTF-8 text, undecodable bytes replaced)."""
+        return {
+            "method": self.method,
+            "url": self.url,
+            "path": self.path,
+            "params": [list(pair) for pair in self.params],
+            "request_headers": _header_dict(self.request_headers),
+            "request_body": (
+                None
+                if self.request_body is None
+                else self.request_body.decode("utf-8", errors="replace")
+            ),
+            "status": self.status,
+            "response_headers": _header_dict(self.response_headers),
+            "response_body": self.response_body.decode("utf-8", errors="replace"),
+            "elapsed": self.elapsed,
+            "attempts": self.attempts,
+        }
+
+
+class _Options(TypedDict, total=False):
+    json: Any
+    body: bytes | None
+    content_type: str | None
+    params: Mapping[str, str] | None
+    headers: Iterable[tuple[str, str]]
+    send_credentials: bool
+    api_key: str | None
+
+
+class CloseClient:
+    """A client for one Close-compatible API root, e.g. ``https://api.close.com/api/v1``.
+
+    Authenticates with Basic (the API key as user name, empty password: Close's documented
+    scheme) or Bearer, retries per ``retry``, and returns redacted :class:`Exchange` values.
+    Pass ``transport`` to talk to an in-process app or a mock, and ``sleep`` to make retry
+    waits instant in tests. ``secrets`` lists further values that must never appear in an
+    exchange (e.g. a second organization's key).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        *,
+        auth_scheme: Literal["basic", "bearer"] = "basic",
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy = RetryPolicy(),
+        sleep: Callable[[float], None] = time.sleep,
+        secrets: Iterable[str] = (),
+    ) -> None:
+        self.base_url = _check_base_url(base_url)
+        self.api_key = api_key
+        self.auth_scheme: Literal["basic", "bearer"] = auth_scheme
+        self.retry = retry
+        self.timeout = timeout
+        self._sleep = sleep
+        self._secrets: list[str] = []
+        self._requests_sent = 0
+        for secret in ([api_key] if api_key is not None else []) + list(secrets):
+            self._add_secret(secret)
+        # Redirects are answers to check, not to follow; proxies from the environment still
+        # apply so a live run works behind a corporate proxy.
+        self._http = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT},
+        )
+
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests attempted so far, every retry included."""
+        return self._requests_sent
+
+    def redact(self, text: str) -> str:
+        """``text`` with every known secret (and its Basic/URL-encoded forms) as ``[REDACTED]``."""
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def _redact_bytes(self, data: bytes) -> bytes:
+        for secret in self._secrets:
+            data = data.replace(secret.encode("utf-8"), REDACTED.encode("ascii"))
+        return data
+
+    def _add_secret(self, secret: str) -> None:
+        if not secret:
+            return  # an empty "secret" would match everywhere
+        basic = base64.b64encode(f"{secret}:".encode()).decode("ascii")
+        forms = {secret, quote(secret, safe=""), basic, basic.rstrip("=")}
+        self._secrets = sorted(set(self._secrets) | forms, key=len, reverse=True)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = UNSET,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Iterable[tuple[str, str]] = (),
+        send_credentials: bool = True,
+        api_key: str | None = None,
+    ) -> Exchange:
+        """Send ``method`` to ``path`` (relative to the API root, keeping its trailing slash).
+
+        ``json=`` sends compact JSON as ``application/json`` (or as ``content_type`` when
+        given); ``body=`` sends raw bytes labelled ``content_type`` (no Content-Type header
+        when ``None``). ``headers`` are
+        added last and replace ours of the same name, so an auth probe can send its own
+        ``Authorization`` with ``send_credentials=False``. ``api_key=`` authenticates this
+        one request with another key. Raises :class:`TargetUnreachable` when retries run out.
+        """
+        method = method.upper()
+        relative = path.lstrip("/")
+        content: bytes | None = None
+        if json is not UNSET:
+            if body is not None:
+                raise ValueError("pass json= or body=, not both")
+            content = jsonlib.dumps(
+                json, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+            ).encode("utf-8")
+            content_type = content_type or "application/json"
+        elif body is not None:
+            content = body
+
+        sent: list[tuple[str, str]] = []
+        if content is not None and content_type is not None:
+            sent.append(("Content-Type", content_type))
+        auth: Literal["basic", "bearer"] | None = None
+        key = self.api_key if api_key is None else api_key
+        if api_key is not None:
+            self._add_secret(api_key)
+        if send_credentials and key is not None:
+            auth = self.auth_scheme
+            sent.append(("Authorization", _authorization(auth, key)))
+        extra = list(headers)
+        overridden = {name.lower() for name, _ in extra}
+        if "authorization" in overridden:
+            auth = None  # the caller's header is what went out, so show that one
+        sent = [(n, v) for n, v in sent if n.lower() not in overridden] + extra
+
+        url = f"{self.base_url}/{relative}"
+        request = self._http.build_request(
+            method, url, params=dict(params or {}), headers=sent, content=content
+        )
+        response, elapsed, attempts = self._send(request, relative)
+        variable = KEY_VARIABLE if key == self.api_key else OTHER_KEY_VARIABLE
+        return Exchange(
+            method=method,
+            url=self.redact(str(request.url)),
+            path=self.redact(relative),
+            params=tuple((k, self.redact(v)) for k, v in (params or {}).items()),
+            request_headers=self._request_headers(request, own_auth=auth is not None),
+            request_body=None if content is None else self._redact_bytes(content),
+            status=response.status_code,
+            response_headers=tuple((n, self.redact(v)) for n, v in _raw_headers(response.headers)),
+            response_body=self._redact_bytes(response.content),
+            elapsed=elapsed,
+            attempts=attempts,
+            auth=auth,
+            key_variable=variable,
+        )
+
+    def _request_headers(
+        self, request: httpx.Request, *, own_auth: bool
+    ) -> tuple[tuple[str, str], ...]:
+        out: list[tuple[str, str]] = []
+        for name, value in _raw_headers(request.headers):
+            if name.lower() == "authorization" and own_auth:
+                value = REDACTED
+            out.append((name, self.redact(value)))
+        return tuple(out)
+
+    def _send(self, request: httpx.Request, path: str) -> tuple[httpx.Response, float, int]:
+        policy = self.retry
+        statuses: list[int] = []
+        for attempt in range(policy.max_attempts):
+            last = attempt + 1 == policy.max_attempts
+            self._requests_sent += 1
+            started = time.perf_counter()
+            try:
+                response = self._http.send(request)
+            except httpx.TransportError as exc:
+                if last:
+                    raise TargetUnreachable(
+                        f"cannot reach {self.redact(self.base_url)}: "
+                        f"{self.redact(self._describe(exc))} "
+                        f"(after {policy.max_attempts} attempt{_s(policy.max_attempts)})"
+                    ) from exc
+                self._sleep(policy.backoff_wait(attempt))
+                continue
+            elapsed = time.perf_counter() - started
+            if response.status_code not in policy.retry_statuses:
+                return response, elapsed, attempt + 1
+            statuses.append(response.status_code)
+            if last:
+                seen = ", ".join(str(s) for s in dict.fromkeys(statuses))
+                raise TargetUnreachable(
+                    f"the target kept answering {seen} after {policy.max_attempts} "
+                    f"attempt{_s(policy.max_attempts)} ({request.method} {self.redact(path)})"
+                )
+            wait = _rate_limit_wait(response) if response.status_code == 429 else None
+            self._sleep(
+                policy.backoff_wait(attempt) if wait is None else min(wait, policy.max_sleep)
+            )
+        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    def _describe(self, exc: httpx.TransportError) -> str:
+        if isinstance(exc, httpx.TimeoutException):
+            return f"no answer within {self.timeout:g} s ({type(exc).__name__})"
+        text = str(exc)
+        lowered = text.lower()
+        if "refused" in lowered:
+            return "connection refused"
+        if "name or service not known" in lowered or "nodename nor servname" in lowered:
+            return "the host name does not resolve"
+        return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+    def get(self, path: str, **options: Unpack[_Options]) -> Exchange:
+        """``request("GET", path, ...)``."""
+        return self.request("GET", path, **options)
+
+    def post(self, path: str, **options: Unpack[_Options]) -> Exchange:
+        """``request("POST", path, ...)``."""
+        return self.request("POST", path, **options)
+
+    def put(self, path: str, **options: Unpack[_Options]) -> Exchange:
+        """``request("PUT", path, ...)``."""
+        return self.request("PUT", path, **options)
+
+    def delete(self, path: str, **options: Unpack[_Options]) -> Exchange:
+        """``request("DELETE", path, ...)``."""
+        return self.request("DELETE", path, **options)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> CloseClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"CloseClient({self.base_url!r}, auth_scheme={self.auth_scheme!r})"
+
+
+def _check_base_url(base_url: str) -> str:
+    parts = urlsplit(base_url.strip())
+    example = "e.g. https://api.close.com/api/v1 or http://127.0.0.1:8000/api/v1"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"base URL {base_url!r} is not usable: expected an http:// or https:// "
+            f"URL with a host, {example}"
+        )
+    if parts.username is not None or parts.query or parts.fragment:
+        # Credentials in the URL would leak into every exchange; a query would be lost.
+        raise ConfigurationError(
+            f"base URL {_strip_userinfo(base_url)!r} must be the bare API root without "
+            f"credentials, query or fragment, {example} (pass the key as api_key)"
+        )
+    return base_url.strip().rstrip("/")
+
+
+def _strip_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc="[REDACTED]@" + parts.netloc.rsplit("@", 1)[1]).geturl()
+
+
+def _authorization(scheme: Literal["basic", "bearer"], key: str) -> str:
+    if scheme == "bearer":
+        return f"Bearer {key}"
+    return "Basic " + base64.b64encode(f"{key}:".encode()).decode("ascii")
+
+
+def _rate_limit_wait(response: httpx.Response) -> float | None:
+    """Seconds a 429 asks to wait, from the headers Close's client reads, in its order."""
+    rate_limit = response.headers.get("ratelimit")
+    if rate_limit is not None:
+        # Documented as "limit=100, remaining=0, reset=5"; ";" has been observed too.
+        for item in re.split(r"[,;]", rate_limit):
+            name, _, value = item.partition("=")
+            if name.strip().lower() == "reset":
+                seconds = _seconds(value)
+                if seconds is not None:
+                    return seconds
+    retry_after = response.headers.get("retry-after")
+    if retry_after is not None:
+        seconds = _seconds(retry_after)
+        if seconds is None:
+            seconds = _http_date_wait(retry_after)
+        if seconds is not None:
+            return seconds
+    reset = response.headers.get("ratelimit-reset")
+    return _seconds(reset) if reset is not None else None
+
+
+def _seconds(text: str) -> float | None:
+    try:
+        value = float(text.strip().strip('"'))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
+
+
+def _http_date_wait(text: str) -> float | None:
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _raw_headers(headers: httpx.Headers) -> list[tuple[str, str]]:
+    # .raw keeps the casing that went over the wire, which reads better in reports and curl.
+    encoding = headers.encoding
+    return [(k.decode(encoding), v.decode(encoding)) for k, v in headers.raw]
+
+
+def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    wanted = name.lower()
+    values = [value for key, value in headers if key.lower() == wanted]
+    return ", ".join(values) if values else None
+
+
+def _header_dict(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in headers:
+        out[name] = f"{out[name]}, {value}" if name in out else value
+    return out
+
+
+def _octal_escape(data: bytes) -> str:
+    # printf's %b understands \0NNN everywhere (POSIX), unlike \xHH.
+    safe = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,.:;{}[]-_=+/")
+    return "".join(chr(b) if b in safe else f"\\0{b:03o}" for b in data)
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
