@@ -1,0 +1,517 @@
+"""Baselines: what a target actually did, pinned so a later run can spot regressions.
+
+The documented contract allows a set of answers where Close documents none; a baseline
+pins the answer this target gave: the exact statuses per case kind and the response
+shape per operation and status. ``BaselineRecorder`` collects them during a run,
+``Baseline`` is the file (``close-contract baseline --out FILE``, or ``baseline.json`` in
+a cassette directory), and ``compare_baselines`` / ``compare_run`` turn differences into
+``Regression`` violations (``close-contract diff OLD NEW``).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
+
+from contract import __version__
+from contract.errors import CassetteError, ConfigurationError, Regression
+from contract.shapes import (
+    Difference,
+    FoldKeys,
+    Shape,
+    compare,
+    fold_field_errors,
+    merge,
+    shape_of,
+    summarize,
+    validate_shape,
+)
+
+__all__ = [
+    "BASELINE_FILE",
+    "Baseline",
+    "BaselineRecorder",
+    "ENDPOINT",
+    "FORMAT_VERSION",
+    "NON_JSON",
+    "compare_baselines",
+    "compare_run",
+    "diff_paths",
+    "format_differences",
+    "load_baseline",
+    "operation_key",
+    "parse_body",
+    "template_path",
+    "write_baseline",
+]
+
+FORMAT_VERSION: Final = 1
+"""The baseline file format this toolkit reads and writes."""
+
+ENDPOINT: Final = "custom_object"
+"""The endpoint family every baseline of this toolkit describes."""
+
+BASELINE_FILE: Final = "baseline.json"
+"""The baseline's file name inside a cassette directory."""
+
+_REQUIRED = ("version", "endpoint", "operations", "statuses")
+_RERECORD = "record a new one with `close-contract baseline --out FILE`"
+
+
+class _NonJson:
+    """The type of ``NON_JSON``: a body that is present but not JSON."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NON_JSON"
+
+
+NON_JSON: Final = _NonJson()
+"""Pass as ``body`` to ``BaselineRecorder.observe`` for a body that is not JSON."""
+
+# Close ids: a resource prefix, an underscore and a long base62 string.
+_ID_SEGMENT = re.compile(r"[A-Za-z]+_[A-Za-z0-9]{10,}", re.ASCII)
+# Prefixes Close uses; lets a short or made-up id in a probe ("custobj_abc") template too.
+_ID_PREFIXES = frozenset(
+    {"acti", "cf", "cont", "cotype", "custobj", "emailthread", "lead", "orga", "user"}
+)
+# Collections whose next path segment is an instance id, whatever it looks like, so a
+# probe with a malformed id lands on the same operation as a real one.
+_COLLECTIONS = frozenset({"contact", "custom_field", "custom_object", "custom_object_type", "lead"})
+_API_PREFIX = re.compile(r"api/v\d+/")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Baseline:
+    """What one run of one target did: statuses per case kind, shapes per operation.
+
+    ``operations`` is keyed ``"<METHOD> <path template> <status>"`` (e.g.
+    ``"GET custom_object/{id}/ 200"``), ``statuses`` by case kind (e.g. ``"valid:create"``,
+    ``"invalid:unknown_custom_field"``, ``"probe:unknown_id:GET"``) with the sorted unique
+    statuses seen. ``target`` is free text without credentials.
+    """
+
+    target: str
+    operations: dict[str, Shape] = field(default_factory=dict)
+    statuses: dict[str, list[int]] = field(default_factory=dict)
+    created: str = field(default_factory=_now)
+    version: int = FORMAT_VERSION
+    toolkit_version: str = __version__
+    endpoint: str = ENDPOINT
+
+    def to_dict(self) -> dict[str, Any]:
+        """The baseline as a JSON-ready dict (the file's content)."""
+        return {
+            "version": self.version,
+            "toolkit_version": self.toolkit_version,
+            "endpoint": self.endpoint,
+            "target": self.target,
+            "created": self.created,
+            "operations": self.operations,
+            "statuses": {kind: sorted(set(codes)) for kind, codes in self.statuses.items()},
+        }
+
+    def to_json(self) -> str:
+        """Stable text: sorted keys, two-space indent, trailing newline (diffs well in git)."""
+        return json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, *, source: str) -> Baseline:
+        """Parse a baseline file's text; ``source`` names the file in error messages.
+
+        Raises ``CassetteError`` when the text is not JSON, not a baseline, of another
+        format version or of another endpoint.
+        """
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CassetteError(
+                f"{source}: not a baseline: invalid JSON ({exc.msg} at line {exc.lineno})"
+            ) from None
+        if not isinstance(data, dict):
+            raise CassetteError(
+                f"{source}: not a baseline: expected a JSON object, got {type(data).__name__}"
+            )
+        # Checked before the other keys: another version may legitimately lack them.
+        version = data.get("version")
+        if "version" in data and (type(version) is not int or version != FORMAT_VERSION):
+            raise CassetteError(
+                f"{source}: baseline format version {version!r} is not supported (this "
+                f"close-contract reads version {FORMAT_VERSION}); {_RERECORD}"
+            )
+        missing = [key for key in _REQUIRED if key not in data]
+        if missing:
+            raise CassetteError(
+                f"{source}: not a baseline: missing {', '.join(map(repr, missing))}; {_RERECORD}"
+            )
+        if data["endpoint"] != ENDPOINT:
+            raise CassetteError(
+                f"{source}: baseline is for endpoint {data['endpoint']!r}, not {ENDPOINT!r}"
+            )
+        text_fields = {
+            name: data.get(name, "") for name in ("target", "created", "toolkit_version")
+        }
+        for name, value in text_fields.items():
+            if not isinstance(value, str):
+                raise CassetteError(f"{source}: malformed baseline: {name!r} must be a string")
+        return cls(
+            version=FORMAT_VERSION,
+            endpoint=ENDPOINT,
+            operations=_operations_from(data["operations"], source),
+            statuses=_statuses_from(data["statuses"], source),
+            **text_fields,
+        )
+
+
+def _operations_from(value: Any, source: str) -> dict[str, Shape]:
+    if not isinstance(value, dict):
+        raise CassetteError(f"{source}: malformed baseline: 'operations' must be an object")
+    for key, shape in value.items():
+        try:
+            validate_shape(shape)
+        except ValueError as exc:
+            raise CassetteError(
+                f"{source}: malformed baseline: operations[{key!r}] {exc}"
+            ) from None
+    return value
+
+
+def _statuses_from(value: Any, source: str) -> dict[str, list[int]]:
+    if not isinstance(value, dict):
+        raise CassetteError(f"{source}: malformed baseline: 'statuses' must be an object")
+    statuses: dict[str, list[int]] = {}
+    for kind, codes in value.items():
+        if not isinstance(codes, list) or not all(type(c) is int for c in codes):
+            raise CassetteError(
+                f"{source}: malformed baseline: statuses[{kind!r}] must be a list of "
+                f"integers, got {codes!r}"
+            )
+        statuses[kind] = sorted(set(codes))
+    return statuses
+
+
+def _baseline_file(path: str | os.PathLike[str]) -> Path:
+    file = Path(path)
+    return file / BASELINE_FILE if file.is_dir() else file
+
+
+def load_baseline(path: str | os.PathLike[str]) -> Baseline:
+    """Read a baseline file, or ``<dir>/baseline.json`` when ``path`` is a directory.
+
+    Raises ``CassetteError`` (one line naming the file) when it is missing or unusable.
+    """
+    file = _baseline_file(path)
+    try:
+        text = file.read_text("utf-8")
+    except FileNotFoundError:
+        raise CassetteError(f"{file}: no such baseline file; {_RERECORD}") from None
+    except UnicodeDecodeError:
+        raise CassetteError(f"{file}: not a baseline: not UTF-8 text") from None
+    except OSError as exc:
+        raise CassetteError(f"{file}: cannot read baseline: {exc.strerror or exc}") from None
+    return Baseline.from_json(text, source=str(file))
+
+
+def write_baseline(path: str | os.PathLike[str], baseline: Baseline) -> Path:
+    """Write ``baseline`` to ``path`` (``<dir>/baseline.json`` for a directory).
+
+    The file is replaced atomically, so an interrupted run never leaves half a baseline.
+    Returns the file written; raises ``ConfigurationError`` when it cannot be written.
+    """
+    file = _baseline_file(path)
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", dir=file.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(baseline.to_json())
+            os.replace(tmp, file)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise ConfigurationError(
+            f"{file}: cannot write baseline: {exc.strerror or exc}; choose a writable path"
+        ) from None
+    return file
+
+
+def _is_id(segment: str, previous: str | None) -> bool:
+    if segment == "{id}" or _ID_SEGMENT.fullmatch(segment):
+        return True
+    prefix, underscore, rest = segment.partition("_")
+    if underscore and rest and prefix in _ID_PREFIXES:
+        return True
+    return bool(segment) and previous in _COLLECTIONS and segment not in _COLLECTIONS
+
+
+def template_path(path: str) -> str:
+    """The path template of a request path: id segments become ``{id}``.
+
+    ``"custom_object/custobj_abc/"`` -> ``"custom_object/{id}/"``. A full URL, a leading
+    ``/``, an ``api/v1/`` prefix and the query string are dropped.
+    """
+    text = urlsplit(path).path.lstrip("/")
+    text = _API_PREFIX.sub("", text, count=1) if _API_PREFIX.match(text) else text
+    segments = text.split("/")
+    templated = [
+        "{id}" if _is_id(seg, segments[i - 1] if i else None) else seg
+        for i, seg in enumerate(segments)
+    ]
+    return "/".join(templated)
+
+
+def operation_key(method: str, path: str, status: int) -> str:
+    """The key of an operation in ``Baseline.operations``: ``"GET custom_object/{id}/ 200"``."""
+    return f"{method.upper()} {template_path(path)} {status}"
+
+
+def parse_body(content: bytes | str) -> Any:
+    """A response body as ``observe`` wants it: parsed JSON, None when empty, else NON_JSON."""
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8")
+        except UnicodeDecodeError:
+            return NON_JSON
+    if not content.strip():
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        return NON_JSON
+
+
+class BaselineRecorder:
+    """Collects what a run observed; ``build`` turns it into a ``Baseline``.
+
+    Safe to share between threads. ``fold_keys`` is passed to ``shape_of`` (by default
+    validation-error maps fold their keys).
+    """
+
+    def __init__(self, *, fold_keys: FoldKeys | None = fold_field_errors) -> None:
+        self._fold_keys = fold_keys
+        self._operations: dict[str, Shape] = {}
+        self._statuses: dict[str, set[int]] = {}
+        self._lock = threading.Lock()
+
+    def observe(self, operation_key: str, status: int, body: Any | None) -> None:
+        """Record one response to ``"<METHOD> <path>"`` (the path may hold real ids).
+
+        ``body`` is the parsed JSON, None for an empty body, or ``NON_JSON`` (see
+        ``parse_body``). A JSON ``null`` body is recorded as empty.
+        """
+        method, _, path = operation_key.strip().partition(" ")
+        key = f"{method.upper()} {template_path(path.strip())} {status}"
+        if body is None:
+            shape: Shape = {"type": "empty"}
+        elif body is NON_JSON:
+            shape = {"type": "non-json"}
+        else:
+            shape = shape_of(body, fold_keys=self._fold_keys)
+        with self._lock:
+            seen = self._operations.get(key)
+            self._operations[key] = shape if seen is None else merge(seen, shape)
+
+    def observe_status(self, case_kind: str, status: int) -> None:
+        """Record the status one case of ``case_kind`` (e.g. ``"valid:create"``) got."""
+        with self._lock:
+            self._statuses.setdefault(case_kind, set()).add(status)
+
+    @property
+    def operations(self) -> dict[str, Shape]:
+        """A copy of the shapes observed so far, by operation key."""
+        with self._lock:
+            return copy.deepcopy(self._operations)
+
+    @property
+    def statuses(self) -> dict[str, list[int]]:
+        """The sorted statuses observed so far, by case kind."""
+        with self._lock:
+            return {kind: sorted(codes) for kind, codes in self._statuses.items()}
+
+    def build(self, target: str) -> Baseline:
+        """The baseline of everything observed, for ``target`` (credentials are dropped)."""
+        return Baseline(
+            target=_public_target(target), operations=self.operations, statuses=self.statuses
+        )
+
+
+def _public_target(target: str) -> str:
+    # A URL may carry a key as user info or in the query; neither belongs in a file.
+    parts = urlsplit(target)
+    if not (parts.scheme and parts.netloc):
+        return target
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+_PHRASES = {
+    "removed_key": "key removed",
+    "added_key": "key added",
+    "type_change": "type changed",
+    "format_change": "format changed",
+    "nullability_change": "became nullable",
+    "became_optional": "key became optional",
+    "became_required": "key became required",
+}
+
+
+def _render(kind: str, value: Any) -> str:
+    if value is None:
+        return "no format" if kind == "format_change" else "absent"
+    if isinstance(value, dict):
+        return summarize(value)
+    if isinstance(value, list):
+        return (", " if kind == "status_change" else " | ").join(map(str, value))
+    return str(value)
+
+
+def _shape_regression(operation: str, difference: Difference) -> Regression:
+    phrase = _PHRASES[difference.kind]
+    old = _render(difference.kind, difference.old)
+    new = _render(difference.kind, difference.new)
+    impact = (
+        "Clients written against the baseline may break."
+        if difference.severity == "breaking"
+        else "Existing clients are unaffected."
+    )
+    return Regression(
+        check="shape_regression",
+        title=f"{operation}: {phrase} at {difference.path}",
+        message=(
+            f"{operation} {difference.path}: the baseline saw {old}, this run saw {new} "
+            f"({old} → {new}). {impact} If the change is intended, {_RERECORD}."
+        ),
+        severity=difference.severity,
+        path=difference.path,
+        old=difference.old,
+        new=difference.new,
+    )
+
+
+def _status_regressions(
+    old: dict[str, list[int]], new: dict[str, list[int]], *, partial: bool
+) -> list[Regression]:
+    found: list[Regression] = []
+    # A case kind only in the old baseline is ignored: this run may have drawn fewer cases.
+    for kind in sorted(old.keys() & new.keys()):
+        before, after = sorted(set(old[kind])), sorted(set(new[kind]))
+        changed = bool(set(after) - set(before)) if partial else before != after
+        if not changed:
+            continue
+        was, now = _render("status_change", before), _render("status_change", after)
+        found.append(
+            Regression(
+                check="status_regression",
+                title=f"{kind}: status {was} → {now}",
+                message=(
+                    f"Cases of kind {kind} got {now}; the baseline pinned {was}. "
+                    f"If the change is intended, {_RERECORD}."
+                ),
+                severity="breaking",
+                path=kind,
+                old=before,
+                new=after,
+            )
+        )
+    return found
+
+
+def compare_baselines(old: Baseline, new: Baseline) -> list[Regression]:
+    """Status changes per case kind, then shape differences per operation in both.
+
+    An operation missing from ``new`` is not a regression by itself (a status change
+    shows up in ``statuses``); neither is a case kind missing from ``new``.
+    """
+    found = _status_regressions(old.statuses, new.statuses, partial=False)
+    for operation in sorted(old.operations.keys() & new.operations.keys()):
+        differences = compare(old.operations[operation], new.operations[operation])
+        found.extend(_shape_regression(operation, d) for d in differences)
+    return found
+
+
+def compare_run(baseline: Baseline, recorder: BaselineRecorder) -> list[Regression]:
+    """Compare what a run observed so far with ``baseline``.
+
+    The run is a subset of observations: operations it has not reached, optional keys it
+    has not seen, statuses it has not met yet and keys that merely happened to be present
+    every time are not regressions; anything it saw that the baseline never did is.
+    """
+    found = _status_regressions(baseline.statuses, recorder.statuses, partial=True)
+    observed = recorder.operations
+    for operation in sorted(baseline.operations.keys() & observed.keys()):
+        differences = compare(baseline.operations[operation], observed[operation], partial=True)
+        found.extend(_shape_regression(operation, d) for d in differences)
+    return found
+
+
+def diff_paths(old: str | os.PathLike[str], new: str | os.PathLike[str]) -> list[Regression]:
+    """``compare_baselines`` of two baseline files or cassette directories."""
+    return compare_baselines(load_baseline(old), load_baseline(new))
+
+
+def _kind(regression: Regression) -> str:
+    # Regression carries no difference kind; its title was built from the kind's phrase.
+    if regression.check == "status_regression":
+        return "status_change"
+    for kind, phrase in _PHRASES.items():
+        if f": {phrase} at " in regression.title:
+            return kind
+    return ""
+
+
+def _regression_entry(regression: Regression) -> dict[str, Any]:
+    return {
+        "check": regression.check,
+        "severity": regression.severity,
+        "title": regression.title,
+        "message": regression.message,
+        "path": regression.path,
+        "old": regression.old,
+        "new": regression.new,
+    }
+
+
+def format_differences(regressions: list[Regression], *, as_json: bool = False) -> str:
+    """Render regressions for ``close-contract diff``: a text table or a JSON list.
+
+    Breaking rows come first; the table ends with a count per severity.
+    """
+    ordered = sorted(regressions, key=lambda r: r.severity != "breaking")
+    if as_json:
+        entries = [_regression_entry(r) for r in ordered]
+        return json.dumps(entries, indent=2, sort_keys=True, ensure_ascii=False)
+    if not ordered:
+        return "No differences: the baselines agree."
+    rows = [("SEVERITY", "CHECK", "WHERE", "OLD → NEW")] + [
+        (r.severity, r.check, r.title, f"{_render(_kind(r), r.old)} → {_render(_kind(r), r.new)}")
+        for r in ordered
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True))
+        + "  "
+        + row[3]
+        for row in rows
+    ]
+    counts: dict[str, int] = {}
+    for r in ordered:
+        counts[r.severity] = counts.get(r.severity, 0) + 1
+    noun = "difference" if len(ordered) == 1 else "differences"
+    tally = ", ".join(f"{n} {severity}" for severity, n in counts.items())
+    lines.append(f"{len(ordered)} {noun}: {tally}")
+    return "\n".join(lines)
