@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
@@ -84,21 +86,32 @@ def serve_command(
         seed=seed,
         host=host,
     )
+    # SIGTERM is routed to KeyboardInterrupt before anything is printed, so a
+    # supervisor that stops the server right after the ready line gets a clean exit.
+    with _terminate_as_interrupt():
+        try:
+            _start(server, host, port)
+            click.echo(f"Close emulator on {server.base_url}  api key: {server.api_key}")
+            click.echo(f"second organization api key: {server.other_api_key}")
+            if faults:
+                click.echo(f"faults: {', '.join(sorted(set(faults)))}")
+            idle = threading.Event()
+            while server.running:
+                idle.wait(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.stop()
+    click.echo("Close emulator stopped.")
+
+
+def _start(server: EmulatorServer, host: str, port: int) -> None:
     try:
         server.start()
     except OSError as exc:
         _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
     except Exception as exc:  # e.g. an unreadable --db file
         _fail(f"cannot start the emulator: {exc}")
-    try:
-        click.echo(f"Close emulator on {server.base_url}  api key: {server.api_key}")
-        click.echo(f"second organization api key: {server.other_api_key}")
-        if faults:
-            click.echo(f"faults: {', '.join(sorted(set(faults)))}")
-        _wait_for_interrupt(server)
-    finally:
-        server.stop()
-    click.echo("Close emulator stopped.")
 
 
 def _fail(message: str) -> None:
@@ -106,20 +119,18 @@ def _fail(message: str) -> None:
     raise SystemExit(2)
 
 
-def _wait_for_interrupt(server: EmulatorServer) -> None:
-    """Block until Ctrl-C (or SIGTERM) or until the server thread dies."""
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM into KeyboardInterrupt while the server runs (main thread only)."""
 
     def on_terminate(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, on_terminate) if in_main_thread else None
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, on_terminate)
     try:
-        idle = threading.Event()
-        while server.running:
-            idle.wait(0.5)
-    except KeyboardInterrupt:
-        pass
+        yield
     finally:
-        if in_main_thread:
-            signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, previous)

@@ -36,7 +36,8 @@ def read_credential(authorization: str | None) -> tuple[str | None, str]:
     if scheme.lower() == "bearer":
         return (value, "") if value else (None, "empty Bearer token")
     if scheme.lower() != "basic":
-        return None, f"unsupported authorization scheme {scheme!r}"
+        # Never echo the header: a client that forgot the scheme sent its key there.
+        return None, "unsupported authorization scheme (use Basic or Bearer)"
     try:
         decoded = base64.b64decode(value, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):

@@ -1,0 +1,1 @@
+"""Tests of `contract.emulator`, the local stand-in for Close."""

@@ -1,0 +1,259 @@
+"""Every injectable fault has an observable effect, absent from a clean emulator.
+
+Each probe runs twice: against the module's clean emulator (`faulty=False`) and
+against a fresh emulator with just that fault (`faulty=True`), asserting the
+documented behaviour in the first case and the regression in the second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+import pytest
+
+from contract.emulator import FAULTS, EmulatorServer
+
+from ._support import MISSING, Catalog, Json, asset_payload, client_for, load_catalog, new_lead
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What a probe needs: the server, both organizations' clients, the catalog."""
+
+    server: EmulatorServer
+    api: httpx.Client
+    other_api: httpx.Client
+    catalog: Catalog
+
+    def lead(self) -> Json:
+        return new_lead(self.api)
+
+    def create_asset(self, **custom: object) -> httpx.Response:
+        payload = asset_payload(self.catalog, self.lead()["id"], **custom)
+        return self.api.post("custom_object/", json=payload)
+
+    def asset(self, **custom: object) -> Json:
+        response = self.create_asset(**custom)
+        assert response.status_code in (200, 201), response.text
+        body: Json = response.json()
+        return body
+
+    def subscription_response(self, **custom: object) -> httpx.Response:
+        payload = {
+            "custom_object_type_id": self.catalog.type_id("Subscription"),
+            "lead_id": self.lead()["id"],
+            "name": "Plan",
+            self.catalog.key("Subscription", "Contract Reference"): "R",
+        }
+        payload.update({self.catalog.key("Subscription", k): v for k, v in custom.items()})
+        return self.api.post("custom_object/", json=payload)
+
+
+def drop_date_updated(p: Probe, faulty: bool) -> None:
+    created = p.asset()
+    fetched = p.api.get(f"custom_object/{created['id']}/").json()
+    assert ("date_updated" in created) is not faulty
+    assert ("date_updated" in fetched) is not faulty
+
+
+def number_as_string(p: Probe, faulty: bool) -> None:
+    body = p.asset(**{"Purchase Price": 42.5})
+    assert body[p.catalog.key("Asset", "Purchase Price")] == ("42.5" if faulty else 42.5)
+
+
+def naive_timestamps(p: Probe, faulty: bool) -> None:
+    body = p.asset()
+    for key in ("date_created", "date_updated"):
+        assert (datetime.fromisoformat(body[key]).tzinfo is None) is faulty
+
+
+def wrong_id_prefix(p: Probe, faulty: bool) -> None:
+    assert p.asset()["id"].startswith("co_" if faulty else "custobj_")
+
+
+def accept_invalid_choice(p: Probe, faulty: bool) -> None:
+    response = p.subscription_response(Plan="Gold")
+    assert response.status_code == (201 if faulty else 400)
+    if faulty:
+        assert response.json()[p.catalog.key("Subscription", "Plan")] == "Gold"
+
+
+def reject_unicode_name(p: Probe, faulty: bool) -> None:
+    payload = {**asset_payload(p.catalog, p.lead()["id"]), "name": "Café"}
+    response = p.api.post("custom_object/", json=payload)
+    assert response.status_code == (400 if faulty else 201)
+
+
+def crash_on_unknown_field(p: Probe, faulty: bool) -> None:
+    response = p.create_asset(**{})
+    assert response.status_code == 201  # a valid payload still works
+    payload = {**asset_payload(p.catalog, p.lead()["id"]), "custom.cf_unknown": 1}
+    response = p.api.post("custom_object/", json=payload)
+    assert response.status_code == (500 if faulty else 400)
+    if faulty:
+        assert response.headers["content-type"].startswith("text/plain")
+        assert response.text == "Internal Server Error"
+
+
+def auth_not_enforced(p: Probe, faulty: bool) -> None:
+    with httpx.Client(base_url=p.server.base_url + "/", timeout=10.0) as anonymous:
+        assert anonymous.get("me/").status_code == (200 if faulty else 401)
+        wrong = anonymous.get("me/", auth=("api_wrong", ""))
+        assert wrong.status_code == (200 if faulty else 401)
+    # Valid keys keep working either way.
+    assert p.other_api.get("me/").status_code == 200
+
+
+def delete_returns_200(p: Probe, faulty: bool) -> None:
+    response = p.api.delete(f"custom_object/{p.asset()['id']}/")
+    assert response.status_code == (200 if faulty else 204)
+    assert response.content == (b"{}" if faulty else b"")
+
+
+def create_returns_200(p: Probe, faulty: bool) -> None:
+    response = p.create_asset()
+    assert response.status_code == (200 if faulty else 201)
+    assert response.json()["id"].startswith("custobj_")
+
+
+def lost_writes(p: Probe, faulty: bool) -> None:
+    before = p.server.count_rows("custom_object")
+    response = p.create_asset()
+    assert response.status_code == 201
+    assert p.server.count_rows("custom_object") == before + (0 if faulty else 1)
+    fetched = p.api.get(f"custom_object/{response.json()['id']}/")
+    assert fetched.status_code == (404 if faulty else 200)
+
+
+def delete_noop(p: Probe, faulty: bool) -> None:
+    created = p.asset()
+    assert p.api.delete(f"custom_object/{created['id']}/").status_code == 204
+    assert p.api.get(f"custom_object/{created['id']}/").status_code == (200 if faulty else 404)
+
+
+def echo_rounds_numbers(p: Probe, faulty: bool) -> None:
+    created = p.asset(**{"Purchase Price": 42.6})
+    key = p.catalog.key("Asset", "Purchase Price")
+    fetched = p.api.get(f"custom_object/{created['id']}/").json()
+    assert created[key] == fetched[key] == (43 if faulty else 42.6)
+
+
+def list_empty(p: Probe, faulty: bool) -> None:
+    created = p.asset()
+    body = p.api.get("custom_object/", params={"lead_id": created["lead_id"]}).json()
+    assert body == {"data": [] if faulty else [created], "has_more": False}
+
+
+def update_not_persisted(p: Probe, faulty: bool) -> None:
+    created = p.asset()
+    path = f"custom_object/{created['id']}/"
+    assert p.api.put(path, json={"name": "Renamed"}).json()["name"] == "Renamed"
+    assert p.api.get(path).json()["name"] == ("Laptop" if faulty else "Renamed")
+
+
+def null_not_removed(p: Probe, faulty: bool) -> None:
+    created = p.asset(**{"Purchase Price": 5})
+    key = p.catalog.key("Asset", "Purchase Price")
+    path = f"custom_object/{created['id']}/"
+    updated = p.api.put(path, json={key: None}).json()
+    assert (key in updated) is faulty
+    assert (key in p.api.get(path).json()) is faulty
+
+
+def cross_org_read(p: Probe, faulty: bool) -> None:
+    their_catalog = load_catalog(p.other_api)
+    their_lead = new_lead(p.other_api)
+    payload = {
+        "custom_object_type_id": their_catalog.type_id("Project"),
+        "lead_id": their_lead["id"],
+        "name": "Secret",
+    }
+    theirs = p.other_api.post("custom_object/", json=payload).json()
+    response = p.api.get(f"custom_object/{theirs['id']}/")
+    assert response.status_code == (200 if faulty else 404)
+
+
+def error_not_json(p: Probe, faulty: bool) -> None:
+    response = p.api.post("custom_object/", json={})
+    assert response.status_code == 400
+    content_type = response.headers["content-type"]
+    assert content_type.startswith("text/html" if faulty else "application/json")
+    # Other errors stay JSON.
+    assert p.api.get(f"custom_object/{MISSING['custobj_']}/").json()["error"]
+
+
+def unknown_id_400(p: Probe, faulty: bool) -> None:
+    path = f"custom_object/{MISSING['custobj_']}/"
+    assert p.api.get(path).status_code == (400 if faulty else 404)
+    assert p.api.delete(path).status_code == (400 if faulty else 404)
+
+
+PROBES: dict[str, Callable[[Probe, bool], None]] = {
+    probe.__name__: probe
+    for probe in (
+        drop_date_updated,
+        number_as_string,
+        naive_timestamps,
+        wrong_id_prefix,
+        accept_invalid_choice,
+        reject_unicode_name,
+        crash_on_unknown_field,
+        auth_not_enforced,
+        delete_returns_200,
+        create_returns_200,
+        lost_writes,
+        delete_noop,
+        echo_rounds_numbers,
+        list_empty,
+        update_not_persisted,
+        null_not_removed,
+        cross_org_read,
+        error_not_json,
+        unknown_id_400,
+    )
+}
+
+
+def probe_for(server: EmulatorServer, api: httpx.Client, other_api: httpx.Client) -> Probe:
+    return Probe(server, api, other_api, load_catalog(api))
+
+
+def test_every_fault_has_a_probe() -> None:
+    assert set(PROBES) == set(FAULTS)
+    assert all(isinstance(text, str) and text and "\n" not in text for text in FAULTS.values())
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_clean_emulator_behaves(
+    emulator: EmulatorServer, api: httpx.Client, other_api: httpx.Client, fault: str
+) -> None:
+    PROBES[fault](probe_for(emulator, api, other_api), False)
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_fault_is_observable(fault: str) -> None:
+    with (
+        EmulatorServer(faults=(fault,)) as server,
+        client_for(server) as api,
+        client_for(server, server.other_api_key) as other_api,
+    ):
+        PROBES[fault](probe_for(server, api, other_api), True)
+
+
+def test_faults_combine() -> None:
+    faults = ("wrong_id_prefix", "create_returns_200", "drop_date_updated")
+    with EmulatorServer(faults=faults) as server, client_for(server) as api:
+        probe = probe_for(server, api, api)
+        response = probe.create_asset()
+
+    assert response.status_code == 200
+    assert response.json()["id"].startswith("co_")
+    assert "date_updated" not in response.json()
+
+
+def test_unknown_fault_is_refused() -> None:
+    with pytest.raises(ValueError, match="no_such_fault"):
+        EmulatorServer(faults=("no_such_fault",))
