@@ -95,7 +95,14 @@ class CustomObjectEndpoints:
             return JSONResponse({"data": [], "has_more": False})
         # One extra row tells whether another page exists.
         rows = self.state.store.find(_TABLE, skip=skip, limit=limit + 1, **where)
-        data = [self._render(row) for row in rows[:limit]]
+        # Field types are looked up once per type, not once per listed instance.
+        types: dict[str, dict[str, str]] = {}
+        data = []
+        for row in rows[:limit]:
+            type_id = row["custom_object_type_id"]
+            if type_id not in types:
+                types[type_id] = self._types_of(row)
+            data.append(self._render(row, types[type_id]))
         return JSONResponse({"data": data, "has_more": len(rows) > limit})
 
     async def retrieve(self, request: Request) -> Response:
@@ -150,14 +157,19 @@ class CustomObjectEndpoints:
             raise ApiError(400, {"error": f"Invalid custom object id {object_id!r}."})
         raise not_found("custom_object", object_id)
 
-    def _render(self, instance: Document) -> Document:
+    def _render(self, instance: Document, field_types: dict[str, str] | None = None) -> Document:
+        if field_types is None:
+            field_types = self._types_of(instance)
+        return render_instance(instance, field_types, self.state.faults)
+
+    def _types_of(self, instance: Document) -> dict[str, str]:
+        """Field id -> field type for the instance's custom object type."""
         fields = self.state.store.find(
             "custom_field",
             organization_id=instance["organization_id"],
             custom_object_type_id=instance["custom_object_type_id"],
         )
-        field_types = {field["id"]: str(field["type"]) for field in fields}
-        return render_instance(instance, field_types, self.state.faults)
+        return {field["id"]: str(field["type"]) for field in fields}
 
 
 def _integer_param(request: Request, name: str, default: int, *, minimum: int) -> int:
