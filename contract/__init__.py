@@ -10,6 +10,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from contract.config import Config
+    from contract.engine import run
     from contract.errors import (
         CassetteError,
         ConfigurationError,
@@ -19,6 +21,16 @@ if TYPE_CHECKING:
         Regression,
         SchemaError,
         TargetUnreachable,
+    )
+    from contract.events import (
+        CaseFinished,
+        CleanupFinished,
+        Event,
+        PhaseFinished,
+        PhaseStarted,
+        RunFinished,
+        RunStarted,
+        Summary,
     )
     from contract.schemas import load_schema, validator_for
     from contract.schemas._per_type import (
@@ -39,6 +51,16 @@ _EXPORTS: dict[str, str] = {
     "Regression": "contract.errors",
     "SchemaError": "contract.errors",
     "TargetUnreachable": "contract.errors",
+    "Config": "contract.config",
+    "run": "contract.engine",
+    "CaseFinished": "contract.events",
+    "CleanupFinished": "contract.events",
+    "Event": "contract.events",
+    "PhaseFinished": "contract.events",
+    "PhaseStarted": "contract.events",
+    "RunFinished": "contract.events",
+    "RunStarted": "contract.events",
+    "Summary": "contract.events",
     "load_schema": "contract.schemas",
     "validator_for": "contract.schemas",
     "list_schema_for": "contract.schemas._per_type",
@@ -48,19 +70,29 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "CaseFinished",
     "CassetteError",
+    "CleanupFinished",
+    "Config",
     "ConfigurationError",
     "ContractError",
     "ContractViolation",
     "ContractWarning",
+    "Event",
+    "PhaseFinished",
+    "PhaseStarted",
     "Regression",
+    "RunFinished",
+    "RunStarted",
     "SchemaError",
+    "Summary",
     "TargetUnreachable",
     "__version__",
     "list_schema_for",
     "load_schema",
     "request_schema_for",
     "response_schema_for",
+    "run",
     "update_schema_for",
     "validator_for",
 ]

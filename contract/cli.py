@@ -1,16 +1,32 @@
-"""Front door: the ``close-contract`` command (argument parsing and rendering only)."""
+"""Front door: the ``close-contract`` command. It parses options and renders events; every
+decision about the contract is the core's."""
 
 from __future__ import annotations
 
-import json
 import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from contract import __version__
 from contract.errors import ContractError
 
 __all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_out = Console(highlight=False)
+_err = Console(stderr=True, highlight=False)
+
+
+def _fail(exc: ContractError) -> NoReturn:
+    # One clear line, no traceback: the message already says what to fix.
+    _err.print(f"close-contract: error: {exc}", markup=False, soft_wrap=True)
+    sys.exit(exc.exit_code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,27 +35,173 @@ def main() -> None:
     """Contract tests for the Close CRM Custom Object API."""
 
 
-@main.command()
-def run() -> None:
-    """Summarise the contract: schemas loaded and the documented example checked."""
-    from contract.schemas import SCHEMA_NAMES, load_schema, validator_for
+def target_options(function: F) -> F:
+    """The options that choose and shape a target (shared by ``run`` and ``baseline``)."""
+    options = [
+        click.option(
+            "--base-url", help="API root of a live target, e.g. https://api.close.com/api/v1."
+        ),
+        click.option("--api-key", help="API key (default: $CLOSE_API_KEY)."),
+        click.option("--other-api-key", help="A second organization's key, for org_isolation."),
+        click.option("--bearer", is_flag=True, help="Send the key as a Bearer token."),
+        click.option(
+            "--custom-object-type-id", "type_ids", multiple=True, help="Test only these types."
+        ),
+        click.option(
+            "--lead-id", help="Attach instances to this lead instead of a disposable one."
+        ),
+        click.option("--examples", default=10, show_default=True, help="Valid payloads per type."),
+        click.option("--seed", default=0, show_default=True, help="Seed of the generators."),
+        click.option(
+            "--shrink/--no-shrink", default=None, help="Shrink failures (default: emulator only)."
+        ),
+        click.option(
+            "--emulator-fault", "faults", multiple=True, help="Embedded emulator: inject a fault."
+        ),
+        click.option(
+            "--emulator-throttle", type=int, help="Embedded emulator: 429 every N-th request."
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
 
+
+def _config(**kw: Any) -> Any:
+    from contract.config import Config
+
+    return Config(
+        base_url=kw["base_url"],
+        api_key=kw["api_key"],
+        other_api_key=kw["other_api_key"],
+        auth_scheme="bearer" if kw["bearer"] else "basic",
+        custom_object_type_ids=tuple(kw["type_ids"]),
+        lead_id=kw["lead_id"],
+        examples=kw["examples"],
+        seed=kw["seed"],
+        shrink=kw["shrink"],
+        emulator_faults=tuple(kw["faults"]),
+        emulator_throttle=kw["emulator_throttle"],
+        report_json=kw.get("report_json"),
+        junit_xml=kw.get("junit_xml"),
+        report_md=kw.get("report_md"),
+    )
+
+
+def _render(events: Iterator[Any], report: Any) -> Any:
+    from contract.events import (
+        CaseFinished,
+        CleanupFinished,
+        PhaseFinished,
+        PhaseStarted,
+        RunFinished,
+        RunStarted,
+    )
+
+    progress = Progress(
+        TextColumn("{task.description:<8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_err,
+        disable=not _err.is_terminal,
+    )
+    task = None
+    finished = None
+    with progress:
+        for event in events:
+            report.add(event)
+            if isinstance(event, RunStarted):
+                _err.print(f"target: {event.target} ({len(event.types)} types, seed {event.seed})")
+            elif isinstance(event, PhaseStarted):
+                task = progress.add_task(event.phase, total=event.total)
+            elif isinstance(event, CaseFinished) and task is not None:
+                progress.advance(task)
+                for found in event.violations:
+                    progress.console.print(
+                        f"[red]✗[/red] {found.check}: {found.title}", markup=True
+                    )
+            elif isinstance(event, PhaseFinished) and task is not None:
+                progress.update(task, total=progress.tasks[-1].completed)
+                if progress.disable:
+                    _err.print(f"{event.phase}: {int(progress.tasks[-1].completed)} cases")
+            elif isinstance(event, CleanupFinished):
+                _err.print(f"cleanup: deleted {event.deleted}")
+                for leftover in event.leftovers:
+                    _err.print(f"[yellow]left behind:[/yellow] {leftover}")
+            elif isinstance(event, RunFinished):
+                finished = event
+    return finished
+
+
+def _summary_table(finished: Any) -> None:
+    summary = finished.summary
+    table = Table(title="close-contract", show_edge=False)
+    for column in ("cases", "requests", "violations", "duration"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(summary.cases),
+        str(summary.requests),
+        str(summary.violations),
+        f"{summary.duration:.1f} s",
+    )
+    _out.print(table)
+    if summary.by_check:
+        checks = Table(show_edge=False)
+        checks.add_column("check")
+        checks.add_column("violations", justify="right")
+        for name, count in sorted(summary.by_check.items()):
+            checks.add_row(name, str(count))
+        _out.print(checks)
+    _out.print("contract holds" if not summary.violations else "contract broken")
+
+
+@main.command()
+@target_options
+@click.option("--record", type=click.Path(path_type=Path), help="Record cassettes into DIR.")
+@click.option("--cassettes", type=click.Path(path_type=Path), help="Replay cassettes from DIR.")
+@click.option("--baseline", type=click.Path(path_type=Path), help="Compare with this baseline.")
+@click.option("--report-json", type=click.Path(path_type=Path), help="Write a JSON report.")
+@click.option("--junit-xml", type=click.Path(path_type=Path), help="Write a JUnit XML report.")
+@click.option("--report-md", type=click.Path(path_type=Path), help="Write a Markdown report.")
+def run(**kw: Any) -> None:
+    """Run the contract against the emulator (default), a live API or cassettes."""
+    from contract.engine import run as run_contract
+    from contract.reports import RunReport, check_writable, write_reports
+
+    report = RunReport()
     try:
-        for name in SCHEMA_NAMES:
-            schema = load_schema(name)
-            click.echo(f"schema {name:<32} {len(json.dumps(schema)):>6} bytes")
-        example = {
-            "custom_object_type_id": "cotype_1h5m6uHM9BZOpwVhyRJb4Y",
-            "lead_id": "lead_hwnL36A2iEMSLIlmGhsdrcmOJzTUzqEHwr66wrA1K2T",
-            "name": "Resource",
-        }
-        validator = validator_for(load_schema("custom_object_create_request"))
-        problems = [e.message for e in validator.iter_errors(example)]
+        config = _config(**kw)
+        config.validate()
+        check_writable((config.report_json, config.junit_xml, config.report_md))
+        finished = _render(run_contract(config), report)
     except ContractError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    click.echo("documented create example: " + ("valid" if not problems else "; ".join(problems)))
-    sys.exit(1 if problems else 0)
+        _fail(exc)
+    except KeyboardInterrupt:
+        _err.print("interrupted: everything the run created was cleaned up")
+        sys.exit(130)
+    secrets = [k for k in (config.resolved_api_key(), config.other_api_key) if k]
+    try:
+        write_reports(
+            report,
+            json_path=config.report_json,
+            junit_path=config.junit_xml,
+            markdown_path=config.report_md,
+            redact=secrets,
+        )
+    except ContractError as exc:
+        _fail(exc)
+    _summary_table(finished)
+    sys.exit(finished.summary.exit_code)
+
+
+def _attach_serve() -> None:
+    from contract.emulator import serve_command
+
+    main.add_command(serve_command, "serve")
+
+
+_attach_serve()
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from contract.schemas import load_schema
 
 __all__ = [
     "FIELD_TYPES",
+    "fields_of",
     "list_schema_for",
     "request_schema_for",
     "response_schema_for",
@@ -104,10 +105,10 @@ def _value_schema(field: Mapping[str, Any], *, response: bool) -> Schema:
     return value
 
 
-def _fields_of(
+def fields_of(
     type_definition: Mapping[str, Any], fields: Iterable[Mapping[str, Any]] | None
 ) -> list[Mapping[str, Any]]:
-    """The type's fields: full definitions first, the type's own summary for the rest."""
+    """The type's own fields: full definitions first, the type's own summary for the rest."""
     type_id = type_definition.get("id")
     if not isinstance(type_id, str) or not type_id.startswith("cotype_"):
         raise SchemaError(
@@ -158,7 +159,7 @@ def request_schema_for(
     schema.pop("patternProperties", None)
     schema["properties"]["custom_object_type_id"] = {"const": type_definition.get("id")}
     schema["properties"]["lead_id"]["x-close-reference"] = "lead"
-    custom = _fields_of(type_definition, fields)
+    custom = fields_of(type_definition, fields)
     for field in custom:
         schema["properties"][f"custom.{field['id']}"] = _value_schema(field, response=False)
     schema["required"] += [f"custom.{f['id']}" for f in custom if f.get("required")]
@@ -177,7 +178,7 @@ def update_schema_for(
     """
     schema = load_schema("custom_object_update_request")
     schema.pop("patternProperties", None)
-    custom = _fields_of(type_definition, fields)
+    custom = fields_of(type_definition, fields)
     for field in custom:
         value = _value_schema(field, response=False)
         if not field.get("required"):
@@ -199,7 +200,7 @@ def response_schema_for(
     """
     schema = load_schema("custom_object")
     schema["properties"]["custom_object_type_id"] = {"const": type_definition.get("id")}
-    for field in _fields_of(type_definition, fields):
+    for field in fields_of(type_definition, fields):
         schema["properties"][f"custom.{field['id']}"] = _value_schema(field, response=True)
     return _annotate(schema, type_definition, "custom_object", "A {} instance")
 

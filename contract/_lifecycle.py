@@ -1,0 +1,295 @@
+"""What the run does with each case: a valid create's whole lifecycle, an invalid create,
+the authentication and isolation probes on a live instance, and the unknown-id probes."""
+
+from __future__ import annotations
+
+import random
+import string
+from collections.abc import Mapping
+from typing import Any
+
+from contract._session import GENERIC, Outcome, Session
+from contract.checks import CheckContext
+from contract.client import UNSET, Exchange
+from contract.discovery import TypeContract
+from strategies import Case
+
+__all__ = ["create_only", "invalid_case", "unknown_id_probes", "update_for", "valid_lifecycle"]
+
+_OK = frozenset(range(200, 300))
+_CREATE_CHECKS = (
+    *GENERIC,
+    "status_conformance",
+    "response_schema_conformance",
+    "echo_conformance",
+)
+_MAX_PAGES = 20
+
+
+def _json_object(exchange: Exchange) -> dict[str, Any] | None:
+    try:
+        body = exchange.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _echoed(payload: Mapping[str, Any]) -> dict[str, Any]:
+    keys = ("name", "lead_id", "custom_object_type_id")
+    return {k: v for k, v in payload.items() if k in keys or k.startswith("custom.")}
+
+
+def update_for(tc: TypeContract, case: Case, other: Case) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A PUT body built from a second valid draw: a new name, one changed custom value and
+    one optional custom value removed (null). Returns the body and the removed keys."""
+    update: dict[str, Any] = {"name": other.payload["name"]}
+    before, after = case.payload, other.payload
+    changed = next(
+        (k for k in sorted(after) if k.startswith("custom.") and after[k] != before.get(k)), None
+    )
+    if changed is not None:
+        update[changed] = after[changed]
+    required = set(tc.request_schema.get("required", ()))
+    removable = [
+        k for k in sorted(before) if k.startswith("custom.") and k != changed and k not in required
+    ]
+    if removable:
+        update[removable[0]] = None
+        return update, (removable[0],)
+    return update, ()
+
+
+def create_only(s: Session, tc: TypeContract, case: Case, *, phase: str) -> Outcome:
+    """POST one valid case and check the answer; the instance stays (ledger deletes it)."""
+    outcome = Outcome(phase, f"{tc.name}: reference instance", tc.type_id, case.to_dict())
+    _create(s, tc, case, outcome)
+    return outcome
+
+
+def _create(s: Session, tc: TypeContract, case: Case, outcome: Outcome) -> str | None:
+    exchange = s.send(outcome, "valid:create", "POST", "custom_object/", json=case.payload)
+    outcome.check(
+        _CREATE_CHECKS,
+        CheckContext(
+            exchange,
+            "create",
+            case.expected_statuses,
+            case=outcome.case,
+            validator=tc.response_validator,
+            sent=case.payload,
+            field_types=tc.field_types,
+        ),
+    )
+    body = _json_object(exchange)
+    if not 200 <= exchange.status < 300 or body is None or not isinstance(body.get("id"), str):
+        return None
+    s.ledger.add("custom_object", body["id"])
+    return str(body["id"])
+
+
+def _read(
+    s: Session, outcome: Outcome, tc: TypeContract, object_id: str, check: str, expected: Any
+) -> None:
+    exchange = s.send(outcome, "valid:retrieve", "GET", f"custom_object/{object_id}/")
+    ctx = CheckContext(
+        exchange,
+        "retrieve",
+        frozenset({200}),
+        case=outcome.case,
+        validator=tc.response_validator,
+        expected=expected,
+        field_types=tc.field_types,
+        instance_id=object_id,
+    )
+    outcome.check((*GENERIC, "response_schema_conformance", check), ctx)
+
+
+def _listed(s: Session, outcome: Outcome, tc: TypeContract, object_id: str, lead: str) -> None:
+    skip = 0
+    for _ in range(_MAX_PAGES):
+        params = {"lead_id": lead, "custom_object_type_id": tc.type_id}
+        if skip:
+            params["_skip"] = str(skip)
+        exchange = s.send(outcome, "valid:list", "GET", "custom_object/", params=params)
+        body = _json_object(exchange) or {}
+        data = body.get("data") if isinstance(body.get("data"), list) else []
+        found = any(isinstance(i, dict) and i.get("id") == object_id for i in data or [])
+        last = found or not body.get("has_more") or not data
+        ctx = CheckContext(
+            exchange,
+            "list",
+            frozenset({200}),
+            case=outcome.case,
+            validator=tc.list_validator,
+            instance_id=object_id,
+            note=f"Listed with lead_id={lead} and custom_object_type_id={tc.type_id}.",
+        )
+        names: tuple[str, ...] = (*GENERIC, "response_schema_conformance")
+        outcome.check((*names, "listed_after_create") if last else names, ctx)
+        if last:
+            return
+        skip += len(data or [])
+
+
+def _foreign_and_anonymous(
+    s: Session, outcome: Outcome, tc: TypeContract, object_id: str, expected: Any, lead: str
+) -> None:
+    """Requests without credentials, and with another organization's key, change nothing."""
+    path = f"custom_object/{object_id}/"
+    probes: list[tuple[str, str, dict[str, Any]]] = [
+        ("GET", path, {}),
+        ("GET", "custom_object/", {"params": {"lead_id": lead}}),
+        ("PUT", path, {"json": {"name": "changed without credentials"}}),
+        ("DELETE", path, {}),
+    ]
+    for method, where, extra in probes:
+        exchange = s.send(outcome, f"auth:{method}", method, where, send_credentials=False, **extra)
+        ctx = CheckContext(exchange, "probe", frozenset({401}), case=outcome.case)
+        outcome.check((*GENERIC, "auth_enforced"), ctx)
+    _read(s, outcome, tc, object_id, "read_after_create", expected)
+    if not s.other_api_key:
+        return
+    key = s.other_api_key
+    for method, where, extra in probes:
+        exchange = s.send(outcome, f"isolation:{method}", method, where, api_key=key, **extra)
+        operation = "list" if where == "custom_object/" else "probe"
+        ctx = CheckContext(
+            exchange,
+            operation,
+            frozenset({403, 404}),
+            case=outcome.case,
+            instance_id=object_id,
+            note="The request used a second organization's API key.",
+        )
+        outcome.check(("not_a_server_error", "org_isolation"), ctx)
+    exchange = s.send(outcome, "valid:retrieve", "GET", path)
+    ctx = CheckContext(
+        exchange,
+        "intact",
+        frozenset({200}),
+        case=outcome.case,
+        expected=expected,
+        field_types=tc.field_types,
+        instance_id=object_id,
+        note="After GET, PUT and DELETE with another organization's key.",
+    )
+    outcome.check(("org_isolation",), ctx)
+
+
+def valid_lifecycle(
+    s: Session, tc: TypeContract, case: Case, other: Case, lead: str, probe: bool
+) -> Outcome:
+    """Create, read, list, (probe,) update, read, delete, read: each step checked."""
+    outcome = Outcome("valid", f"{tc.name}: valid", tc.type_id, case.to_dict())
+    object_id = _create(s, tc, case, outcome)
+    if object_id is None:
+        return outcome
+    expected = _echoed(case.payload)
+    _read(s, outcome, tc, object_id, "read_after_create", expected)
+    _listed(s, outcome, tc, object_id, lead)
+    if probe:
+        _foreign_and_anonymous(s, outcome, tc, object_id, expected, lead)
+    update, removed = update_for(tc, case, other)
+    path = f"custom_object/{object_id}/"
+    exchange = s.send(outcome, "valid:update", "PUT", path, json=update)
+    sent = {k: v for k, v in update.items() if v is not None}
+    outcome.check(
+        (*GENERIC, "update_conformance", "response_schema_conformance", "echo_conformance"),
+        CheckContext(
+            exchange,
+            "update",
+            _OK,
+            case=outcome.case,
+            validator=tc.response_validator,
+            sent=sent,
+            removed=removed,
+            field_types=tc.field_types,
+            instance_id=object_id,
+            note=f"The update was {update!r}.",
+        ),
+    )
+    merged = {k: v for k, v in {**expected, **sent}.items() if k not in removed}
+    exchange = s.send(outcome, "valid:retrieve", "GET", path)
+    outcome.check(
+        (*GENERIC, "update_conformance"),
+        CheckContext(
+            exchange,
+            "retrieve",
+            frozenset({200}),
+            case=outcome.case,
+            expected=merged,
+            removed=removed,
+            field_types=tc.field_types,
+            instance_id=object_id,
+        ),
+    )
+    exchange = s.send(outcome, "valid:delete", "DELETE", path)
+    outcome.check(
+        (*GENERIC, "gone_after_delete"),
+        CheckContext(
+            exchange, "delete", frozenset({204}), case=outcome.case, instance_id=object_id
+        ),
+    )
+    if 200 <= exchange.status < 300:
+        s.ledger.forget("custom_object", object_id)
+    exchange = s.send(outcome, "valid:retrieve_deleted", "GET", path)
+    outcome.check(
+        (*GENERIC, "gone_after_delete"),
+        CheckContext(
+            exchange, "retrieve", frozenset({404}), case=outcome.case, instance_id=object_id
+        ),
+    )
+    if exchange.status != 404:
+        s.ledger.add("custom_object", object_id)
+    return outcome
+
+
+def invalid_case(s: Session, tc: TypeContract, case: Case) -> Outcome:
+    """POST a case that breaks one rule; it must be answered as the rule says."""
+    label = f"{tc.name}: {case.mutation}" + (f" [{case.target}]" if case.target else "")
+    outcome = Outcome("invalid", label, tc.type_id, case.to_dict())
+    kind = "auth" if not case.send_credentials else "invalid"
+    exchange = s.send(
+        outcome,
+        f"{kind}:{case.mutation}",
+        "POST",
+        "custom_object/",
+        body=case.request_body(),
+        content_type=case.content_type,
+        headers=case.headers,
+        send_credentials=case.send_credentials,
+    )
+    names: tuple[str, ...] = GENERIC
+    # Shrinking may have turned a schema-invalid case valid; then no rejection is owed.
+    still_invalid = case.schema_valid or not (
+        case.body is None and tc.request_validator.is_valid(case.payload)
+    )
+    if still_invalid:
+        names = (*names, "status_conformance" if case.send_credentials else "auth_enforced")
+    outcome.check(
+        names, CheckContext(exchange, "create", case.expected_statuses, case=outcome.case)
+    )
+    body = _json_object(exchange)
+    if 200 <= exchange.status < 300 and body and isinstance(body.get("id"), str):
+        s.ledger.add("custom_object", body["id"])
+    return outcome
+
+
+def unknown_id_probes(s: Session, seed: int) -> Outcome:
+    """GET, PUT and DELETE on a well-formed id that does not exist answer 404."""
+    alphabet = string.ascii_letters + string.digits
+    rng = random.Random(seed)
+    object_id = "custobj_" + "".join(rng.choice(alphabet) for _ in range(43))
+    outcome = Outcome("probes", "unknown custom_object id", None, None)
+    path = f"custom_object/{object_id}/"
+    for method in ("GET", "PUT", "DELETE"):
+        body = {"name": "x"} if method == "PUT" else UNSET
+        exchange = s.send(outcome, f"probe:unknown_id:{method}", method, path, json=body)
+        ctx = CheckContext(
+            exchange,
+            "probe",
+            frozenset({404}),
+            note=f"{object_id} does not exist: Close documents 404 for an unknown id.",
+        )
+        outcome.check((*GENERIC, "status_conformance"), ctx)
+    return outcome

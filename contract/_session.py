@@ -1,0 +1,102 @@
+"""One run's connection state: the client, the ledger, observers, and case bookkeeping."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from contract.checks import CheckContext, run_checks
+from contract.client import UNSET, CloseClient, Exchange
+from contract.config import Config
+from contract.errors import ContractViolation
+from contract.events import CaseFinished
+from contract.ledger import Ledger
+
+__all__ = ["GENERIC", "Outcome", "Session"]
+
+# Properties every response must have, whatever the case.
+GENERIC = ("not_a_server_error", "content_type_conformance")
+
+Observer = Callable[[Exchange, str], None]
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one case did: the requests it sent and the violations they showed."""
+
+    phase: str
+    label: str
+    type_id: str | None
+    case: Mapping[str, Any] | None
+    exchanges: list[Exchange] = field(default_factory=list)
+    violations: list[ContractViolation] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def failed(self) -> bool:
+        """Whether a check failed (Hypothesis shrinks such cases where shrinking is on)."""
+        return bool(self.violations)
+
+    def check(self, names: Iterable[str], ctx: CheckContext) -> list[ContractViolation]:
+        """Run checks on ``ctx`` and keep their violations."""
+        found = run_checks(names, ctx)
+        self.violations.extend(found)
+        return found
+
+    def event(self) -> CaseFinished:
+        """The event that reports this outcome."""
+        return CaseFinished(
+            phase=self.phase,
+            label=self.label,
+            type_id=self.type_id,
+            case=dict(self.case) if self.case is not None else None,
+            requests=sum(e.attempts for e in self.exchanges),
+            statuses=tuple(e.status for e in self.exchanges),
+            elapsed=time.perf_counter() - self.started,
+            violations=tuple(self.violations),
+        )
+
+
+@dataclass
+class Session:
+    """Sends requests for a run and lets observers (baselines, recorders) see each one."""
+
+    config: Config
+    client: CloseClient
+    ledger: Ledger
+    other_api_key: str | None = None
+    observers: list[Observer] = field(default_factory=list)
+
+    def send(
+        self,
+        outcome: Outcome,
+        kind: str,
+        method: str,
+        path: str,
+        *,
+        json: Any = UNSET,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Iterable[tuple[str, str]] = (),
+        send_credentials: bool = True,
+        api_key: str | None = None,
+    ) -> Exchange:
+        """Send one request on behalf of ``outcome``; ``kind`` labels it for baselines."""
+        exchange = self.client.request(
+            method,
+            path,
+            json=json,
+            body=body,
+            content_type=content_type,
+            params=params,
+            headers=headers,
+            send_credentials=send_credentials,
+            api_key=api_key,
+        )
+        outcome.exchanges.append(exchange)
+        for observer in self.observers:
+            observer(exchange, kind)
+        return exchange

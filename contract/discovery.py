@@ -1,0 +1,157 @@
+"""Set up a run on any target: who the key is, which types exist, and their contracts.
+
+Only the endpoints DESIGN.md allows on a live organization are used here:
+``GET me/``, ``GET custom_object_type/[{id}/]``, ``GET custom_field/custom_object_type/``
+and ``GET lead/{id}/``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from contract.client import CloseClient, Exchange
+from contract.errors import ConfigurationError, ContractWarning
+from contract.schemas import validator_for
+from contract.schemas._per_type import (
+    fields_of,
+    list_schema_for,
+    request_schema_for,
+    response_schema_for,
+    update_schema_for,
+)
+
+__all__ = ["Organization", "TypeContract", "discover"]
+
+Schema = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class TypeContract:
+    """One Custom Object Type and the schemas of its contract."""
+
+    type_id: str
+    name: str
+    definition: Mapping[str, Any]
+    fields: tuple[Mapping[str, Any], ...]
+    request_schema: Schema
+    update_schema: Schema
+    response_schema: Schema
+    request_validator: Draft202012Validator
+    response_validator: Draft202012Validator
+    list_validator: Draft202012Validator
+    warnings: tuple[str, ...]
+
+    @property
+    def field_types(self) -> dict[str, str]:
+        """``custom.cf_…`` key → field type."""
+        return {f"custom.{f['id']}": str(f.get("type")) for f in self.fields}
+
+    @property
+    def referenced_types(self) -> set[str]:
+        """Types whose instances this type's custom_object fields point to."""
+        return {
+            str(f["referenced_custom_type_id"])
+            for f in self.fields
+            if f.get("type") == "custom_object" and f.get("referenced_custom_type_id")
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    """What the key can see: its user, its organization and its types."""
+
+    user_id: str
+    organization_id: str | None
+    types: tuple[TypeContract, ...]
+
+
+def _json(exchange: Exchange, what: str) -> Any:
+    try:
+        return exchange.json()
+    except ValueError:
+        raise ConfigurationError(
+            f"{what} did not answer JSON ({exchange.status}, "
+            f"{exchange.content_type or 'no content type'}): is the base URL the API root, "
+            "e.g. https://api.close.com/api/v1 ?"
+        ) from None
+
+
+def _me(client: CloseClient) -> tuple[str, str | None]:
+    exchange = client.get("me/")
+    if exchange.status == 401:
+        raise ConfigurationError("the API key was rejected (401): check --api-key / CLOSE_API_KEY")
+    if exchange.status != 200:
+        raise ConfigurationError(
+            f"GET {exchange.url} answered {exchange.status}: the base URL does not look like "
+            "a Close API root (e.g. https://api.close.com/api/v1)"
+        )
+    me = _json(exchange, f"GET {exchange.url}")
+    user_id = me.get("id") if isinstance(me, dict) else None
+    if not isinstance(user_id, str):
+        raise ConfigurationError(
+            f"GET {exchange.url} answered no user id: the base URL does not look like a "
+            "Close API root"
+        )
+    organizations = me.get("organizations") or []
+    org = (
+        organizations[0].get("id") if organizations and isinstance(organizations[0], dict) else None
+    )
+    return user_id, org
+
+
+def _types(client: CloseClient, wanted: Sequence[str]) -> list[Mapping[str, Any]]:
+    if not wanted:
+        body = _json(client.get("custom_object_type/"), "GET custom_object_type/")
+        return list(body.get("data", [])) if isinstance(body, dict) else []
+    found = []
+    for type_id in wanted:
+        exchange = client.get(f"custom_object_type/{type_id}/")
+        if exchange.status == 404:
+            raise ConfigurationError(
+                f"unknown custom object type id {type_id}: the organization has no such type "
+                "(list them with GET custom_object_type/)"
+            )
+        found.append(_json(exchange, f"GET custom_object_type/{type_id}/"))
+    return found
+
+
+def contract_for(
+    definition: Mapping[str, Any], fields: Sequence[Mapping[str, Any]]
+) -> TypeContract:
+    """Build the schemas of one type, collecting the warnings they raise."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ContractWarning)
+        request = request_schema_for(definition, fields)
+        update = update_schema_for(definition, fields)
+        response = response_schema_for(definition, fields)
+    own = tuple(fields_of(definition, fields))
+    return TypeContract(
+        type_id=str(definition["id"]),
+        name=str(definition.get("name") or definition["id"]),
+        definition=definition,
+        fields=own,
+        request_schema=request,
+        update_schema=update,
+        response_schema=response,
+        request_validator=validator_for(request),
+        response_validator=validator_for(response),
+        list_validator=validator_for(list_schema_for(response)),
+        warnings=tuple(sorted({str(w.message) for w in caught})),
+    )
+
+
+def discover(client: CloseClient, type_ids: Sequence[str] = ()) -> Organization:
+    """Ask the target who the key is and build the contract of every (chosen) type."""
+    user_id, organization_id = _me(client)
+    definitions = _types(client, type_ids)
+    body = _json(
+        client.get("custom_field/custom_object_type/"), "GET custom_field/custom_object_type/"
+    )
+    fields = list(body.get("data", [])) if isinstance(body, dict) else []
+    types = tuple(contract_for(d, fields) for d in definitions)
+    return Organization(user_id, organization_id, types)

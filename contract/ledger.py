@@ -1,0 +1,94 @@
+"""The cleanup ledger: everything a run creates is written down and deleted at the end.
+
+Deletion runs in reverse creation order (instances before the lead they hang on), also
+after violations, errors and Ctrl-C. Nothing that is not in the ledger is ever deleted,
+except instances found on the run's own disposable lead, which only this run can have made.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from contract.client import CloseClient
+from contract.errors import ContractError
+
+__all__ = ["Ledger"]
+
+_PATHS = {"custom_object": "custom_object/{}/", "lead": "lead/{}/"}
+
+
+@contextmanager
+def _no_interrupts() -> Iterator[None]:
+    # A second Ctrl-C must not leave half a cleanup behind; signals only exist on the
+    # main thread, so elsewhere (pytest-xdist workers, notebooks' threads) this is a no-op.
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@dataclass
+class Ledger:
+    """Records created resources and deletes them on :meth:`cleanup`."""
+
+    client: CloseClient
+    entries: list[tuple[str, str]] = field(default_factory=list)
+    disposable_lead: str | None = None
+
+    def add(self, kind: str, object_id: str) -> None:
+        """Remember a created resource (``kind`` is ``custom_object`` or ``lead``)."""
+        if (kind, object_id) not in self.entries:
+            self.entries.append((kind, object_id))
+
+    def forget(self, kind: str, object_id: str) -> None:
+        """The run deleted it itself."""
+        if (kind, object_id) in self.entries:
+            self.entries.remove((kind, object_id))
+
+    def _orphans(self) -> list[str]:
+        """Instances on the disposable lead the ledger does not know (e.g. after a 5xx)."""
+        if self.disposable_lead is None:
+            return []
+        found: list[str] = []
+        exchange = self.client.get("custom_object/", params={"lead_id": self.disposable_lead})
+        try:
+            body: Any = exchange.json()
+        except ValueError:
+            return []
+        for item in body.get("data", []) if isinstance(body, dict) else []:
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                if ("custom_object", item["id"]) not in self.entries:
+                    found.append(item["id"])
+        return found
+
+    def cleanup(self) -> tuple[int, tuple[str, ...]]:
+        """Delete everything recorded; return (deleted, leftovers with reasons)."""
+        deleted = 0
+        leftovers: list[str] = []
+        with _no_interrupts():
+            try:
+                for orphan in self._orphans():
+                    self.entries.insert(0, ("custom_object", orphan))
+            except ContractError:
+                pass  # the target is gone; the loop below reports what is left
+            for kind, object_id in reversed(list(self.entries)):
+                try:
+                    exchange = self.client.delete(_PATHS[kind].format(object_id))
+                except ContractError as exc:
+                    leftovers.append(f"{kind} {object_id}: {exc}")
+                    continue
+                if exchange.status < 300 or exchange.status == 404:
+                    deleted += exchange.status < 300
+                    self.forget(kind, object_id)
+                else:
+                    leftovers.append(f"{kind} {object_id}: DELETE answered {exchange.status}")
+        return deleted, tuple(leftovers)

@@ -1,0 +1,187 @@
+"""Reports of a finished run: JSON, JUnit XML and Markdown, written from its events."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from contract.errors import ConfigurationError
+from contract.events import CaseFinished, Event, RunFinished, RunStarted, Summary
+
+__all__ = ["RunReport", "check_writable", "write_reports"]
+
+
+@dataclass
+class RunReport:
+    """Collects the events of a run; renders them as JSON, JUnit XML or Markdown."""
+
+    started: RunStarted | None = None
+    cases: list[CaseFinished] = field(default_factory=list)
+    finished: RunFinished | None = None
+
+    def add(self, event: Event) -> None:
+        """Take one event of the stream."""
+        if isinstance(event, RunStarted):
+            self.started = event
+        elif isinstance(event, CaseFinished):
+            self.cases.append(event)
+        elif isinstance(event, RunFinished):
+            self.finished = event
+
+    @property
+    def summary(self) -> Summary:
+        """The run's summary (a partial one while the run is unfinished)."""
+        if self.finished is not None:
+            return self.finished.summary
+        return Summary(
+            cases=len(self.cases),
+            requests=sum(c.requests for c in self.cases),
+            violations=sum(len(c.violations) for c in self.cases),
+            interrupted=True,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"summary": {...}, "target": ..., "violations": [...], "cases": [...]}``."""
+        violations = [
+            {**v.to_dict(), "label": case.label, "phase": case.phase}
+            for case in self.cases
+            for v in case.violations
+        ]
+        return {
+            "summary": self.summary.to_dict(),
+            "target": self.started.target if self.started else None,
+            "seed": self.started.seed if self.started else None,
+            "types": list(self.started.types) if self.started else [],
+            "violations": violations,
+            "cases": [
+                {
+                    "phase": c.phase,
+                    "label": c.label,
+                    "type_id": c.type_id,
+                    "statuses": list(c.statuses),
+                    "requests": c.requests,
+                    "elapsed": round(c.elapsed, 4),
+                    "passed": c.passed,
+                }
+                for c in self.cases
+            ],
+        }
+
+    def to_junit(self) -> str:
+        """One ``testsuite`` per phase, one ``testcase`` per case, failures per violation."""
+        root = ET.Element("testsuites", name="close-contract")
+        phases: dict[str, list[CaseFinished]] = {}
+        for case in self.cases:
+            phases.setdefault(case.phase, []).append(case)
+        for phase, cases in phases.items():
+            suite = ET.SubElement(
+                root,
+                "testsuite",
+                name=phase,
+                tests=str(len(cases)),
+                failures=str(sum(1 for c in cases if c.violations)),
+                time=f"{sum(c.elapsed for c in cases):.3f}",
+            )
+            for case in cases:
+                item = ET.SubElement(
+                    suite,
+                    "testcase",
+                    classname=f"close_contract.{phase}",
+                    name=case.label,
+                    time=f"{case.elapsed:.3f}",
+                )
+                for found in case.violations:
+                    failure = ET.SubElement(
+                        item, "failure", message=f"[{found.check}] {found.title}", type=found.check
+                    )
+                    failure.text = str(found)
+        ET.indent(root)
+        return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+    def to_markdown(self) -> str:
+        """A readable report: summary table, violations by check, then each violation."""
+        s = self.summary
+        lines = [
+            "# close-contract report",
+            "",
+            f"Target: {self.started.target if self.started else 'unknown'}"
+            + (f", seed {self.started.seed}" if self.started else ""),
+            "",
+            "| cases | requests | violations | duration |",
+            "| ---: | ---: | ---: | ---: |",
+            f"| {s.cases} | {s.requests} | {s.violations} | {s.duration:.1f} s |",
+            "",
+        ]
+        if s.by_check:
+            lines += ["| check | violations |", "| --- | ---: |"]
+            lines += [f"| `{k}` | {v} |" for k, v in sorted(s.by_check.items())]
+            lines.append("")
+        for case in self.cases:
+            for found in case.violations:
+                lines += [
+                    f"## [{found.check}] {found.title}",
+                    "",
+                    f"Case: {case.label} ({case.phase}), severity {found.severity}.",
+                    "",
+                    found.message,
+                    "",
+                ]
+                if found.reproduction:
+                    lines += ["```sh", found.reproduction, "```", ""]
+        if not s.violations:
+            lines.append("The contract holds: no violation.")
+        return "\n".join(lines).rstrip() + "\n"
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(f"cannot write the report {path}: {exc.strerror}") from exc
+
+
+def check_writable(paths: Iterable[Path | None]) -> None:
+    """Fail early (exit 2) on a report path that cannot be written, before any request."""
+    for path in paths:
+        if path is None:
+            continue
+        parent = path.parent if str(path.parent) else Path(".")
+        probe = parent
+        while not probe.exists():
+            probe = probe.parent
+        if not probe.is_dir() or not _may_write(probe):
+            raise ConfigurationError(f"cannot write the report {path}: {probe} is not writable")
+
+
+def _may_write(directory: Path) -> bool:
+    return os.access(directory, os.W_OK | os.X_OK)
+
+
+def write_reports(
+    report: RunReport,
+    *,
+    json_path: Path | None = None,
+    junit_path: Path | None = None,
+    markdown_path: Path | None = None,
+    redact: Sequence[str] = (),
+) -> None:
+    """Write the requested reports; every secret in ``redact`` is blanked first."""
+
+    def clean(text: str) -> str:
+        for secret in redact:
+            if secret:
+                text = text.replace(secret, "[REDACTED]")
+        return text
+
+    if json_path is not None:
+        _write(json_path, clean(json.dumps(report.to_json(), indent=2, ensure_ascii=False)) + "\n")
+    if junit_path is not None:
+        _write(junit_path, clean(report.to_junit()))
+    if markdown_path is not None:
+        _write(markdown_path, clean(report.to_markdown()))
