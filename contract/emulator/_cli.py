@@ -101,7 +101,12 @@ def serve_command(
         except KeyboardInterrupt:
             pass
         finally:
-            server.stop()
+            try:
+                server.stop()
+            except KeyboardInterrupt:
+                # A second Ctrl-C while stopping: leave at once; the server thread is
+                # a daemon and dies with the process.
+                pass
     click.echo("Close emulator stopped.")
 
 

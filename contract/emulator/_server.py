@@ -65,6 +65,10 @@ class EmulatorServer:
         httpx.get(srv.base_url + "/me/", auth=(srv.api_key, ""))
     ```
 
+    Attributes: `base_url` (the API root, no trailing slash), `api_key` (demo
+    organization), `other_api_key` (second organization), `db_path`, `faults` (sorted
+    names), `host` and `port` (the bound port once started).
+
     The server runs uvicorn in a background thread (it installs no signal handlers,
     so it works from any thread) and `start()` returns once it accepts connections.
     `stop()` shuts it down, joins the thread and closes the database.
@@ -83,7 +87,7 @@ class EmulatorServer:
         host: str = "127.0.0.1",
     ) -> None:
         # Validate eagerly so a bad option fails at construction, not in the thread.
-        self.faults = FaultSet.of(faults).names
+        self.faults: tuple[str, ...] = tuple(sorted(FaultSet.of(faults).names))
         if throttle is not None and throttle < 1:
             raise ValueError(f"throttle must be a positive integer, got {throttle}")
         if throttle_reset < 0:

@@ -53,7 +53,7 @@ def serving(*args: str) -> Iterator[Served]:
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        assert process.stdout is not None
+        assert process.stdout is not None and process.stderr is not None
         line = process.stdout.readline()
         match = READY.search(line)
         assert match, (line, process.stderr.read() if process.poll() is not None else "")

@@ -246,6 +246,7 @@ def test_fault_is_observable(fault: str) -> None:
 def test_faults_combine() -> None:
     faults = ("wrong_id_prefix", "create_returns_200", "drop_date_updated")
     with EmulatorServer(faults=faults) as server, client_for(server) as api:
+        assert server.faults == tuple(sorted(faults))
         probe = probe_for(server, api, api)
         response = probe.create_asset()
 
