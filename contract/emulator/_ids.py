@@ -65,10 +65,9 @@ class IdGenerator:
         return prefix + body
 
 
-def format_timestamp(moment: datetime, *, naive: bool = False) -> str:
+def format_timestamp(moment: datetime) -> str:
     """Render like Close: `2020-08-04T16:45:35.367000+00:00` (UTC, microseconds)."""
-    text = moment.astimezone(UTC).isoformat(timespec="microseconds")
-    return text.removesuffix("+00:00") if naive else text
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 class Clock:

@@ -67,8 +67,8 @@ def seed_store(store: Store, ids: IdGenerator, clock: Clock, api_key: str | None
 
 def _seed(store: Store, ids: IdGenerator, clock: Clock) -> None:
     now = clock.now_text()
-    demo = _organization(store, ids, now, "Emulated Demo Inc.", "dana@demo.example", DEMO)
-    other = _organization(store, ids, now, "Emulated Other LLC", "olli@other.example", OTHER)
+    demo = _organization(store, ids, now, "Emulated Demo Inc.", ("Dana", "Demo"), DEMO)
+    other = _organization(store, ids, now, "Emulated Other LLC", ("Olli", "Other"), OTHER)
 
     asset = _type(store, ids, demo, now, "Asset", "Assets", "Hardware lent to a customer.")
     subscription = _type(store, ids, demo, now, "Subscription", "Subscriptions", None)
@@ -82,11 +82,12 @@ def _seed(store: Store, ids: IdGenerator, clock: Clock) -> None:
 
 
 def _organization(
-    store: Store, ids: IdGenerator, now: str, name: str, email: str, label: str
+    store: Store, ids: IdGenerator, now: str, name: str, user: tuple[str, str], label: str
 ) -> Principal:
     organization_id = ids.new("orga_")
     user_id = ids.new("user_")
-    first, last = email.split("@")[0].capitalize(), name.split()[1]
+    first, last = user
+    email = f"{first}.{last}@{label}.example".lower()
     store.insert("organization", {"id": organization_id, "name": name, "date_created": now})
     store.insert(
         "user",
