@@ -82,6 +82,10 @@ def _config(**kw: Any) -> Any:
         shrink=kw["shrink"],
         emulator_faults=tuple(kw["faults"]),
         emulator_throttle=kw["emulator_throttle"],
+        record=kw.get("record"),
+        cassettes=kw.get("cassettes"),
+        baseline=kw.get("baseline"),
+        baseline_out=kw.get("out"),
         report_json=kw.get("report_json"),
         junit_xml=kw.get("junit_xml"),
         report_md=kw.get("report_md"),
@@ -193,6 +197,45 @@ def run(**kw: Any) -> None:
         _fail(exc)
     _summary_table(finished)
     sys.exit(finished.summary.exit_code)
+
+
+@main.command()
+@target_options
+@click.option(
+    "--out", type=click.Path(path_type=Path), required=True, help="Write the baseline here."
+)
+def baseline(**kw: Any) -> None:
+    """Run the contract and write what the target did (shapes, statuses) as a baseline."""
+    from contract.engine import run as run_contract
+    from contract.reports import RunReport
+
+    try:
+        config = _config(**kw)
+        finished = _render(run_contract(config), RunReport())
+    except ContractError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        _err.print("interrupted: everything the run created was cleaned up")
+        sys.exit(130)
+    _summary_table(finished)
+    _out.print(f"baseline written to {config.baseline_out}")
+    sys.exit(finished.summary.exit_code)
+
+
+@main.command()
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+def diff(old: Path, new: Path, as_json: bool) -> None:
+    """Compare two baselines (or two cassette directories): exit 1 on any regression."""
+    from contract.baseline import diff_paths, format_differences
+
+    try:
+        regressions = diff_paths(old, new)
+    except ContractError as exc:
+        _fail(exc)
+    click.echo(format_differences(regressions, as_json=as_json))
+    sys.exit(1 if regressions else 0)
 
 
 def _attach_serve() -> None:

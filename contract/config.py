@@ -36,6 +36,7 @@ class Config:
     record: Path | None = None
     cassettes: Path | None = None
     baseline: Path | None = None
+    baseline_out: Path | None = None
     report_json: Path | None = None
     junit_xml: Path | None = None
     report_md: Path | None = None
@@ -57,7 +58,13 @@ class Config:
 
     @property
     def shrinking(self) -> bool:
-        """Shrink failures? On by default on the emulator only: on a live API every try costs."""
+        """Shrink failures? On by default on the emulator only: on a live API every try costs.
+
+        Never while recording: a corpus must hold exactly the cases that were reported, so a
+        replay reaches the same verdict without Hypothesis.
+        """
+        if self.record is not None or self.cassettes is not None:
+            return False
         return self.shrink if self.shrink is not None else self.target_kind == "emulator"
 
     def resolved_api_key(self) -> str | None:

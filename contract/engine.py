@@ -10,15 +10,32 @@ from __future__ import annotations
 import functools
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
 from hypothesis import strategies as st
 
-from contract._hypo import drive
 from contract._lifecycle import create_only, invalid_case, unknown_id_probes, valid_lifecycle
 from contract._session import Outcome, Session
-from contract.client import CloseClient, RetryPolicy
+from contract.baseline import (
+    BaselineRecorder,
+    compare_run,
+    load_baseline,
+    parse_body,
+    write_baseline,
+)
+from contract.cassettes import (
+    CORPUS_FILE,
+    CaseSource,
+    Corpus,
+    GeneratedSource,
+    ReplaySource,
+    load_corpus,
+    recording,
+    replaying,
+)
+from contract.client import CloseClient, Exchange, RetryPolicy
 from contract.config import Config
 from contract.discovery import Organization, TypeContract, discover
 from contract.errors import ConfigurationError, ContractViolation
@@ -99,20 +116,19 @@ def _reference_order(org: Organization) -> list[TypeContract]:
 
 
 def _setup_references(
-    s: Session, org: Organization, refs: References, outcomes: list[Outcome]
+    s: Session, source: CaseSource, org: Organization, refs: References, outcomes: list[Outcome]
 ) -> None:
     for tc in _reference_order(org):
         try:
-            strategy = valid_payloads(tc.request_schema, references=refs)
+            created = source.batch(
+                f"setup:{tc.type_id}",
+                functools.partial(valid_payloads, tc.request_schema, references=refs),
+                functools.partial(create_only, s, tc, phase="setup"),
+                1,
+            )
         except MissingReferenceError:
             continue  # its valid phase will say what is missing
-        for outcome in drive(
-            strategy,
-            functools.partial(create_only, s, tc, phase="setup"),
-            examples=1,
-            seed=s.config.seed,
-            shrink=False,
-        ):
+        for outcome in created:
             outcomes.append(outcome)
             for exchange in outcome.exchanges:
                 if exchange.method != "POST" or not 200 <= exchange.status < 300:
@@ -124,12 +140,23 @@ def _setup_references(
                     refs.setdefault(f"custom_object:{tc.type_id}", []).append(object_id)
 
 
-def _valid_phase(s: Session, tc: TypeContract, refs: References, lead: str) -> list[Outcome]:
+def _valid_phase(
+    s: Session, source: CaseSource, tc: TypeContract, refs: References, lead: str
+) -> list[Outcome]:
+    probed: list[bool] = []
+
+    def strategy() -> st.SearchStrategy[tuple[Case, Case]]:
+        one = valid_payloads(tc.request_schema, references=refs)
+        return st.tuples(one, valid_payloads(tc.request_schema, references=refs))
+
+    def execute(pair: tuple[Case, Case]) -> Outcome:
+        outcome = valid_lifecycle(s, tc, pair[0], pair[1], lead, probe=not probed)
+        if any(e.method == "POST" and e.status < 300 for e in outcome.exchanges):
+            probed.append(True)
+        return outcome
+
     try:
-        strategy = st.tuples(
-            valid_payloads(tc.request_schema, references=refs),
-            valid_payloads(tc.request_schema, references=refs),
-        )
+        return source.batch(f"valid:{tc.type_id}", strategy, execute, s.config.examples)
     except MissingReferenceError as exc:
         outcome = Outcome("valid", f"{tc.name}: valid", tc.type_id, None)
         outcome.violations.append(
@@ -140,34 +167,24 @@ def _valid_phase(s: Session, tc: TypeContract, refs: References, lead: str) -> l
             )
         )
         return [outcome]
-    probed: list[bool] = []
-
-    def execute(pair: tuple[Case, Case]) -> Outcome:
-        outcome = valid_lifecycle(s, tc, pair[0], pair[1], lead, probe=not probed)
-        if any(e.method == "POST" and e.status < 300 for e in outcome.exchanges):
-            probed.append(True)
-        return outcome
-
-    return drive(
-        strategy, execute, examples=s.config.examples, seed=s.config.seed, shrink=s.config.shrinking
-    )
 
 
-def _invalid_phase(s: Session, tc: TypeContract, refs: References) -> Iterator[Outcome]:
+def _invalid_phase(
+    s: Session, source: CaseSource, tc: TypeContract, refs: References
+) -> Iterator[Outcome]:
     for mutation, target in mutation_targets(tc.request_schema):
+        strategy = functools.partial(
+            invalid_payloads, tc.request_schema, references=refs, mutation=mutation, target=target
+        )
         try:
-            strategy = invalid_payloads(
-                tc.request_schema, references=refs, mutation=mutation, target=target
+            yield from source.batch(
+                f"invalid:{tc.type_id}:{mutation}:{target}",
+                strategy,
+                functools.partial(invalid_case, s, tc),
+                s.config.invalid_examples,
             )
         except MissingReferenceError:
             continue
-        yield from drive(
-            strategy,
-            lambda case: invalid_case(s, tc, case),
-            examples=s.config.invalid_examples,
-            seed=s.config.seed,
-            shrink=s.config.shrinking,
-        )
 
 
 class _Tally:
@@ -181,82 +198,132 @@ class _Tally:
         return event
 
 
+def _observer(recorder: BaselineRecorder) -> Callable[[Exchange, str], None]:
+    def observe(exchange: Exchange, kind: str) -> None:
+        body = parse_body(exchange.response_body) if exchange.response_body else None
+        recorder.observe(f"{exchange.method} {exchange.path}", exchange.status, body)
+        recorder.observe_status(kind, exchange.status)
+
+    return observe
+
+
+def _phases(
+    session: Session, source: CaseSource, org: Organization, tally: _Tally
+) -> Iterator[Event]:
+    config = session.config
+    yield PhaseStarted("setup")
+    setup = Outcome("setup", "disposable lead", None, None)
+    lead, contacts = _lead(session, setup)
+    refs: References = {"lead": [lead], "user": [org.user_id], "contact": contacts}
+    outcomes = [setup]
+    _setup_references(session, source, org, refs, outcomes)
+    for outcome in outcomes:
+        yield tally.add(outcome.event())
+    yield PhaseFinished("setup")
+
+    yield PhaseStarted("valid", config.examples * len(org.types))
+    for tc in org.types:
+        for outcome in _valid_phase(session, source, tc, refs, lead):
+            yield tally.add(outcome.event())
+    yield PhaseFinished("valid")
+
+    total = sum(len(mutation_targets(t.request_schema)) for t in org.types)
+    yield PhaseStarted("invalid", total * config.invalid_examples)
+    for tc in org.types:
+        for outcome in _invalid_phase(session, source, tc, refs):
+            yield tally.add(outcome.event())
+    yield PhaseFinished("invalid")
+
+    yield PhaseStarted("probes", 1)
+    yield tally.add(unknown_id_probes(session, config.seed).event())
+    yield PhaseFinished("probes")
+
+
 def run(config: Config) -> Iterator[Event]:
     """Run the contract described by ``config``; yield events as it goes.
 
-    Raises :class:`~contract.errors.ConfigurationError` (exit 2) for unusable input and
-    :class:`~contract.errors.TargetUnreachable` (exit 3) when the target fails; violations
-    are not raised but reported in ``CaseFinished`` and ``RunFinished`` events.
+    Raises :class:`~contract.errors.ConfigurationError` (exit 2) for unusable input,
+    :class:`~contract.errors.CassetteError` (exit 2) for an unusable recording or baseline
+    and :class:`~contract.errors.TargetUnreachable` (exit 3) when the target fails;
+    violations and regressions are not raised but reported in the events.
     """
     config.validate()
     started = time.perf_counter()
+    baseline = load_baseline(config.baseline) if config.baseline is not None else None
+    replay = load_corpus(config.cassettes) if config.cassettes is not None else None
     tally = _Tally()
-    with open_target(config) as target:
+    with ExitStack() as stack:
+        target = stack.enter_context(open_target(config, replay))
         secrets = [k for k in (target.api_key, target.other_api_key) if k]
-        retry = RetryPolicy(max_attempts=config.max_attempts, max_sleep=config.max_retry_sleep)
-        with CloseClient(
-            target.base_url,
-            target.api_key,
-            auth_scheme=config.auth_scheme,
-            timeout=config.timeout,
-            retry=retry,
-            secrets=secrets,
-        ) as client:
-            ledger = Ledger(client)
-            session = Session(config, client, ledger, other_api_key=target.other_api_key)
-            interrupted = True
-            try:
-                org = discover(client, config.custom_object_type_ids)
-                if not org.types:
-                    raise ConfigurationError(
-                        "the organization has no custom object types to test "
-                        "(create one, or pass --custom-object-type-id)"
-                    )
-                yield RunStarted(
-                    target.description,
-                    target.base_url,
-                    config.seed,
-                    tuple(t.type_id for t in org.types),
-                )
-                yield PhaseStarted("setup")
-                setup = Outcome("setup", "disposable lead", None, None)
-                lead, contacts = _lead(session, setup)
-                refs: References = {"lead": [lead], "user": [org.user_id], "contact": contacts}
-                outcomes = [setup]
-                _setup_references(session, org, refs, outcomes)
-                for outcome in outcomes:
-                    yield tally.add(outcome.event())
-                yield PhaseFinished("setup")
-
-                yield PhaseStarted("valid", config.examples * len(org.types))
-                for tc in org.types:
-                    for outcome in _valid_phase(session, tc, refs, lead):
-                        yield tally.add(outcome.event())
-                yield PhaseFinished("valid")
-
-                total = sum(len(mutation_targets(t.request_schema)) for t in org.types)
-                yield PhaseStarted("invalid", total * config.invalid_examples)
-                for tc in org.types:
-                    for outcome in _invalid_phase(session, tc, refs):
-                        yield tally.add(outcome.event())
-                yield PhaseFinished("invalid")
-
-                yield PhaseStarted("probes", 1)
-                yield tally.add(unknown_id_probes(session, config.seed).event())
-                yield PhaseFinished("probes")
-                interrupted = False
-            finally:
-                deleted, leftovers = ledger.cleanup()
-            yield CleanupFinished(deleted, leftovers)
-            by_check: dict[str, int] = {}
-            for found in tally.violations:
-                by_check[found.check] = by_check.get(found.check, 0) + 1
-            summary = Summary(
-                cases=tally.cases,
-                requests=client.requests_sent,
-                violations=len(tally.violations),
-                by_check=by_check,
-                duration=time.perf_counter() - started,
-                interrupted=interrupted,
+        recorded: Corpus | None = None
+        if config.record is not None:
+            stack.enter_context(recording(config.record, secrets))
+            recorded = Corpus(config.seed, target.base_url, target.other_api_key is not None)
+        if replay is not None and config.cassettes is not None:
+            stack.enter_context(replaying(config.cassettes))
+        source: CaseSource = (
+            ReplaySource(replay)
+            if replay is not None
+            else GeneratedSource(config.seed, config.shrinking, recorded)
+        )
+        client = stack.enter_context(
+            CloseClient(
+                target.base_url,
+                target.api_key,
+                auth_scheme=config.auth_scheme,
+                timeout=config.timeout,
+                retry=RetryPolicy(
+                    max_attempts=config.max_attempts, max_sleep=config.max_retry_sleep
+                ),
+                secrets=secrets,
             )
-            yield RunFinished(summary, tuple(tally.violations))
+        )
+        ledger = Ledger(client)
+        recorder = BaselineRecorder()
+        session = Session(config, client, ledger, other_api_key=target.other_api_key)
+        session.observers.append(_observer(recorder))
+        completed = False
+        try:
+            org = discover(client, config.custom_object_type_ids)
+            if not org.types:
+                raise ConfigurationError(
+                    "the organization has no custom object types to test "
+                    "(create one, or pass --custom-object-type-id)"
+                )
+            yield RunStarted(
+                target.description,
+                target.base_url,
+                config.seed,
+                tuple(t.type_id for t in org.types),
+            )
+            yield from _phases(session, source, org, tally)
+            if baseline is not None:
+                yield PhaseStarted("baseline", 1)
+                outcome = Outcome("baseline", f"compared with {config.baseline}", None, None)
+                outcome.violations.extend(compare_run(baseline, recorder))
+                yield tally.add(outcome.event())
+                yield PhaseFinished("baseline")
+            completed = True
+        finally:
+            # A replay that went off the recording has nothing real to clean up, and
+            # its cleanup requests would not be in the cassette either.
+            if completed or replay is None:
+                deleted, leftovers = ledger.cleanup()
+        yield CleanupFinished(deleted, leftovers)
+        built = recorder.build(target.description)
+        if recorded is not None and config.record is not None:
+            write_baseline(config.record, built)
+            (config.record / CORPUS_FILE).write_text(recorded.to_json() + "\n", "utf-8")
+        if config.baseline_out is not None:
+            write_baseline(config.baseline_out, built)
+        by_check: dict[str, int] = {}
+        for found in tally.violations:
+            by_check[found.check] = by_check.get(found.check, 0) + 1
+        summary = Summary(
+            cases=tally.cases,
+            requests=client.requests_sent,
+            violations=len(tally.violations),
+            by_check=by_check,
+            duration=time.perf_counter() - started,
+        )
+        yield RunFinished(summary, tuple(tally.violations))

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from contract.cassettes import Corpus
 from contract.config import Config, TargetKind
 from contract.errors import ConfigurationError
 
@@ -24,8 +25,12 @@ class Target:
 
 
 @contextmanager
-def open_target(config: Config) -> Iterator[Target]:
-    """Yield the target of ``config``; an embedded emulator is stopped on exit."""
+def open_target(config: Config, corpus: Corpus | None = None) -> Iterator[Target]:
+    """Yield the target of ``config``; an embedded emulator is stopped on exit.
+
+    For a replay, ``corpus`` (the recording's) says which API root was recorded; the keys
+    are stand-ins, since the recording holds none.
+    """
     if config.target_kind == "live":
         assert config.base_url is not None
         key = config.resolved_api_key()
@@ -33,7 +38,13 @@ def open_target(config: Config) -> Iterator[Target]:
         yield Target("live", config.base_url, key, config.other_api_key, config.base_url)
         return
     if config.target_kind == "replay":
-        raise ConfigurationError("replaying cassettes needs the cassette support of this run")
+        if corpus is None:
+            raise ConfigurationError("a replay needs the recording's corpus")
+        other = "replay-other-key" if corpus.has_other_key else None
+        yield Target(
+            "replay", corpus.base_url, "replay-key", other, f"cassettes {config.cassettes}"
+        )
+        return
     from contract.emulator import EmulatorServer
 
     try:
