@@ -146,7 +146,7 @@ def _extra_key(
 TOP_LEVEL_MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="required_missing",
-        reason=f"{_REQUIRED}, so a create without it must be rejected with 400",
+        reason=f"{_REQUIRED}, so a create without one must get 400",
         expected_statuses=BAD_REQUEST,
         schema_valid=False,
         targets=_required,
@@ -154,7 +154,7 @@ TOP_LEVEL_MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         name="required_null",
-        reason=f"{_REQUIRED} and null is no value, so the create must be rejected with 400",
+        reason="a required key (DOC) set to null has no value, so the create must get 400",
         expected_statuses=BAD_REQUEST,
         schema_valid=False,
         targets=_required,
