@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck bench clean
+.PHONY: setup run test lint typecheck bench cassettes clean
 
 setup: $(STAMP)
 
@@ -28,6 +28,10 @@ typecheck: $(STAMP)
 
 test: lint typecheck
 	$(BIN)/python -m pytest -q -p xdist -n 2
+
+cassettes: $(STAMP)
+	rm -rf cassettes/emulator-default
+	$(BIN)/close-contract run --record cassettes/emulator-default
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

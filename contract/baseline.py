@@ -239,6 +239,8 @@ def write_baseline(path: str | os.PathLike[str], baseline: Baseline) -> Path:
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(baseline.to_json())
+            # mkstemp makes the file private; a baseline is meant to be shared and committed.
+            os.chmod(tmp, 0o644)
             os.replace(tmp, file)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

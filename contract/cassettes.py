@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -291,21 +292,43 @@ def _index(cassette: Any) -> None:
     cassette._responses = responses
 
 
+def _text(body: Any) -> str:
+    if isinstance(body, bytes):
+        return body.decode("utf-8", "replace")
+    return str(body or "")
+
+
+def _excerpt(text: str, at: int) -> str:
+    start = max(0, at - 30)
+    return ("…" if start else "") + text[start : at + 60] + ("…" if at + 60 < len(text) else "")
+
+
 def _nearest(cassette: Any, exc: Exception) -> str:
     request = getattr(exc, "failed_request", None)
     if request is None:
         return f"a request is not in the cassette: {exc}".splitlines()[0]
-    best, score = None, -1
-    for stored, _ in cassette.data:
-        points = (
-            (stored.method == request.method) * 4
-            + (stored.path == request.path) * 2
-            + (stored.query == request.query)
+    wanted = _text(request.body)
+
+    def score(stored: Any) -> tuple[int, float]:
+        same = (stored.method == request.method) * 4 + (stored.path == request.path) * 2
+        same += stored.query == request.query
+        similar = (
+            SequenceMatcher(None, _text(stored.body), wanted).quick_ratio() if same >= 6 else 0
         )
-        if points > score:
-            best, score = stored, points
-    nearest = f"{best.method} {best.path}" if best is not None else "nothing recorded"
+        return same, similar
+
+    best = max((stored for stored, _ in cassette.data), key=score, default=None)
+    near = _text(best.body) if best is not None else ""
+    # Show both bodies around their first difference: that is where the runs diverged.
+    at = next((i for i, (a, b) in enumerate(zip(near, wanted, strict=False)) if a != b), 0)
+    nearest = "nothing recorded"
+    if best is not None:
+        nearest = f"{best.method} {best.path}" + (
+            f" with body {_excerpt(near, at)}" if near else ""
+        )
+    sent = f" with body {_excerpt(wanted, at)}" if wanted else ""
     return (
-        f"{request.method} {request.path} is not in the cassette (nearest recorded: {nearest}); "
-        "the recording was made with other options or another toolkit version: record it again"
+        f"{request.method} {request.path}{sent} is not in the cassette (nearest recorded: "
+        f"{nearest}); the recording was made with other options or another toolkit version: "
+        "record it again"
     )
