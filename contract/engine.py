@@ -8,16 +8,15 @@ always runs last, also after errors and Ctrl-C.
 from __future__ import annotations
 
 import functools
-import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from typing import Any
 
 from hypothesis import strategies as st
 
-from contract._lifecycle import create_only, invalid_case, unknown_id_probes, valid_lifecycle
+from contract._lifecycle import invalid_case, unknown_id_probes, valid_lifecycle
 from contract._session import Outcome, Session
+from contract._setup import References, prepare_lead, prepare_references
 from contract.baseline import (
     BaselineRecorder,
     compare_run,
@@ -60,84 +59,6 @@ from strategies import (
 )
 
 __all__ = ["run"]
-
-References = dict[str, list[str]]
-_OBJECT_ID = re.compile(r"^custobj_[0-9A-Za-z]+$")
-
-
-def _lead(s: Session, outcome: Outcome) -> tuple[str, list[str]]:
-    """The run's lead and its contacts: the given one, or a new disposable lead."""
-    config = s.config
-    if config.lead_id:
-        exchange = s.send(outcome, "setup:lead", "GET", f"lead/{config.lead_id}/")
-        if exchange.status == 404:
-            raise ConfigurationError(
-                f"--lead-id {config.lead_id}: no such lead in this organization (GET answered 404)"
-            )
-        lead: Any = exchange.json() if exchange.status == 200 else {}
-        lead_id = config.lead_id
-    else:
-        body = {
-            "name": f"close-contract disposable lead (seed {config.seed})",
-            "contacts": [{"name": "close-contract contact"}],
-        }
-        exchange = s.send(outcome, "setup:lead", "POST", "lead/", json=body)
-        try:
-            lead = exchange.json()
-        except ValueError:
-            lead = None
-        if not 200 <= exchange.status < 300 or not isinstance(lead, dict) or "id" not in lead:
-            raise ConfigurationError(
-                f"could not create a disposable lead: POST lead/ answered {exchange.status}; "
-                "pass --lead-id to use an existing lead"
-            )
-        lead_id = str(lead["id"])
-        s.ledger.add("lead", lead_id)
-        s.ledger.disposable_lead = lead_id
-    contacts = [
-        str(c["id"]) for c in lead.get("contacts") or [] if isinstance(c, dict) and "id" in c
-    ]
-    return lead_id, contacts
-
-
-def _reference_order(org: Organization) -> list[TypeContract]:
-    """Types whose instances other types point to, dependencies first."""
-    by_id = {t.type_id: t for t in org.types}
-    needed = set().union(*(t.referenced_types for t in org.types)) & set(by_id)
-    ordered: list[TypeContract] = []
-    while needed:
-        ready = sorted(n for n in needed if not (by_id[n].referenced_types & needed) - {n})
-        if not ready:
-            ready = sorted(needed)  # a cycle: optional fields are left out, required ones fail
-        for type_id in ready:
-            ordered.append(by_id[type_id])
-            needed.discard(type_id)
-    return ordered
-
-
-def _setup_references(
-    s: Session, source: CaseSource, org: Organization, refs: References, outcomes: list[Outcome]
-) -> None:
-    for tc in _reference_order(org):
-        try:
-            created = source.batch(
-                f"setup:{tc.type_id}",
-                functools.partial(valid_payloads, tc.request_schema, references=refs),
-                functools.partial(create_only, s, tc, phase="setup"),
-                1,
-            )
-        except MissingReferenceError:
-            continue  # its valid phase will say what is missing
-        for outcome in created:
-            outcomes.append(outcome)
-            for exchange in outcome.exchanges:
-                if exchange.method != "POST" or not 200 <= exchange.status < 300:
-                    continue
-                body = exchange.json()
-                object_id = body.get("id") if isinstance(body, dict) else None
-                # An id the API got wrong is already a violation; it cannot be a reference.
-                if isinstance(object_id, str) and _OBJECT_ID.match(object_id):
-                    refs.setdefault(f"custom_object:{tc.type_id}", []).append(object_id)
 
 
 def _valid_phase(
@@ -213,10 +134,10 @@ def _phases(
     config = session.config
     yield PhaseStarted("setup")
     setup = Outcome("setup", "disposable lead", None, None)
-    lead, contacts = _lead(session, setup)
+    lead, contacts = prepare_lead(session, setup)
     refs: References = {"lead": [lead], "user": [org.user_id], "contact": contacts}
     outcomes = [setup]
-    _setup_references(session, source, org, refs, outcomes)
+    prepare_references(session, source, org, refs, outcomes)
     for outcome in outcomes:
         yield tally.add(outcome.event())
     yield PhaseFinished("setup")

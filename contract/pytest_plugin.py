@@ -1,28 +1,165 @@
 """pytest plugin for close-contract (registered through the ``pytest11`` entry point).
 
-Importing this module must stay cheap and side-effect free: pytest loads it in every session
-of every project that has close-contract installed. The core is imported lazily.
+Options (group ``close``), session fixtures for tests of one's own (``close_target``,
+``close_client``, ``close_schema``, ``close_references``), the ``close_contract`` marker
+and the ``close_run`` fixture that runs the whole contract with the marker's keyword
+arguments as core options. Importing this module stays cheap: pytest loads it in every
+session of every project that has close-contract installed, so the core is imported lazily.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import pytest
 
-__all__ = ["pytest_addoption", "pytest_configure"]
+if TYPE_CHECKING:
+    from contract.client import CloseClient
+    from contract.config import Config
+    from contract.discovery import TypeContract
+    from contract.reports import RunReport
+    from contract.targets import Target
+
+__all__ = [
+    "close_client",
+    "close_config",
+    "close_references",
+    "close_run",
+    "close_schema",
+    "close_target",
+    "pytest_addoption",
+    "pytest_configure",
+]
+
+_PROFILES: dict[str, dict[str, Any]] = {
+    "dev": {"max_examples": 10, "deadline": None},
+    "ci": {"derandomize": True, "database": None, "deadline": None, "print_blob": True},
+    "nightly": {"max_examples": 200, "deadline": None},
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Register the ``close`` option group."""
+    """Register the ``close`` option group (CLI flags of ``close-contract run``)."""
     group = parser.getgroup("close", "close-contract: Close Custom Object API contract")
-    group.addoption(
-        "--close-base-url",
-        default=None,
-        help="API root of a Close-compatible target (default: the embedded emulator).",
-    )
+    add = group.addoption
+    add("--close-base-url", help="API root of a live target (default: the embedded emulator).")
+    add("--close-api-key", help="API key of the live target (default: $CLOSE_API_KEY).")
+    add("--close-other-api-key", help="A second organization's key, for org_isolation.")
+    add("--close-cassettes", type=Path, help="Replay this recording directory offline.")
+    add("--close-record", type=Path, help="Record cassettes, corpus and baseline into DIR.")
+    add("--close-baseline", type=Path, help="Compare the run with this baseline.")
+    add("--close-examples", type=int, default=10, help="Valid payloads per type (default 10).")
+    add("--close-seed", type=int, default=0, help="Seed of the generators (default 0).")
+    add("--close-type-id", action="append", default=[], help="Test only these types.")
+    add("--close-lead-id", help="Use this lead instead of a disposable one.")
+    add("--close-fault", action="append", default=[], help="Embedded emulator: inject a fault.")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the ``close_contract`` marker."""
+    """Register the ``close_contract`` marker and the dev / ci / nightly Hypothesis profiles."""
     config.addinivalue_line(
-        "markers", "close_contract(**kwargs): run against a Close target with these options"
+        "markers",
+        "close_contract(**options): run the contract (close_run fixture) with these "
+        "core options, e.g. examples=3 or emulator_faults=('list_empty',)",
     )
+    from hypothesis import settings
+    from hypothesis.errors import InvalidArgument
+
+    from contract.errors import ContractError
+
+    try:
+        # Bad --close-* options are a usage error before any test runs (exit 4).
+        _config_from(config).validate()
+    except ContractError as exc:
+        raise pytest.UsageError(f"close-contract: {exc}") from None
+
+    for name, options in _PROFILES.items():
+        try:
+            settings.get_profile(name)
+        except InvalidArgument:  # a project's own profile of that name wins
+            settings.register_profile(name, **options)
+
+
+def _config_from(pytestconfig: pytest.Config, **overrides: Any) -> Config:
+    from contract.config import Config
+
+    option = pytestconfig.getoption
+    values: dict[str, Any] = {
+        "base_url": option("close_base_url"),
+        "api_key": option("close_api_key") or os.environ.get("CLOSE_API_KEY"),
+        "other_api_key": option("close_other_api_key"),
+        "cassettes": option("close_cassettes"),
+        "record": option("close_record"),
+        "baseline": option("close_baseline"),
+        "examples": option("close_examples"),
+        "seed": option("close_seed"),
+        "custom_object_type_ids": tuple(option("close_type_id")),
+        "lead_id": option("close_lead_id"),
+        "emulator_faults": tuple(option("close_fault")),
+    }
+    values.update(overrides)
+    return Config(**values)
+
+
+@pytest.fixture(scope="session")
+def close_config(pytestconfig: pytest.Config) -> Config:
+    """The run configuration the ``--close-*`` options describe (validated at start-up)."""
+    return _config_from(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def close_target(close_config: Config) -> Iterator[Target]:
+    """The target: the embedded emulator (started here, stopped at the end) or a live API."""
+    from contract.targets import open_target
+
+    if close_config.target_kind == "replay":
+        pytest.skip("close_target talks to a server; --close-cassettes replays without one")
+    with open_target(close_config) as target:
+        yield target
+
+
+@pytest.fixture(scope="session")
+def close_client(close_target: Target, close_config: Config) -> Iterator[CloseClient]:
+    """A :class:`contract.client.CloseClient` for the target, closed at the end."""
+    from contract.harness import client_for
+
+    with client_for(close_target, close_config) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def close_schema(close_client: CloseClient, close_config: Config) -> dict[str, TypeContract]:
+    """Each custom object type's contract (request/update/response schemas), by type id."""
+    from contract.harness import organization_for
+
+    return {t.type_id: t for t in organization_for(close_client, close_config).types}
+
+
+@pytest.fixture(scope="session")
+def close_references(
+    close_client: CloseClient, close_config: Config
+) -> Iterator[dict[str, list[str]]]:
+    """Real ids for payloads (lead, user, contact, custom_object:<cotype_id>); cleaned up."""
+    from contract.harness import organization_for, references_for
+
+    organization = organization_for(close_client, close_config)
+    with references_for(close_client, organization, close_config) as refs:
+        yield refs
+
+
+@pytest.fixture
+def close_run(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> RunReport:
+    """Run the whole contract once for this test; the ``close_contract`` marker's keyword
+    arguments override the ``--close-*`` options. Returns the run's report."""
+    from contract.engine import run
+    from contract.reports import RunReport
+
+    marker = request.node.get_closest_marker("close_contract")
+    config = _config_from(pytestconfig, **(marker.kwargs if marker else {}))
+    report = RunReport()
+    for event in run(config):
+        report.add(event)
+    return report

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from contract.errors import ConfigurationError
+from contract.errors import ConfigurationError, ContractViolation
 from contract.events import CaseFinished, Event, RunFinished, RunStarted, Summary
 
 __all__ = ["RunReport", "check_writable", "write_reports"]
@@ -44,6 +44,29 @@ class RunReport:
             violations=sum(len(c.violations) for c in self.cases),
             interrupted=True,
         )
+
+    def select(
+        self,
+        *,
+        phase: str | None = None,
+        mutation: str | None = None,
+        checks: Collection[str] | None = None,
+        exclude: Collection[str] = (),
+    ) -> tuple[list[CaseFinished], list[ContractViolation]]:
+        """The cases of ``phase`` (and ``mutation``) and their violations of ``checks``."""
+        cases = [
+            c
+            for c in self.cases
+            if (phase is None or c.phase == phase)
+            and (mutation is None or (c.case or {}).get("mutation") == mutation)
+        ]
+        found = [
+            v
+            for c in cases
+            for v in c.violations
+            if (checks is None or v.check in checks) and v.check not in exclude
+        ]
+        return cases, found
 
     def to_json(self) -> dict[str, Any]:
         """``{"summary": {...}, "target": ..., "violations": [...], "cases": [...]}``."""

@@ -20,3 +20,5 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=30, deadline=None, database=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+pytest_plugins = ["pytester"]
