@@ -17,6 +17,7 @@ __all__ = ["Plan", "References", "plan_for", "valid_payloads"]
 
 References = Mapping[str, Sequence[str]]
 _MAX_ITEMS = 5
+_SMALL_POOL = 16  # multi-value pools up to this size are drawn as subsets
 _SCALARS: dict[str, Callable[[], st.SearchStrategy[Any]]] = {
     "text": _values.names,
     "number": _values.numbers,
@@ -36,6 +37,11 @@ class Plan:
     model: TypeModel
     leads: st.SearchStrategy[str]
     values: tuple[tuple[Field, st.SearchStrategy[Any] | None], ...]
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        """Every key a payload may hold, in schema order."""
+        return ("custom_object_type_id", "lead_id", "name", *(f.key for f, _ in self.values))
 
 
 def _unique_key(value: Any) -> Any:
@@ -81,10 +87,31 @@ def _field_values(
         scalar = _values.names()
     if not field.multi:
         return scalar
-    limit = _MAX_ITEMS
-    if field.reference is not None or field.choices:
-        limit = min(limit, len(field.choices or refs.get(field.reference or "") or ()))
-    return st.lists(scalar, min_size=1, max_size=max(limit, 1), unique_by=_unique_key)
+    pool = tuple(field.choices or refs.get(field.reference or "") or ())
+    if pool and len(pool) <= _SMALL_POOL:
+        return _subsets(pool)
+    limit = min(_MAX_ITEMS, len(pool)) if pool else _MAX_ITEMS
+    return st.lists(scalar, min_size=1, max_size=limit, unique_by=_unique_key)
+
+
+def _subsets(pool: tuple[Any, ...]) -> st.SearchStrategy[list[Any]]:
+    """Non-empty lists of distinct items of ``pool``, in varied orders.
+
+    Two draws (which items, where the list starts) instead of two per item plus the
+    retries a unique list needs.
+    """
+
+    def pick(mask: int, start: int) -> list[Any]:
+        chosen = [item for index, item in enumerate(pool) if mask >> index & 1]
+        start %= len(chosen)
+        return chosen[start:] + chosen[:start]
+
+    every = (1 << len(pool)) - 1
+    return st.builds(
+        pick,
+        st.integers(min_value=1, max_value=every),
+        st.integers(min_value=0, max_value=len(pool) - 1),
+    )
 
 
 def plan_for(request_schema: Mapping[str, Any], references: References | None) -> Plan:
@@ -108,18 +135,41 @@ def plan_for(request_schema: Mapping[str, Any], references: References | None) -
 _NAMES = _values.names()
 
 
+def _presence(count: int) -> st.SearchStrategy[int]:
+    # One integer whose bits say which optional fields are present: a single draw instead
+    # of one boolean per field (generation speed); it shrinks to "all absent".
+    return st.integers(min_value=0, max_value=(1 << count) - 1)
+
+
 @st.composite
-def payloads(draw: st.DrawFn, plan: Plan) -> dict[str, Any]:
-    """Draw one valid payload dict following ``plan``."""
+def _payloads(
+    draw: st.DrawFn,
+    plan: Plan,
+    required: tuple[tuple[str, st.SearchStrategy[Any]], ...],
+    optional: tuple[tuple[str, st.SearchStrategy[Any]], ...],
+    presence: st.SearchStrategy[int],
+) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "custom_object_type_id": plan.model.type_id,
         "lead_id": draw(plan.leads),
         "name": draw(_NAMES),
     }
-    for field, values in plan.values:
-        if values is not None and (field.required or draw(st.booleans())):
-            payload[field.key] = draw(values)
-    return payload
+    present = draw(presence) if optional else 0
+    for index, (key, values) in enumerate(optional):
+        if present >> index & 1:
+            payload[key] = draw(values)
+    for key, values in required:
+        payload[key] = draw(values)
+    # Keys in the schema's field order, whatever order they were drawn in.
+    return {key: payload[key] for key in plan.order if key in payload}
+
+
+def payloads(plan: Plan) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid payload dicts following ``plan``."""
+    drawable = [(field, values) for field, values in plan.values if values is not None]
+    required = tuple((f.key, v) for f, v in drawable if f.required)
+    optional = tuple((f.key, v) for f, v in drawable if not f.required)
+    return _payloads(plan, required, optional, _presence(len(optional)))
 
 
 def valid_payloads(

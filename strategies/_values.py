@@ -1,20 +1,20 @@
-"""Strategies for single valid values: names, text, numbers, dates, datetimes, ids.
+"""Strategies for single valid values: numbers, dates, datetimes, ids, short strings.
 
-Values are realistic and nasty at once, but each one must survive a round trip through a
-correct server unchanged; otherwise a valid case would raise false echo alarms. Hence:
-no control or format characters, no surrogates, no leading or trailing whitespace (servers
-may strip), NFC-normalised text (servers may normalise), numbers that JSON and doubles
-represent exactly, and timestamps at millisecond precision (what Close stores).
+Each value must survive a round trip through a correct server unchanged, or a valid case
+would raise a false echo alarm: numbers that JSON and doubles represent exactly (no NaN or
+infinities), real calendar dates, and timestamps at millisecond precision (what Close
+stores). Display text lives in ``_text``.
 """
 
 from __future__ import annotations
 
 import calendar
 import string
-import unicodedata
 from datetime import date, datetime, timedelta, timezone
 
 from hypothesis import strategies as st
+
+from strategies._text import MAX_NAME, names
 
 __all__ = [
     "BASE62",
@@ -27,96 +27,9 @@ __all__ = [
     "short_strings",
 ]
 
-MAX_NAME = 200
 BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
-_FIRST_YEAR, _LAST_YEAR = 1900, 2100
+_FIRST, _LAST = date(1900, 1, 1), date(2100, 12, 31)
 _MAX_ABS = 10**15
-
-# Alphanumeric characters from many scripts: every name holds at least one, so a name is
-# never only punctuation or emoji (a server may reasonably call that blank).
-_LETTERS = (
-    "AbzÉñßøŒΩλЖяԱշשعبकঅகกაᎠሀ한あカ中文字٣０Ａ7ÆĳŁΣϑДҖՖאپڭमলଓතຂབႠᏣᐃᚠកᠮᨀᩀᬅḀἀⰀⲀⴀⵀⶀ〆ㄅㆠㄱꀀꓐꔀꙀꚠꜢ가ﬀ"
-)
-# Base characters followed by combining marks (some have no precomposed form, so they
-# stay decomposed even after NFC).
-_MARKED = (
-    "e\u0301",
-    "a\u0308",
-    "q\u0303",
-    "n\u0303",
-    "o\u0328\u0301",
-    "Z\u0335",
-    "\u0915\u093f",
-    "\u0e01\u0e38",
-    "\u05e9\u05c1",
-    "x\u0332\u0333",
-)
-_EMOJI = ("😀", "🚀", "👍🏽", "❤️", "👨‍👩‍👧", "🇫🇷", "🧪", "🏳️‍🌈", "🙂", "☕")
-_PUNCTUATION = " " * 3 + "-'&.,/#()’«»—_@+%\"\\<>:;!?\u00a0"
-_MARKS = "\u0301\u0308\u0303\u0328\u0335\u093f\u0e38\u05c1\u0332"
-# Any other assigned, printable code point: control, format, surrogate, private-use,
-# unassigned and line/paragraph separators are left out (see the module docstring).
-_ANY = st.characters(exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
-# Runs of characters are drawn as whole strings, not one character at a time: Hypothesis
-# draws a string in one step, which keeps generation fast enough for long names.
-_SCRIPTS = _LETTERS + _PUNCTUATION + _MARKS
-_TOKENS = st.sampled_from(_MARKED + _EMOJI)
-
-
-def _pieces(longest: int) -> st.SearchStrategy[str]:
-    return st.one_of(
-        st.text(alphabet=_SCRIPTS, max_size=longest),
-        _TOKENS,
-        st.text(alphabet=_ANY, max_size=max(1, longest // 3)),
-    )
-
-
-def _finish(prefix: list[str], anchor: str, run: str, suffix: list[str], limit: int) -> str:
-    text = unicodedata.normalize("NFC", "".join([*prefix, anchor, run, *suffix]))
-    # Truncation can leave a lone combining mark or a cut emoji sequence at the end; that
-    # is still valid text, and the anchor keeps at least one alphanumeric character.
-    return text[:limit].strip()
-
-
-def _run(min_size: int, max_size: int) -> st.SearchStrategy[str]:
-    return st.one_of(
-        st.text(alphabet=_SCRIPTS, min_size=min_size, max_size=max_size),
-        st.text(alphabet=_ANY, min_size=min_size, max_size=max_size),
-    )
-
-
-def names(limit: int = MAX_NAME) -> st.SearchStrategy[str]:
-    """Non-blank display text of 1..``limit`` characters from many scripts.
-
-    Script letters, punctuation, combining marks, emoji (with skin tones, flags and ZWJ
-    sequences) and any other printable code point. About a third of the draws are longer
-    than 40 characters and many of those are cut at exactly ``limit``, so long names turn
-    up regularly, not by luck.
-    """
-    anchor = st.sampled_from(_LETTERS)
-    shapes = [
-        (_pieces(6), _run(0, 8), _pieces(8)),
-        (_pieces(12), _run(20, 60), _pieces(20)),
-        # Half of the long ones reach the limit: the boundary itself is worth testing.
-        (_pieces(20), st.one_of(_run(41, limit), _run(limit, limit + 20)), _pieces(40)),
-    ]
-    return st.one_of(
-        [
-            st.builds(
-                _finish,
-                st.lists(before, max_size=2),
-                anchor,
-                run,
-                st.lists(after, max_size=3),
-                st.just(limit),
-            )
-            for before, run, after in shapes
-        ]
-    ).filter(_non_blank)
-
-
-def _non_blank(text: str) -> bool:
-    return bool(text) and any(ch.isalnum() for ch in text)
 
 
 def short_strings() -> st.SearchStrategy[str]:
@@ -154,13 +67,18 @@ def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
+def _nth_day(offset: int) -> date:
+    return _FIRST + timedelta(days=offset)
+
+
 def _calendar_dates() -> st.SearchStrategy[date]:
-    years = st.integers(min_value=_FIRST_YEAR, max_value=_LAST_YEAR - 4)
+    # One integer per date (cheaper than st.dates), plus the days that break naive code.
+    years = st.integers(min_value=_FIRST.year, max_value=_LAST.year - 4)
     return st.one_of(
-        st.dates(min_value=date(_FIRST_YEAR, 1, 1), max_value=date(_LAST_YEAR, 12, 31)),
+        st.integers(min_value=0, max_value=(_LAST - _FIRST).days).map(_nth_day),
         st.builds(_leap_day, years),
         st.builds(_month_end, years, st.integers(min_value=1, max_value=12)),
-        st.sampled_from([date(_FIRST_YEAR, 1, 1), date(2000, 2, 29), date(_LAST_YEAR, 12, 31)]),
+        st.sampled_from([_FIRST, date(2000, 2, 29), _LAST]),
     )
 
 
@@ -169,14 +87,19 @@ def dates() -> st.SearchStrategy[str]:
     return _calendar_dates().map(date.isoformat)
 
 
-# Real-world offsets first (whole hours, half and quarter hours), then any whole minute.
-_OFFSETS = (0, 60, -300, 330, 345, 525, -210, 840, -720, 765, -570, 60 * 9)
+# Offsets in minutes: real-world ones (whole, half and quarter hours), odd whole minutes,
+# the extremes, and None for "Z". One draw picks one (generation speed).
+_OFFSETS = (
+    *(0, None, 60, -300, 330, 345, 525, -210, 840, -720, 765, -570, 540, -180, 120, -480),
+    *(1, -1, 59, -59, 839, -839, 17, -433),
+)
 
 
-def _timestamp(day: date, second_of_day: int, millis: int | None, offset: int | None) -> str:
-    moment = datetime.combine(day, datetime.min.time()) + timedelta(seconds=second_of_day)
+def _timestamp(day: int, second_of_day: int, millis: int, offset: int | None) -> str:
+    moment = datetime.combine(_nth_day(day), datetime.min.time())
+    moment += timedelta(seconds=second_of_day)
     text = moment.isoformat(timespec="seconds")
-    if millis is not None:
+    if millis >= 0:  # -1 stands for "whole seconds": both precisions, in one draw
         text += f".{millis:03d}"
     if offset is None:
         return text + "Z"
@@ -185,17 +108,20 @@ def _timestamp(day: date, second_of_day: int, millis: int | None, offset: int | 
 
 
 def datetimes() -> st.SearchStrategy[str]:
-    """ISO 8601 datetimes with an offset (``Z`` or whole minutes), at s or ms precision."""
-    seconds = st.one_of(
-        st.sampled_from([0, 86399, 43200]), st.integers(min_value=0, max_value=86399)
-    )
-    offsets = st.one_of(
-        st.none(),
+    """ISO 8601 datetimes with an offset (``Z`` or whole minutes), at s or ms precision.
+
+    Four draws per value (day, second, millisecond, offset), because datetimes are
+    frequent and generation speed matters; leap days and month ends come from
+    :func:`dates`, boundaries of the day (00:00:00, 23:59:59.999) from Hypothesis's own
+    preference for bounds.
+    """
+    return st.builds(
+        _timestamp,
+        st.integers(min_value=0, max_value=(_LAST - _FIRST).days),
+        st.integers(min_value=0, max_value=86399),
+        st.integers(min_value=-1, max_value=999),
         st.sampled_from(_OFFSETS),
-        st.integers(min_value=-14 * 60, max_value=14 * 60),
     )
-    millis = st.one_of(st.none(), st.sampled_from([0, 999]), st.integers(0, 999))
-    return st.builds(_timestamp, _calendar_dates(), seconds, millis, offsets)
 
 
 def ids(prefix: str, length: int) -> st.SearchStrategy[str]:
