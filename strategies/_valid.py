@@ -52,7 +52,8 @@ def _unique_key(value: Any) -> Any:
 def _ids_for(
     model: TypeModel, key: str, pattern: str | None, needed_by: str, refs: References
 ) -> list[str]:
-    known = list(refs.get(key) or ())
+    # Duplicates dropped: a multi-value list of them would break uniqueItems.
+    known = list(dict.fromkeys(refs.get(key) or ()))
     for value in known:
         if not isinstance(value, str) or (pattern and not re.search(pattern, value)):
             raise ValueError(
@@ -66,20 +67,22 @@ def _field_values(
     model: TypeModel, field: Field, refs: References
 ) -> st.SearchStrategy[Any] | None:
     scalar: st.SearchStrategy[Any]
+    pool: tuple[Any, ...] = ()  # the finite set of allowed values, if there is one
     if not field.known_type:
         return _values.short_strings()
     if field.reference is not None:
-        known = _ids_for(model, field.reference, field.pattern, field.label(), refs)
-        if not known:
+        pool = tuple(_ids_for(model, field.reference, field.pattern, field.label(), refs))
+        if not pool:
             if field.required:
                 raise MissingReferenceError(
                     f"the required field {field.label()} of {model.label()} needs ids of "
                     f"existing objects: pass references={{{field.reference!r}: [...]}}"
                 )
             return None
-        scalar = st.sampled_from(known)
+        scalar = st.sampled_from(pool)
     elif field.choices:
-        scalar = st.sampled_from(field.choices)
+        pool = tuple(dict.fromkeys(field.choices))
+        scalar = st.sampled_from(pool)
     elif field.type in _SCALARS:
         scalar = _SCALARS[field.type]()
     else:
@@ -87,7 +90,6 @@ def _field_values(
         scalar = _values.names()
     if not field.multi:
         return scalar
-    pool = tuple(field.choices or refs.get(field.reference or "") or ())
     if pool and len(pool) <= _SMALL_POOL:
         return _subsets(pool)
     limit = min(_MAX_ITEMS, len(pool)) if pool else _MAX_ITEMS
@@ -148,6 +150,7 @@ def _payloads(
     required: tuple[tuple[str, st.SearchStrategy[Any]], ...],
     optional: tuple[tuple[str, st.SearchStrategy[Any]], ...],
     presence: st.SearchStrategy[int],
+    order: tuple[str, ...],
 ) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "custom_object_type_id": plan.model.type_id,
@@ -161,7 +164,7 @@ def _payloads(
     for key, values in required:
         payload[key] = draw(values)
     # Keys in the schema's field order, whatever order they were drawn in.
-    return {key: payload[key] for key in plan.order if key in payload}
+    return {key: payload[key] for key in order if key in payload}
 
 
 def payloads(plan: Plan) -> st.SearchStrategy[dict[str, Any]]:
@@ -169,7 +172,7 @@ def payloads(plan: Plan) -> st.SearchStrategy[dict[str, Any]]:
     drawable = [(field, values) for field, values in plan.values if values is not None]
     required = tuple((f.key, v) for f, v in drawable if f.required)
     optional = tuple((f.key, v) for f, v in drawable if not f.required)
-    return _payloads(plan, required, optional, _presence(len(optional)))
+    return _payloads(plan, required, optional, _presence(len(optional)), plan.order)
 
 
 def valid_payloads(

@@ -213,3 +213,10 @@ def test_multi_value_lists_hold_distinct_allowed_values(data: st.DataObject) -> 
     if channels is not None:
         assert 1 <= len(channels) == len(set(channels))
         assert set(channels) <= {"Email", "Phone", "Chat"}
+
+
+def test_duplicate_reference_ids_never_make_a_list_with_repeats() -> None:
+    refs = {**REFS, "user": [USERS[0], USERS[0], USERS[1]]}
+    for case in draws(valid_payloads(rich_schema(), references=refs), 60):
+        watchers = _field(case, "watchers") or []
+        assert len(watchers) == len(set(watchers))
