@@ -33,6 +33,9 @@ class Outcome:
     exchanges: list[Exchange] = field(default_factory=list)
     violations: list[ContractViolation] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
+    # Events of a batch are emitted after the whole batch ran: a case's own duration ends
+    # with its last response, not when its event is built.
+    finished: float | None = None
 
     @property
     def failed(self) -> bool:
@@ -54,7 +57,7 @@ class Outcome:
             case=dict(self.case) if self.case is not None else None,
             requests=sum(e.attempts for e in self.exchanges),
             statuses=tuple(e.status for e in self.exchanges),
-            elapsed=time.perf_counter() - self.started,
+            elapsed=(self.finished or time.perf_counter()) - self.started,
             violations=tuple(self.violations),
         )
 
@@ -97,6 +100,7 @@ class Session:
             api_key=api_key,
         )
         outcome.exchanges.append(exchange)
+        outcome.finished = time.perf_counter()
         for observer in self.observers:
             observer(exchange, kind)
         return exchange
