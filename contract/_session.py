@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Unpack
 
 from contract.checks import CheckContext, run_checks
-from contract.client import UNSET, CloseClient, Exchange
+from contract.client import CloseClient, Exchange, RequestOptions
 from contract.config import Config
 from contract.errors import ContractViolation
 from contract.events import CaseFinished
@@ -78,27 +78,10 @@ class Session:
         kind: str,
         method: str,
         path: str,
-        *,
-        json: Any = UNSET,
-        body: bytes | None = None,
-        content_type: str | None = None,
-        params: Mapping[str, str] | None = None,
-        headers: Iterable[tuple[str, str]] = (),
-        send_credentials: bool = True,
-        api_key: str | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Exchange:
         """Send one request on behalf of ``outcome``; ``kind`` labels it for baselines."""
-        exchange = self.client.request(
-            method,
-            path,
-            json=json,
-            body=body,
-            content_type=content_type,
-            params=params,
-            headers=headers,
-            send_credentials=send_credentials,
-            api_key=api_key,
-        )
+        exchange = self.client.request(method, path, **options)
         outcome.exchanges.append(exchange)
         outcome.finished = time.perf_counter()
         for observer in self.observers:

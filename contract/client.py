@@ -31,7 +31,7 @@ import httpx
 from contract import __version__
 from contract.errors import ConfigurationError, TargetUnreachable
 
-__all__ = ["UNSET", "CloseClient", "Exchange", "RetryPolicy"]
+__all__ = ["UNSET", "CloseClient", "Exchange", "RequestOptions", "RetryPolicy"]
 
 REDACTED: Final = "[REDACTED]"
 USER_AGENT: Final = f"close-contract/{__version__}"
@@ -184,7 +184,9 @@ class Exchange:
         }
 
 
-class _Options(TypedDict, total=False):
+class RequestOptions(TypedDict, total=False):
+    """The keyword arguments of :meth:`CloseClient.request` (and of its helpers)."""
+
     json: Any
     body: bytes | None
     content_type: str | None
@@ -386,19 +388,19 @@ class CloseClient:
             return "the host name does not resolve"
         return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
-    def get(self, path: str, **options: Unpack[_Options]) -> Exchange:
+    def get(self, path: str, **options: Unpack[RequestOptions]) -> Exchange:
         """``request("GET", path, ...)``."""
         return self.request("GET", path, **options)
 
-    def post(self, path: str, **options: Unpack[_Options]) -> Exchange:
+    def post(self, path: str, **options: Unpack[RequestOptions]) -> Exchange:
         """``request("POST", path, ...)``."""
         return self.request("POST", path, **options)
 
-    def put(self, path: str, **options: Unpack[_Options]) -> Exchange:
+    def put(self, path: str, **options: Unpack[RequestOptions]) -> Exchange:
         """``request("PUT", path, ...)``."""
         return self.request("PUT", path, **options)
 
-    def delete(self, path: str, **options: Unpack[_Options]) -> Exchange:
+    def delete(self, path: str, **options: Unpack[RequestOptions]) -> Exchange:
         """``request("DELETE", path, ...)``."""
         return self.request("DELETE", path, **options)
 
