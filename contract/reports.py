@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
+import re
+import tempfile
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +18,13 @@ from contract.errors import ConfigurationError, ContractViolation
 from contract.events import CaseFinished, Event, RunFinished, RunStarted, Summary
 
 __all__ = ["RunReport", "check_writable", "write_reports"]
+
+# Characters XML 1.0 cannot hold, not even escaped (labels and messages may quote a target).
+_NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
 
 
 @dataclass
@@ -115,14 +126,17 @@ class RunReport:
                     suite,
                     "testcase",
                     classname=f"close_contract.{phase}",
-                    name=case.label,
+                    name=_xml(case.label),
                     time=f"{case.elapsed:.3f}",
                 )
                 for found in case.violations:
                     failure = ET.SubElement(
-                        item, "failure", message=f"[{found.check}] {found.title}", type=found.check
+                        item,
+                        "failure",
+                        message=_xml(f"[{found.check}] {found.title}"),
+                        type=_xml(found.check),
                     )
-                    failure.text = str(found)
+                    failure.text = _xml(str(found))
         ET.indent(root)
         return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
@@ -164,26 +178,49 @@ class RunReport:
 def _write(path: Path, text: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        # A lone surrogate (from a target's JSON) cannot be UTF-8: written as its escape.
+        path.write_text(text, encoding="utf-8", errors="backslashreplace")
     except OSError as exc:
         raise ConfigurationError(f"cannot write the report {path}: {exc.strerror}") from exc
 
 
 def check_writable(paths: Iterable[Path | None]) -> None:
-    """Fail early (exit 2) on a report path that cannot be written, before any request."""
+    """Fail early (exit 2) on a report path that cannot be written, before any request.
+
+    The directory is tried for real (a temporary file created and removed): permission bits
+    say nothing for root, nor for places like ``/proc``. Directories made for the probe are
+    removed again.
+    """
     for path in paths:
         if path is None:
             continue
-        parent = path.parent if str(path.parent) else Path(".")
+        if path.is_dir():
+            raise ConfigurationError(f"cannot write the report {path}: it is a directory")
+        parent = path.parent
+        made: list[Path] = []
         probe = parent
         while not probe.exists():
+            made.append(probe)
             probe = probe.parent
-        if not probe.is_dir() or not _may_write(probe):
-            raise ConfigurationError(f"cannot write the report {path}: {probe} is not writable")
-
-
-def _may_write(directory: Path) -> bool:
-    return os.access(directory, os.W_OK | os.X_OK)
+        try:
+            if not probe.is_dir():
+                raise ConfigurationError(
+                    f"cannot write the report {path}: {probe} is not a directory"
+                )
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+                descriptor, name = tempfile.mkstemp(prefix=".close-contract-", dir=parent)
+                os.close(descriptor)
+                os.unlink(name)
+                if path.exists() and not os.access(path, os.W_OK):
+                    raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
+                raise ConfigurationError(f"cannot write the report {path}: {reason}") from exc
+        finally:
+            for directory in made:
+                with contextlib.suppress(OSError):
+                    directory.rmdir()
 
 
 def write_reports(
