@@ -65,8 +65,9 @@ def violation(
 ) -> ContractViolation:
     """A violation of check ``name`` for this context, with the reproduction filled in."""
     data = ctx.exchange.to_dict()
-    request = {k: v for k, v in data.items() if not k.startswith("response")}
-    response = {k: v for k, v in data.items() if k.startswith("response") or k == "status"}
+    answer = {"status", "elapsed", "attempts"}
+    request = {k: v for k, v in data.items() if not k.startswith("response") and k not in answer}
+    response = {k: v for k, v in data.items() if k.startswith("response") or k in answer}
     return ContractViolation(
         check=name,
         title=title,
