@@ -76,8 +76,8 @@ class Ledger:
         leftovers: list[str] = []
         with _no_interrupts():
             try:
-                for orphan in self._orphans():
-                    self.entries.insert(0, ("custom_object", orphan))
+                # Last in, first deleted: the orphans go before the lead they hang on.
+                self.entries.extend(("custom_object", orphan) for orphan in self._orphans())
             except ContractError:
                 pass  # the target is gone; the loop below reports what is left
             for kind, object_id in reversed(list(self.entries)):
