@@ -12,6 +12,7 @@ from contract._session import GENERIC, Outcome, Session
 from contract.checks import CheckContext
 from contract.client import UNSET, Exchange
 from contract.discovery import TypeContract
+from contract.ledger import hold_interrupts
 from strategies import Case
 
 __all__ = ["create_only", "invalid_case", "unknown_id_probes", "update_for", "valid_lifecycle"]
@@ -66,8 +67,23 @@ def create_only(s: Session, tc: TypeContract, case: Case, *, phase: str) -> Outc
     return outcome
 
 
+def _post(s: Session, outcome: Outcome, kind: str, **options: Any) -> tuple[Exchange, str | None]:
+    """POST ``custom_object/`` and write down what it created before anything else happens.
+
+    Ctrl-C waits for the ledger entry: the server may have created the instance already.
+    """
+    with hold_interrupts():
+        exchange = s.send(outcome, kind, "POST", "custom_object/", **options)
+        body = _json_object(exchange)
+        object_id = body.get("id") if body is not None else None
+        if not 200 <= exchange.status < 300 or not isinstance(object_id, str):
+            return exchange, None
+        s.ledger.add("custom_object", object_id)
+    return exchange, object_id
+
+
 def _create(s: Session, tc: TypeContract, case: Case, outcome: Outcome) -> str | None:
-    exchange = s.send(outcome, "valid:create", "POST", "custom_object/", json=case.payload)
+    exchange, object_id = _post(s, outcome, "valid:create", json=case.payload)
     outcome.check(
         _CREATE_CHECKS,
         CheckContext(
@@ -80,11 +96,7 @@ def _create(s: Session, tc: TypeContract, case: Case, outcome: Outcome) -> str |
             field_types=tc.field_types,
         ),
     )
-    body = _json_object(exchange)
-    if not 200 <= exchange.status < 300 or body is None or not isinstance(body.get("id"), str):
-        return None
-    s.ledger.add("custom_object", body["id"])
-    return str(body["id"])
+    return object_id
 
 
 def _read(
@@ -249,11 +261,11 @@ def invalid_case(s: Session, tc: TypeContract, case: Case) -> Outcome:
     label = f"{tc.name}: {case.mutation}" + (f" [{case.target}]" if case.target else "")
     outcome = Outcome("invalid", label, tc.type_id, case.to_dict())
     kind = "auth" if not case.send_credentials else "invalid"
-    exchange = s.send(
+    # A case the API wrongly accepts created an instance: the ledger deletes it.
+    exchange, _ = _post(
+        s,
         outcome,
         f"{kind}:{case.mutation}",
-        "POST",
-        "custom_object/",
         body=case.request_body(),
         content_type=case.content_type,
         headers=case.headers,
@@ -269,9 +281,6 @@ def invalid_case(s: Session, tc: TypeContract, case: Case) -> Outcome:
     outcome.check(
         names, CheckContext(exchange, "create", case.expected_statuses, case=outcome.case)
     )
-    body = _json_object(exchange)
-    if 200 <= exchange.status < 300 and body and isinstance(body.get("id"), str):
-        s.ledger.add("custom_object", body["id"])
     return outcome
 
 

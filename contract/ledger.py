@@ -17,7 +17,7 @@ from typing import Any
 from contract.client import CloseClient
 from contract.errors import ContractError
 
-__all__ = ["Ledger"]
+__all__ = ["Ledger", "hold_interrupts"]
 
 _PATHS = {"custom_object": "custom_object/{}/", "lead": "lead/{}/"}
 
@@ -34,6 +34,26 @@ def _no_interrupts() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def hold_interrupts() -> Iterator[None]:
+    """Hold Ctrl-C until the block is over, then deliver it.
+
+    Wrap a create and its ledger entry in it: an interrupt after the server created a
+    resource but before the ledger wrote it down would leave that resource behind.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+    if received:
+        signal.raise_signal(signal.SIGINT)
 
 
 @dataclass
