@@ -4,12 +4,21 @@ Hypothesis is the generator and, on targets where each try is cheap, the shrinke
 engine hands it a function that executes one case and returns an outcome; outcomes of the
 generation phase are kept, and when shrinking is on the first failing case is replaced by
 the minimal one Hypothesis finds (its shrink attempts are run but not reported).
+
+Ctrl-C is delivered inside a case and held between cases: a ``KeyboardInterrupt`` raised
+in Hypothesis's own machinery is not safe (it can surface as an internal ``AssertionError``,
+and one raised in its garbage-collector callback is printed and then lost).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from types import FrameType
 from typing import Generic, Protocol, TypeVar
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
@@ -35,6 +44,52 @@ R = TypeVar("R", bound=Outcome)
 @dataclass(slots=True)
 class _Failure(Exception, Generic[R]):
     outcome: R
+
+
+def _in_gc_callback(frame: FrameType | None) -> bool:
+    # An exception raised in a gc callback is reported as unraisable and discarded.
+    codes = {getattr(callback, "__code__", None) for callback in gc.callbacks}
+    while frame is not None:
+        if frame.f_code in codes:
+            return True
+        frame = frame.f_back
+    return False
+
+
+class _Interrupts:
+    """Ctrl-C while Hypothesis drives: raised at once inside a case, else at the next case."""
+
+    def __init__(self) -> None:
+        self.pending = False
+        self.inside_case = False
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        self.pending = True
+        if self.inside_case and not _in_gc_callback(frame):
+            raise KeyboardInterrupt
+
+    def check(self) -> None:
+        if self.pending:
+            raise KeyboardInterrupt
+
+
+@contextmanager
+def _interrupts() -> Iterator[_Interrupts]:
+    state = _Interrupts()
+    # Only Python's own Ctrl-C handler is replaced (not an ignored SIGINT nor a host's
+    # handler), and signal handlers only exist on the main thread.
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield state
+        return
+    previous = signal.signal(signal.SIGINT, state.handle)
+    try:
+        yield state
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    state.check()
 
 
 def drive(
@@ -68,19 +123,25 @@ def drive(
     @hypothesis_seed(seed)
     @given(strategy)
     def body(case: T) -> None:
-        outcome = execute(case)
+        interrupts.check()
+        interrupts.inside_case = True
+        try:
+            outcome = execute(case)
+        finally:
+            interrupts.inside_case = False
         if not state["failing"]:
             outcomes.append(outcome)
         if shrink and outcome.failed:
             state["failing"] = True
             raise _Failure(outcome)
 
-    try:
-        body()
-    except _Failure as final:
-        # The last raise is Hypothesis's replay of the minimal failing case.
-        if outcomes and outcomes[-1].failed:
-            outcomes[-1] = final.outcome
-    except Flaky:
-        pass  # the target answered differently on replay; keep the first failure as seen
+    with _interrupts() as interrupts:
+        try:
+            body()
+        except _Failure as final:
+            # The last raise is Hypothesis's replay of the minimal failing case.
+            if outcomes and outcomes[-1].failed:
+                outcomes[-1] = final.outcome
+        except Flaky:
+            pass  # the target answered differently on replay; keep the first failure as seen
     return outcomes
