@@ -1,0 +1,158 @@
+"""Everything a run creates is deleted again: after a clean run, after faults, after Ctrl-C;
+nothing it did not create is touched."""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from contract.emulator import EmulatorServer
+
+from ._support import COMMAND, ROOT, clean_env, leftovers, live_config, run_engine
+
+NOTHING_LEFT = {"custom_object": 0, "lead": 0, "contact": 0}
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [(), ("lost_writes",), ("delete_noop",), ("auth_not_enforced",), ("crash_on_unknown_field",)],
+    ids=lambda faults: "+".join(faults) or "no-fault",
+)
+def test_run_leaves_nothing_behind(tmp_path: Path, faults: tuple[str, ...]) -> None:
+    # Given an emulator on a database file, used as a live target
+    with EmulatorServer(faults=faults, db_path=tmp_path / "e.db") as srv:
+        # When a run (shrinking, so it creates many instances) is over
+        ran = run_engine(live_config(srv, examples=3, shrink=True))
+
+        # Then it deleted every lead, contact and instance it created
+        assert leftovers(srv) == NOTHING_LEFT
+        assert ran.cleanup.deleted >= 1
+        assert ran.cleanup.leftovers == ()
+
+
+def _create(client: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = client.post(path, json=body)
+    assert response.status_code in (200, 201), response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def test_run_on_a_given_lead_deletes_only_what_it_created(tmp_path: Path) -> None:
+    with EmulatorServer(db_path=tmp_path / "e.db") as srv:
+        # Given the user's own lead with an instance the run knows nothing of
+        with httpx.Client(base_url=srv.base_url + "/", auth=(srv.api_key, "")) as api:
+            lead = _create(api, "lead/", {"name": "Mine", "contacts": [{"name": "Me"}]})
+            (asset,) = (
+                t for t in api.get("custom_object_type/").json()["data"] if t["name"] == "Asset"
+            )
+            values = {f"custom.{f['id']}": "SN-1" for f in asset["fields"] if f.get("required")}
+            mine = _create(
+                api,
+                "custom_object/",
+                {
+                    "custom_object_type_id": asset["id"],
+                    "lead_id": lead["id"],
+                    "name": "Mine",
+                    **values,
+                },
+            )
+
+            # When a run attaches its instances to that lead
+            ran = run_engine(live_config(srv, examples=3, lead_id=lead["id"]))
+
+            # Then the lead and the user's instance are still there, and nothing else is
+            assert ran.cleanup.leftovers == ()
+            assert api.get(f"lead/{lead['id']}/").status_code == 200
+            assert api.get(f"custom_object/{mine['id']}/").status_code == 200
+            assert leftovers(srv) == {"custom_object": 1, "lead": 1, "contact": 1}
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    # A child inherits an ignored SIGINT (e.g. from a background job); a user's Ctrl-C is not.
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _interrupt_run(srv: EmulatorServer, delay: float) -> tuple[int | None, str, str]:
+    """Start ``close-contract run`` on ``srv``; Ctrl-C it ``delay`` s after it found its target.
+
+    Timing from the target line keeps the interrupt inside the run proper: while Python
+    imports the command is another matter (see test_engine_cli_errors), and so is the
+    moment the disposable lead is created (see test_engine_interrupts).
+    """
+    command = [*COMMAND, "run", "--base-url", srv.base_url, "--api-key", srv.api_key]
+    output = tempfile.TemporaryFile("w+")
+    with _interruptible():
+        process = subprocess.Popen(
+            # Enough examples that the run outlasts the longest delay (setup takes ~0.1 s,
+            # the valid phase ~5 s on an idle machine; interrupts land in either).
+            [*command, "--examples", "150"],
+            cwd=ROOT,
+            env=clean_env(),
+            stdout=output,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    lines: list[str] = []
+    started = threading.Event()
+
+    def read_stderr() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.append(line)
+            if line.startswith("target:"):
+                started.set()
+        started.set()  # the process ended before it found a target: fail below, not hang
+
+    with output, process:
+        reader = threading.Thread(target=read_stderr, daemon=True)
+        reader.start()
+        try:
+            assert started.wait(60), "the run did not start"
+            time.sleep(delay)
+            process.send_signal(signal.SIGINT)
+            process.wait(60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        reader.join(10)
+        output.seek(0)
+        return process.returncode, output.read(), "".join(lines)
+
+
+# One seeded delay in each third of 0.3..3 s, so the interrupts hit different moments.
+_RANDOM = random.Random(20240607)
+DELAYS = [round(_RANDOM.uniform(0.3 + 0.9 * i, 1.2 + 0.9 * i), 2) for i in range(3)]
+
+
+@pytest.mark.parametrize("delay", DELAYS)
+def test_ctrl_c_cleans_up(tmp_path: Path, delay: float) -> None:
+    # Given an emulator the run treats as a live API
+    with EmulatorServer(db_path=tmp_path / "e.db") as srv:
+        # When the user presses Ctrl-C somewhere in the middle of the run
+        code, stdout, stderr = _interrupt_run(srv, delay)
+
+        # Then it stopped quietly and deleted all it created
+        assert "Traceback" not in stdout + stderr, stderr
+        assert code == 130, (code, stderr)
+        assert "interrupted" in stderr.splitlines()[-1]
+        assert leftovers(srv) == NOTHING_LEFT, stderr

@@ -1,0 +1,122 @@
+"""The cleanup ledger against a scripted server: what it deletes, in which order, and what
+it reports when it cannot."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from contract.client import CloseClient, RetryPolicy
+from contract.ledger import Ledger
+
+ROOT = "https://api.close.example/api/v1"
+LEAD = "lead_disposable"
+
+
+class Server:
+    """Custom objects on leads; a lead cannot be deleted while instances hang on it."""
+
+    def __init__(self, objects: dict[str, str]) -> None:
+        self.objects = dict(objects)  # id -> lead id
+        self.leads = {LEAD, "lead_mine"}
+        self.deletes: list[str] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        parts = [p for p in request.url.path.removeprefix("/api/v1/").split("/") if p]
+        if request.method == "GET" and parts == ["custom_object"]:
+            lead = request.url.params["lead_id"]
+            data = [{"id": i} for i, owner in sorted(self.objects.items()) if owner == lead]
+            return httpx.Response(200, json={"data": data, "has_more": False})
+        if request.method == "DELETE" and len(parts) == 2:
+            kind, object_id = parts
+            self.deletes.append(object_id)
+            if kind == "lead":
+                if any(owner == object_id for owner in self.objects.values()):
+                    return httpx.Response(409, json={"error": "the lead has custom objects"})
+                self.leads.discard(object_id)
+                return httpx.Response(204)
+            if self.objects.pop(object_id, None) is None:
+                return httpx.Response(404, json={"error": "not found"})
+            return httpx.Response(204)
+        return httpx.Response(400, content=json.dumps({"error": "unexpected"}))
+
+
+def client(server: Server) -> CloseClient:
+    return CloseClient(
+        ROOT,
+        "key",
+        transport=httpx.MockTransport(server),
+        retry=RetryPolicy(max_attempts=1),
+        sleep=lambda seconds: None,
+    )
+
+
+def test_cleanup_deletes_in_reverse_order_strays_before_their_lead() -> None:
+    # Given a run that recorded its lead and one instance, and an instance whose create
+    # failed with a 5xx but was stored anyway (the ledger never saw its id)
+    server = Server({"custobj_known": LEAD, "custobj_stray": LEAD, "custobj_other": "lead_mine"})
+    with client(server) as c:
+        ledger = Ledger(c)
+        ledger.add("lead", LEAD)
+        ledger.disposable_lead = LEAD
+        ledger.add("custom_object", "custobj_known")
+
+        # When the run cleans up
+        deleted, leftovers = ledger.cleanup()
+
+    # Then every instance on the disposable lead went before the lead, and nothing else
+    assert leftovers == ()
+    assert deleted == 3
+    assert server.deletes[-1] == LEAD
+    assert set(server.deletes) == {"custobj_known", "custobj_stray", LEAD}
+    assert server.objects == {"custobj_other": "lead_mine"}
+    assert server.leads == {"lead_mine"}
+    assert ledger.entries == []
+
+
+def test_cleanup_on_a_given_lead_deletes_only_what_it_recorded() -> None:
+    server = Server({"custobj_mine": "lead_mine", "custobj_run": "lead_mine"})
+    with client(server) as c:
+        ledger = Ledger(c)
+        ledger.add("custom_object", "custobj_run")
+        assert ledger.cleanup() == (1, ())
+    assert server.deletes == ["custobj_run"]
+    assert server.objects == {"custobj_mine": "lead_mine"}
+
+
+def test_cleanup_reports_what_it_could_not_delete() -> None:
+    # Given instances that are already gone, and a lead the server refuses to delete
+    server = Server({"custobj_kept": "lead_mine"})
+    server.leads.add("lead_busy")
+    server.objects["custobj_pin"] = "lead_busy"
+    with client(server) as c:
+        ledger = Ledger(c)
+        ledger.add("lead", "lead_busy")
+        ledger.add("custom_object", "custobj_gone")
+
+        deleted, leftovers = ledger.cleanup()
+
+    # Then a 404 counts as gone, the refusal as a leftover with its reason
+    assert deleted == 0
+    assert leftovers == ("lead lead_busy: DELETE answered 409",)
+    assert ledger.entries == [("lead", "lead_busy")]
+
+
+def test_cleanup_when_the_target_is_gone() -> None:
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    with CloseClient(
+        ROOT, "key", transport=httpx.MockTransport(down), retry=RetryPolicy(max_attempts=1)
+    ) as c:
+        ledger = Ledger(c)
+        ledger.add("lead", LEAD)
+        ledger.disposable_lead = LEAD
+        ledger.add("custom_object", "custobj_a")
+
+        deleted, leftovers = ledger.cleanup()
+
+    assert deleted == 0
+    assert [text.split(":")[0] for text in leftovers] == ["custom_object custobj_a", f"lead {LEAD}"]
+    assert all("cannot reach" in text for text in leftovers)
