@@ -18,6 +18,8 @@ __all__ = ["TABLES", "Document", "Principal", "Store"]
 
 Document = dict[str, Any]
 
+_SQLITE_MAX_INTEGER = 2**63 - 1
+
 #: Tables and their searchable columns (besides `seq`, `id` and `doc`).
 TABLES: dict[str, tuple[str, ...]] = {
     "organization": (),
@@ -181,6 +183,8 @@ class Store:
         """Documents matching every `column=value`, oldest first."""
         query, params = self._where(table, where)
         query = f'SELECT doc FROM "{table}"{query} ORDER BY seq LIMIT ? OFFSET ?'
+        # SQLite integers are signed 64-bit; a larger skip is past every row anyway.
+        skip = min(skip, _SQLITE_MAX_INTEGER)
         with self._lock:
             rows = self._conn.execute(query, (*params, -1 if limit is None else limit, skip))
             return [_load(row[0]) for row in rows.fetchall()]
