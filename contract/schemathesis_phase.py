@@ -1,0 +1,638 @@
+"""The schemathesis phase: schemathesis's own checks run against the Custom Object endpoints.
+
+:func:`run_schemathesis` feeds the OpenAPI document of the five custom_object operations
+(specialised with one type's schemas when a :class:`~contract.discovery.TypeContract` is
+given) to schemathesis's engine, collects what its checks report as
+:class:`SchemathesisFinding` values and deletes every instance schemathesis created, also
+when the run fails. Schemathesis is imported inside the function, so ``import contract``
+stays light.
+
+```python
+result = run_schemathesis(base_url, api_key, type_contract=tc, lead_id=lead,
+                          references={"user": [user_id], "contact": contacts})
+for finding in result.findings:
+    print(finding.check, finding.operation, finding.title)
+```
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from jsonschema import Draft202012Validator
+
+from contract.client import CloseClient
+from contract.discovery import TypeContract
+from contract.errors import ConfigurationError, ContractError
+from contract.ledger import hold_interrupts
+from contract.schemas import load_schema, validator_for
+from contract.schemas._openapi import openapi_document
+
+__all__ = [
+    "DEFAULT_CHECKS",
+    "EXCLUDED_CHECKS",
+    "SchemathesisFinding",
+    "SchemathesisResult",
+    "run_schemathesis",
+    "specialise_for_schemathesis",
+]
+
+Document = dict[str, Any]
+
+DEFAULT_CHECKS: Final[tuple[str, ...]] = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+    "ignored_auth",
+    "use_after_free",
+    "ensure_resource_availability",
+)
+"""The schemathesis checks the phase runs unless told otherwise."""
+
+# Checks switched off for one operation (operationId → check names), each because it would
+# judge a choice Close's documentation leaves open rather than the documented contract.
+EXCLUDED_CHECKS: Final[Mapping[str, tuple[str, ...]]] = {
+    # The list's filters are documented only as strings. What Close answers for a lead_id or
+    # custom_object_type_id that names nothing (an empty page or a 400) is not documented,
+    # and a malformed filter is, to the server, just another id that matches no lead.
+    "listCustomObjects": ("negative_data_rejection",),
+}
+
+_REDACTED: Final = "[REDACTED]"
+_CURL_AUTH: Final = '-u "$CLOSE_API_KEY:"'
+_AUTHORIZATION: Final = re.compile(r"(Authorization:\s*(?:Basic|Bearer)\s+)[^'\"\s]+", re.I)
+_RESET: Final = re.compile(r"reset=(\d+(?:\.\d+)?)")
+_OBJECT_ID: Final = re.compile(r"^custobj_[0-9A-Za-z]+$")
+_OBJECT_PATH: Final = "/custom_object/{id}/"
+_LIST_PATH: Final = "/custom_object/"
+_CREATE_PATH: Final = "/custom_object"
+_RATE_LIMITED: Final = {
+    "description": "Too Many Requests: rate limited; RateLimit says when to retry",
+}
+_WRITES: Final = frozenset({"PUT", "PATCH", "DELETE"})
+_CLEANUP_TIMEOUT: Final = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class SchemathesisFinding:
+    """One failure a schemathesis check reported (de-duplicated per check, operation, title)."""
+
+    check: str
+    operation: str
+    title: str
+    message: str
+    reproduction: str
+
+
+@dataclass(frozen=True, slots=True)
+class SchemathesisResult:
+    """What a schemathesis phase found and did.
+
+    ``errors`` are schemathesis's own problems (generation, configuration, network) and
+    refused writes, not contract findings. ``requests`` counts the requests schemathesis
+    sent (its probes, its checks' follow-up requests and 429s it waited out included), but
+    not the cleanup;
+    ``duration`` is the phase's wall time, cleanup included. ``created`` counts the
+    instances schemathesis created and ``leftovers`` holds those the cleanup could not
+    delete (a DELETE answered neither 2xx nor 404).
+    """
+
+    findings: tuple[SchemathesisFinding, ...]
+    requests: int
+    operations: int
+    duration: float
+    errors: tuple[str, ...]
+    created: int = 0
+    leftovers: tuple[str, ...] = ()
+
+
+# --- the document -------------------------------------------------------------------------
+
+
+def _pin(schema: Any, ids: list[str]) -> Any:
+    """Replace the id-typed parts of a reference field's value schema by an enum of ids."""
+    if not isinstance(schema, dict):
+        return schema
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [_pin(branch, ids) for branch in schema["anyOf"]]}
+    if schema.get("type") == "null":
+        return schema
+    if schema.get("type") == "array":
+        return {**schema, "items": _pin(schema.get("items"), ids)}
+    pinned = {k: v for k, v in schema.items() if k.startswith("x-")}
+    pinned["enum"] = ids
+    return pinned
+
+
+def _note(schema: Any) -> dict[str, Any]:
+    note = schema.get("x-close-field") if isinstance(schema, dict) else None
+    return note if isinstance(note, dict) else {}
+
+
+def _pin_references(schema: Document, references: Mapping[str, list[str]]) -> None:
+    for key, value in schema.get("properties", {}).items():
+        reference = _note(value).get("reference")
+        ids = references.get(reference, []) if isinstance(reference, str) else []
+        if ids:
+            schema["properties"][key] = _pin(value, ids)
+
+
+def _lenient(body: Document, *, create: bool) -> Document:
+    """``body`` (a strict request schema) with every undocumented restriction lifted.
+
+    The per-type schemas and the strict document reject more than Close documents: extra
+    top-level keys (ignored or rejected? undocumented), null for an optional custom field
+    on create (the generic contract types it as "scalar, list or null"), an empty list or
+    repeated values in a multi-value field (the docs say only "a list").
+    """
+    lenient = copy.deepcopy(body)
+    lenient.pop("additionalProperties", None)
+    for key, value in lenient.get("properties", {}).items():
+        note = _note(value)
+        if not note:
+            continue
+        branches = value.get("anyOf", [value])
+        for branch in branches:
+            if isinstance(branch, dict) and branch.get("type") == "array":
+                branch.pop("minItems", None)
+                branch.pop("uniqueItems", None)
+        if create and not note.get("required") and "anyOf" not in value:
+            branch = {k: v for k, v in value.items() if k != "x-close-field"}
+            lenient["properties"][key] = {"anyOf": [branch, {"type": "null"}]}
+    return lenient
+
+
+def _any_type_listing(special: Document, type_id: str) -> None:
+    # A lead's list holds instances of every type unless the type filter is sent, so only
+    # the listed instances of this type are held to this type's instance schema.
+    schemas = special["components"]["schemas"]
+    generic = load_schema("custom_object")
+    generic.pop("$schema", None)
+    generic.pop("$id", None)
+    schemas["AnyCustomObject"] = generic
+    schemas["CustomObjectList"]["properties"]["data"]["items"] = {
+        "if": {
+            "properties": {"custom_object_type_id": {"const": type_id}},
+            "required": ["custom_object_type_id"],
+        },
+        "then": {"$ref": "#/components/schemas/CustomObject"},
+        "else": {"$ref": "#/components/schemas/AnyCustomObject"},
+    }
+
+
+def _links() -> dict[str, Any]:
+    # Explicit links let the stateful phase chain create → get/update/delete on the instance
+    # just created (schemathesis's own link inference is switched off, see _config_dict).
+    target = {"id": "$response.body#/id"}
+    return {
+        "GetCreatedCustomObject": {"operationId": "getCustomObject", "parameters": target},
+        "UpdateCreatedCustomObject": {"operationId": "updateCustomObject", "parameters": target},
+        "DeleteCreatedCustomObject": {"operationId": "deleteCustomObject", "parameters": target},
+    }
+
+
+def specialise_for_schemathesis(
+    document: Mapping[str, Any],
+    lead_id: str,
+    references: Mapping[str, Sequence[str]] | None = None,
+) -> Document:
+    """A copy of ``document`` whose valid requests can succeed on the target.
+
+    - ``lead_id`` (create body, list query) becomes the run's lead; reference custom fields
+      (``x-close-field.reference``: ``user``, ``contact``, ``custom_object:<cotype_id>``)
+      draw from the ids in ``references``. A field without ids keeps its id pattern.
+    - When the create body pins ``custom_object_type_id`` (a per-type document), the list's
+      optional type filter is pinned to it, and listed instances are held to this type's
+      schema only when they are of this type (a lead's list holds every type).
+    - Request bodies get ``additionalProperties: false``: whether Close ignores or rejects
+      undocumented top-level keys is not documented, so valid requests carry none. (A
+      request the strict schema rejects but the docs allow is not held against a server
+      that accepts it: the run drops such negative_data_rejection failures.)
+    - The create response links to get/update/delete, for the stateful phase.
+    - Every operation may answer 429: Close documents its rate limit for every endpoint.
+
+    ``document`` itself is not changed.
+    """
+    special: Document = copy.deepcopy(dict(document))
+    refs = {k: list(v) for k, v in (references or {}).items() if v}
+    schemas = special["components"]["schemas"]
+    create, update = schemas["CustomObjectCreateRequest"], schemas["CustomObjectUpdateRequest"]
+    for body in (create, update):
+        body["additionalProperties"] = False
+        _pin_references(body, refs)
+    create["properties"]["lead_id"] = {"const": lead_id}
+    type_id = create["properties"].get("custom_object_type_id", {}).get("const")
+    for parameter in special["paths"][_LIST_PATH]["get"]["parameters"]:
+        if parameter["name"] == "lead_id":
+            parameter["schema"] = {"const": lead_id}
+        elif parameter["name"] == "custom_object_type_id" and isinstance(type_id, str):
+            parameter["schema"] = {"const": type_id}
+    if isinstance(type_id, str):
+        _any_type_listing(special, type_id)
+    special["paths"][_LIST_PATH]["post"]["responses"]["201"]["links"] = _links()
+    for item in special["paths"].values():
+        for name, operation in item.items():
+            if name != "parameters":
+                operation["responses"].setdefault("429", dict(_RATE_LIMITED))
+    return special
+
+
+def _document_for(
+    base_url: str, type_contract: TypeContract | None, document: Mapping[str, Any] | None
+) -> Document:
+    if document is not None:
+        special = copy.deepcopy(dict(document))
+        special["servers"] = [{"url": base_url}]
+        return special
+    if type_contract is None:
+        return openapi_document(server_url=base_url)
+    return openapi_document(
+        request_schema=type_contract.request_schema,
+        update_schema=type_contract.update_schema,
+        instance_schema=type_contract.response_schema,
+        server_url=base_url,
+    )
+
+
+# --- configuration ------------------------------------------------------------------------
+
+
+def _config_dict(
+    base_url: str,
+    api_key: str,
+    *,
+    max_examples: int,
+    seed: int,
+    stateful: bool,
+    checks: Sequence[str],
+    workers: int,
+) -> dict[str, Any]:
+    # Every check not asked for is off, every one asked for is on (some are off by default).
+    enabled: dict[str, Any] = {"enabled": False}
+    enabled.update({name: {"enabled": True} for name in checks})
+    operations = [
+        {
+            "include-operation-id": operation_id,
+            "checks": {name: {"enabled": False} for name in names},
+        }
+        for operation_id, names in EXCLUDED_CHECKS.items()
+        if set(names) & set(checks)
+    ]
+    return {
+        "seed": seed,
+        "color": False,
+        # Reproductions are redacted here (see _Redactor), precisely: schemathesis's own
+        # sanitising would hide which credentials a request carried.
+        "output": {"sanitization": {"enabled": False}},
+        # The cache replays and stores requests across runs on disk; a run must stand alone.
+        "cache": {"enabled": False},
+        "base-url": base_url,
+        "auth": {"basic": {"username": api_key, "password": ""}},
+        "workers": workers,
+        # A 429 is Close's documented rate limit, not an answer to judge: wait it out
+        # (Retry-After) and send the request again.
+        "rate-limit": "auto",
+        # Collect every failure of an operation, not only the first one.
+        "continue-on-failure": True,
+        "generation": {
+            "max-examples": max_examples,
+            "database": "none",
+            "deterministic": False,
+            # Whether Close ignores or rejects undocumented top-level keys is not documented.
+            "allow-extra-parameters": False,
+        },
+        # Values harvested from responses could name instances the run did not create (the
+        # lead's other instances, reference targets) and a PUT or DELETE would then change
+        # them; only the explicit links, which follow the run's own creates, are used.
+        "phases": {
+            "examples": {"extra-data-sources": {"responses": False}},
+            "coverage": {"extra-data-sources": {"responses": False}},
+            "fuzzing": {"extra-data-sources": {"responses": False}},
+            "stateful": {"enabled": stateful, "inference": {"algorithms": []}},
+        },
+        "analysis": {"constants": {"enabled": False}},
+        "checks": enabled,
+        "operations": operations,
+    }
+
+
+# --- what the run saw: findings, requests, instances ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Redactor:
+    """Takes the key out of text, in every form a request could carry it."""
+
+    api_key: str
+
+    @property
+    def basic(self) -> str:
+        return base64.b64encode(f"{self.api_key}:".encode()).decode()
+
+    def __call__(self, text: str) -> str:
+        # The run's own credentials become a reference to the key, as in the client's
+        # reproductions, so the command works once CLOSE_API_KEY is set.
+        text = text.replace(f"-H 'Authorization: Basic {self.basic}'", _CURL_AUTH)
+        for secret in sorted({self.api_key, self.basic} - {""}, key=len, reverse=True):
+            text = text.replace(secret, _REDACTED)
+        # Any other credential (a probe's made-up one) is hidden as well.
+        return _AUTHORIZATION.sub(r"\1" + _REDACTED, text)
+
+
+def _object_ids(value: Any) -> Iterable[str]:
+    """Every custom object id anywhere in a JSON value."""
+    if isinstance(value, str):
+        if _OBJECT_ID.match(value):
+            yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _object_ids(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _object_ids(item)
+
+
+class _Refused(RuntimeError):
+    """A PUT or DELETE aimed at an instance the run did not create."""
+
+
+@dataclass(slots=True)
+class _Tally:
+    """What the run has seen so far; filled from hooks (as it happens) and from events."""
+
+    redact: _Redactor
+    protected: set[str]
+    findings: dict[tuple[str, str, str], SchemathesisFinding] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    created: dict[str, None] = field(default_factory=dict)
+    requests: int = 0
+    operations: set[str] = field(default_factory=set)
+
+    def observe(self, method: str, url: str, status: int, content: bytes | None) -> None:
+        """Note the instance ids in a response: its own creates, and every other one seen."""
+        try:
+            body = json.loads(content) if content else None
+        except ValueError:
+            return
+        path = urlsplit(url).path.rstrip("/")
+        if method.upper() == "POST" and 200 <= status < 300 and path.endswith(_CREATE_PATH):
+            object_id = body.get("id") if isinstance(body, dict) else None
+            if isinstance(object_id, str) and object_id:
+                self.created.setdefault(object_id, None)
+        # Anything else a response names may belong to someone else: the lead's other
+        # instances, reference targets echoed in custom values.
+        self.protected.update(i for i in _object_ids(body) if i not in self.created)
+
+    def guard(self, method: str, object_id: Any) -> None:
+        """Refuse to change an instance the run did not create."""
+        if method.upper() in _WRITES and object_id in self.protected - self.created.keys():
+            raise _Refused(
+                f"refused to send {method.upper()} custom_object/{object_id}/: the run did not "
+                "create that instance (its id came from a response or the references)"
+            )
+
+    def error(self, text: str) -> None:
+        text = self.redact(text)
+        if text not in self.errors:
+            self.errors.append(text)
+
+    def finding(self, check: str, operation: str, title: str, message: str, curl: str) -> None:
+        key = (check, operation, title)
+        if key not in self.findings:
+            self.findings[key] = SchemathesisFinding(
+                check=check,
+                operation=operation,
+                title=title,
+                message=self.redact(message).strip(),
+                reproduction=self.redact(curl),
+            )
+
+    def scenario(self, recorder: Any, *, stateful: bool) -> None:
+        """Count one finished scenario's requests and collect its failures."""
+        if not stateful and recorder.label:
+            self.operations.add(recorder.label)
+        for interaction in recorder.interactions.values():
+            self.requests += 1
+            response = interaction.response
+            if response is not None:
+                request = interaction.request
+                self.observe(request.method, request.uri, response.status_code, response.content)
+        for case_id, nodes in recorder.checks.items():
+            node = recorder.cases.get(case_id)
+            operation = node.value.operation.label if node is not None else recorder.label
+            for check in nodes:
+                if check.failure_info is None:
+                    continue
+                failure = check.failure_info.failure
+                self.finding(
+                    check.name,
+                    operation,
+                    failure.title,
+                    failure.message or "",
+                    check.failure_info.code_sample,
+                )
+
+
+def _consume(tally: _Tally, stream: Iterable[Any]) -> None:
+    from schemathesis.core.result import Ok
+    from schemathesis.engine import events
+    from schemathesis.engine.run import PhaseName
+    from schemathesis.engine.run.probes import ProbePayload
+
+    for event in stream:
+        if isinstance(event, events.ScenarioFinished):
+            tally.scenario(event.recorder, stateful=event.phase == PhaseName.STATEFUL_TESTING)
+        elif isinstance(event, events.PhaseFinished):
+            # The probing phase sends requests of its own before any scenario.
+            if isinstance(event.payload, Ok) and isinstance(event.payload.ok(), ProbePayload):
+                probes = event.payload.ok().probes
+                tally.requests += sum(1 for probe in probes if probe.request is not None)
+        elif isinstance(event, events.NonFatalError):
+            tally.error(f"{event.label}: {event.info.title}: {event.info.message}")
+        elif isinstance(event, events.FatalError):
+            tally.error(f"schemathesis stopped: {event.exception!r}")
+
+
+# --- hooks --------------------------------------------------------------------------------
+
+
+def _hooks(
+    tally: _Tally, schema: Any, lenient: Mapping[str, Draft202012Validator]
+) -> tuple[Callable[..., None], Callable[..., None], Callable[..., bool]]:
+    from schemathesis.core.parameters import ParameterLocation
+
+    def before_call(context: Any, case: Any, kwargs: Any) -> None:
+        # before_call exists only as a global hook: leave other schemas' calls alone.
+        if case.operation.schema is schema:
+            tally.guard(case.method, (case.path_parameters or {}).get("id"))
+
+    def after_call(context: Any, case: Any, response: Any) -> None:
+        # Taken as each response arrives, so an interrupted run still cleans up what it made.
+        tally.observe(case.method, response.request.url, response.status_code, response.content)
+        if response.status_code == 429:
+            # A 429 waited out is retried and only the final answer is recorded.
+            tally.requests += 1
+        if response.status_code == 429 and "retry-after" not in response.headers:
+            # Close's 429 says when to come back in `RateLimit: ... reset=S` (Retry-After is
+            # optional); schemathesis waits only on Retry-After, so it is added from it.
+            found = _RESET.search(", ".join(response.headers.get("ratelimit", [])))
+            if found:
+                response.headers["retry-after"] = [found.group(1)]
+
+    def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
+        # A body only the strict document rejects breaks no documented rule: accepting it
+        # is a choice Close's docs leave open, not a contract failure.
+        if "negative_data_rejection" not in getattr(failure, "checks", ()):
+            return True
+        validator = lenient.get(case.operation.label)
+        meta = case.meta
+        if validator is None or meta is None:
+            return True
+        negative = {location for location, part in meta.components.items() if part.mode.is_negative}
+        if negative != {ParameterLocation.BODY}:
+            return True
+        return not validator.is_valid(case.body)
+
+    return before_call, after_call, filter_failure
+
+
+def _lenient_validators(special: Document) -> dict[str, Draft202012Validator]:
+    schemas = special["components"]["schemas"]
+    return {
+        f"POST {_LIST_PATH}": validator_for(
+            _lenient(schemas["CustomObjectCreateRequest"], create=True)
+        ),
+        f"PUT {_OBJECT_PATH}": validator_for(
+            _lenient(schemas["CustomObjectUpdateRequest"], create=False)
+        ),
+    }
+
+
+def _cleanup(base_url: str, api_key: str, ids: Iterable[str]) -> list[str]:
+    """Delete each instance; return those that could not be deleted (404 counts as gone).
+
+    The client waits out 429s and retries 5xx within its bounds, as a live run needs; Ctrl-C
+    is held until the cleanup is over, so a second one does not leave half of it behind.
+    """
+    leftovers = []
+    with hold_interrupts(), CloseClient(base_url, api_key, timeout=_CLEANUP_TIMEOUT) as client:
+        for object_id in ids:
+            try:
+                status = client.delete(f"custom_object/{object_id}/").status
+            except ContractError:
+                status = 0
+            if not (200 <= status < 300 or status == 404):
+                leftovers.append(object_id)
+    return leftovers
+
+
+# --- the phase ------------------------------------------------------------------------------
+
+
+def run_schemathesis(
+    base_url: str,
+    api_key: str,
+    *,
+    type_contract: TypeContract | None = None,
+    lead_id: str,
+    references: Mapping[str, Sequence[str]] | None = None,
+    max_examples: int = 10,
+    seed: int = 0,
+    stateful: bool = True,
+    checks: Sequence[str] = DEFAULT_CHECKS,
+    workers: int = 1,
+    document: Mapping[str, Any] | None = None,
+) -> SchemathesisResult:
+    """Run schemathesis's checks against the Custom Object endpoints of ``base_url``.
+
+    The document is ``document`` when given (it must have :func:`openapi_document`'s
+    shape), else :func:`openapi_document` specialised with
+    ``type_contract``'s schemas (the generic one without), pinned to ``lead_id`` and
+    ``references`` by :func:`specialise_for_schemathesis`; its server is ``base_url`` (the
+    API root). Authentication is Basic with ``api_key`` as the username. ``max_examples``
+    bounds each operation's generated cases and each stateful run; ``seed`` makes the
+    run repeatable; ``stateful=False`` skips the create → get/update/delete chains.
+
+    Every instance schemathesis creates is deleted at the end, also when the run raises;
+    PUT and DELETE are refused (reported in ``errors``) on instances the run did not
+    create. Raises :class:`~contract.errors.ConfigurationError` for an unusable option;
+    schemathesis's own failures are reported in ``errors``, not raised.
+    """
+    if max_examples < 1:
+        raise ConfigurationError(f"max_examples must be at least 1, got {max_examples}")
+    if workers < 1:
+        raise ConfigurationError(f"workers must be at least 1, got {workers}")
+    import schemathesis
+    from schemathesis.checks import CHECKS
+    from schemathesis.config import SchemathesisConfig
+    from schemathesis.engine import from_schema
+    from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
+
+    # Importing the OpenAPI checks registers them, which the name check below needs.
+    from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401
+
+    known = set(CHECKS.get_all_names())
+    unknown = sorted(set(checks) - known)
+    if unknown:
+        raise ConfigurationError(
+            f"unknown schemathesis check(s): {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(known))})"
+        )
+    special = specialise_for_schemathesis(
+        _document_for(base_url, type_contract, document), lead_id, references
+    )
+    create = special["components"]["schemas"]["CustomObjectCreateRequest"]
+    if "const" not in create["properties"].get("custom_object_type_id", {}):
+        # A generic document names no real type, so no generated create can be accepted.
+        checks = [name for name in checks if name != "positive_data_acceptance"]
+    config = SchemathesisConfig.from_dict(
+        _config_dict(
+            base_url,
+            api_key,
+            max_examples=max_examples,
+            seed=seed,
+            stateful=stateful,
+            checks=checks,
+            workers=workers,
+        )
+    )
+    reference_ids = {i for ids in (references or {}).values() for i in ids}
+    tally = _Tally(_Redactor(api_key), protected=reference_ids)
+    started = time.perf_counter()
+    schema = schemathesis.openapi.from_dict(special, config=config)
+    before_call, after_call, filter_failure = _hooks(tally, schema, _lenient_validators(special))
+    schema.hooks.register_hook_with_name(after_call, "after_call")
+    schema.hooks.register_hook_with_name(filter_failure, "filter_failure")
+    GLOBAL_HOOK_DISPATCHER.register_hook_with_name(before_call, "before_call")
+    stream = None
+    try:
+        stream = from_schema(schema).execute()
+        _consume(tally, stream)
+    finally:
+        if stream is not None:
+            # Stop the engine and let it wind down its workers before cleaning up, so no
+            # request of its own is still creating instances while they are deleted.
+            stream.stop()
+            stream.generator.close()
+        GLOBAL_HOOK_DISPATCHER.unregister(before_call)
+        leftovers = _cleanup(base_url, api_key, list(tally.created))
+    return SchemathesisResult(
+        findings=tuple(tally.findings.values()),
+        requests=tally.requests,
+        operations=len(tally.operations),
+        duration=time.perf_counter() - started,
+        errors=tuple(tally.errors),
+        created=len(tally.created),
+        leftovers=tuple(leftovers),
+    )

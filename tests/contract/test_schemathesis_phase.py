@@ -1,0 +1,243 @@
+"""The schemathesis phase against the emulator: silent on a faithful server, loud on faults.
+
+Every run here is a real schemathesis run over HTTP against ``EmulatorServer`` on
+127.0.0.1, with the richest emulator type (reference fields to a user, a contact and
+another type's instance) so pinned leads and references are exercised.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import dataclasses
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from openapi_spec_validator import validate
+
+from contract.client import CloseClient
+from contract.discovery import TypeContract, discover
+from contract.emulator import EmulatorServer
+from contract.errors import ConfigurationError
+from contract.schemas._openapi import load_openapi, openapi_document
+from contract.schemathesis_phase import (
+    DEFAULT_CHECKS,
+    SchemathesisResult,
+    run_schemathesis,
+    specialise_for_schemathesis,
+)
+
+CANARY_KEY = "api_canary_schemathesis_phase_0123456789"
+_FILLERS: dict[str, Any] = {"text": "x", "number": 1, "date": "2024-01-02"}
+
+
+@dataclass(frozen=True)
+class Target:
+    srv: EmulatorServer
+    contract: TypeContract
+    lead_id: str
+    references: dict[str, list[str]]
+
+    def run(self, **options: Any) -> SchemathesisResult:
+        return run_schemathesis(
+            self.srv.base_url,
+            self.srv.api_key,
+            type_contract=self.contract,
+            lead_id=self.lead_id,
+            references=self.references,
+            **options,
+        )
+
+    def rows(self) -> int:
+        return self.srv.count_rows("custom_object")
+
+
+def _filler(field: Any) -> Any:
+    if field.get("type") == "choices":
+        return field["choices"][0]
+    return _FILLERS[field["type"]]
+
+
+@contextmanager
+def target(faults: Sequence[str] = (), api_key: str | None = None) -> Iterator[Target]:
+    """An emulator, the type with reference fields, a lead and one instance to refer to."""
+    with EmulatorServer(faults=faults, api_key=api_key) as srv:
+        auth = (srv.api_key, "")
+        with CloseClient(srv.base_url, srv.api_key) as client:
+            org = discover(client)
+        contract = max(org.types, key=lambda t: len(t.referenced_types))
+        assert contract.referenced_types, "the emulator's seed has a type with references"
+        lead = httpx.post(
+            f"{srv.base_url}/lead/", json={"name": "x", "contacts": [{"name": "c"}]}, auth=auth
+        ).json()
+        references = {"user": [org.user_id], "contact": [lead["contacts"][0]["id"]]}
+        for other in org.types:
+            if other.type_id in contract.referenced_types:
+                body = {"custom_object_type_id": other.type_id, "lead_id": lead["id"], "name": "r"}
+                body.update(
+                    {f"custom.{f['id']}": _filler(f) for f in other.fields if f.get("required")}
+                )
+                created = httpx.post(f"{srv.base_url}/custom_object/", json=body, auth=auth)
+                assert created.is_success, created.text
+                references[f"custom_object:{other.type_id}"] = [created.json()["id"]]
+        yield Target(srv, contract, lead["id"], references)
+
+
+def _everything(result: SchemathesisResult) -> str:
+    return repr(dataclasses.astuple(result))
+
+
+def test_a_faithful_emulator_gives_no_findings_and_keeps_no_leftovers(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    with target() as t:
+        before = t.rows()
+        capfd.readouterr()
+
+        result = t.run(max_examples=10, seed=0)
+
+        # Then schemathesis said nothing, found nothing and went through every operation
+        assert capfd.readouterr() == ("", "")
+        assert result.findings == (), "\n".join(
+            f"{f.check} {f.operation}: {f.title}\n{f.message}\n{f.reproduction}"
+            for f in result.findings
+        )
+        assert result.errors == ()
+        assert result.operations == 5
+        assert result.requests > 100
+        assert result.duration > 0
+        # ...its valid creates were accepted (the lead and references are real ones)...
+        assert result.created > 0
+        # ...and what it created is gone, while the instance it only referred to stays.
+        assert result.leftovers == ()
+        assert t.rows() == before == 1
+
+
+# One realistic regression per schemathesis check that can see it.
+DETECTED = {
+    "auth_not_enforced": "ignored_auth",
+    "drop_date_updated": "response_schema_conformance",
+    "error_not_json": "content_type_conformance",
+    "crash_on_unknown_field": "not_a_server_error",
+    "create_returns_200": "status_code_conformance",
+    "delete_noop": "use_after_free",
+    "lost_writes": "ensure_resource_availability",
+}
+
+
+@pytest.mark.parametrize(("fault", "check"), sorted(DETECTED.items()))
+def test_a_fault_is_reported_by_its_check(fault: str, check: str) -> None:
+    with target(faults=[fault], api_key=CANARY_KEY) as t:
+        before = t.rows()
+
+        result = t.run(max_examples=5, seed=0)
+
+        assert check in {f.check for f in result.findings}, result.findings
+        keys = [(f.check, f.operation, f.title) for f in result.findings]
+        assert len(keys) == len(set(keys)), "findings are de-duplicated"
+        # The key never shows, neither as itself nor inside a Basic header.
+        basic = base64.b64encode(f"{CANARY_KEY}:".encode()).decode()
+        assert CANARY_KEY not in _everything(result)
+        assert basic not in _everything(result)
+        assert all(f.reproduction.startswith("curl ") for f in result.findings)
+        if fault == "auth_not_enforced":
+            # ...and the run's own credentials are a reference to it, ready to paste.
+            assert any('-u "$CLOSE_API_KEY:"' in f.reproduction for f in result.findings)
+        # A server that keeps "deleted" instances cannot be cleaned up through its API.
+        if fault != "delete_noop":
+            assert result.leftovers == ()
+            assert t.rows() == before
+
+
+def test_put_and_delete_are_refused_on_instances_the_run_did_not_create() -> None:
+    with target() as t:
+        (reference,) = t.references[f"custom_object:{next(iter(t.contract.referenced_types))}"]
+        document = openapi_document(
+            request_schema=t.contract.request_schema,
+            update_schema=t.contract.update_schema,
+            instance_schema=t.contract.response_schema,
+        )
+        # Given a document that steers every path id to an instance the run only refers to
+        document["paths"]["/custom_object/{id}/"]["parameters"][0]["schema"] = {"enum": [reference]}
+
+        result = t.run(
+            document=document,
+            max_examples=3,
+            stateful=False,
+            checks=("not_a_server_error",),
+        )
+
+        # Then the writes were refused, not sent, and the instance is still there
+        assert any("refused to send" in e and reference in e for e in result.errors), result
+        auth = (t.srv.api_key, "")
+        assert httpx.get(f"{t.srv.base_url}/custom_object/{reference}/", auth=auth).is_success
+
+
+def test_specialised_document_is_valid_openapi_and_leaves_the_committed_one_alone() -> None:
+    with target() as t:
+        generic = load_openapi()
+        per_type = openapi_document(
+            request_schema=t.contract.request_schema,
+            update_schema=t.contract.update_schema,
+            instance_schema=t.contract.response_schema,
+        )
+        pristine = copy.deepcopy(per_type)
+
+        special = specialise_for_schemathesis(per_type, t.lead_id, t.references)
+        special_generic = specialise_for_schemathesis(generic, t.lead_id, t.references)
+
+        validate(special)
+        validate(special_generic)
+        assert per_type == pristine
+        assert load_openapi() == openapi_document() == generic
+        create = special["components"]["schemas"]["CustomObjectCreateRequest"]
+        assert create["properties"]["lead_id"] == {"const": t.lead_id}
+        assert create["additionalProperties"] is False
+        pinned = {
+            key: value["enum"]
+            for key, value in create["properties"].items()
+            if "enum" in value and value.get("x-close-field", {}).get("reference")
+        }
+        assert sorted(pinned.values()) == sorted(t.references.values())
+        listing = special["paths"]["/custom_object/"]["get"]["parameters"]
+        assert {"const": t.lead_id} in [p["schema"] for p in listing if p["name"] == "lead_id"]
+        links = special["paths"]["/custom_object/"]["post"]["responses"]["201"]["links"]
+        assert {link["operationId"] for link in links.values()} == {
+            "getCustomObject",
+            "updateCustomObject",
+            "deleteCustomObject",
+        }
+
+
+def test_unusable_options_are_configuration_errors() -> None:
+    with pytest.raises(ConfigurationError, match="not_a_check"):
+        run_schemathesis(
+            "http://127.0.0.1:9/api/v1", "k", lead_id="lead_x", checks=("not_a_check",)
+        )
+    with pytest.raises(ConfigurationError, match="max_examples"):
+        run_schemathesis("http://127.0.0.1:9/api/v1", "k", lead_id="lead_x", max_examples=0)
+    assert "ignored_auth" in DEFAULT_CHECKS
+
+
+def test_importing_the_phase_does_not_load_schemathesis() -> None:
+    code = "import sys, contract.schemathesis_phase; print('schemathesis' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_a_skip_beyond_any_integer_is_an_empty_page_not_a_crash() -> None:
+    # Schemathesis found this one: a _skip past SQLite's 64-bit range crashed the emulator.
+    with target() as t:
+        page = httpx.get(
+            f"{t.srv.base_url}/custom_object/",
+            params={"lead_id": t.lead_id, "_skip": str(2**64)},
+            auth=(t.srv.api_key, ""),
+        )
+    assert page.status_code == 200
+    assert page.json() == {"data": [], "has_more": False}
