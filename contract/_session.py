@@ -71,6 +71,8 @@ class Session:
     ledger: Ledger
     other_api_key: str | None = None
     observers: list[Observer] = field(default_factory=list)
+    # Requests sent by other generators on this run's behalf (the schemathesis phase).
+    extra_requests: int = 0
 
     def send(
         self,

@@ -15,6 +15,7 @@ from contract._session import Outcome, Session
 from contract.cassettes import CaseSource
 from contract.discovery import Organization, TypeContract
 from contract.errors import ConfigurationError
+from contract.ledger import hold_interrupts
 from strategies import MissingReferenceError, valid_payloads
 
 __all__ = ["References", "prepare_lead", "prepare_references", "reference_order"]
@@ -39,19 +40,23 @@ def prepare_lead(s: Session, outcome: Outcome) -> tuple[str, list[str]]:
             "name": f"close-contract disposable lead (seed {config.seed})",
             "contacts": [{"name": "close-contract contact"}],
         }
-        exchange = s.send(outcome, "setup:lead", "POST", "lead/", json=body)
-        try:
-            lead = exchange.json()
-        except ValueError:
-            lead = None
-        if not 200 <= exchange.status < 300 or not isinstance(lead, dict) or "id" not in lead:
+        # Ctrl-C waits until the new lead is in the ledger, so cleanup always deletes it.
+        with hold_interrupts():
+            exchange = s.send(outcome, "setup:lead", "POST", "lead/", json=body)
+            try:
+                lead = exchange.json()
+            except ValueError:
+                lead = None
+            created = 200 <= exchange.status < 300 and isinstance(lead, dict) and "id" in lead
+            if created:
+                lead_id = str(lead["id"])
+                s.ledger.add("lead", lead_id)
+                s.ledger.disposable_lead = lead_id
+        if not created:
             raise ConfigurationError(
                 f"could not create a disposable lead: POST lead/ answered {exchange.status}; "
                 "pass --lead-id to use an existing lead"
             )
-        lead_id = str(lead["id"])
-        s.ledger.add("lead", lead_id)
-        s.ledger.disposable_lead = lead_id
     contacts = [
         str(c["id"]) for c in lead.get("contacts") or [] if isinstance(c, dict) and "id" in c
     ]

@@ -29,7 +29,21 @@ def _fail(exc: ContractError) -> NoReturn:
     sys.exit(exc.exit_code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Loads ``serve`` (the emulator: Starlette, uvicorn) only when it is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), "serve"])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name == "serve":
+            from contract.emulator import serve_command
+
+            return serve_command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="close-contract")
 def main() -> None:
     """Contract tests for the Close CRM Custom Object API."""
@@ -56,6 +70,9 @@ def target_options(function: F) -> F:
             "--shrink/--no-shrink", default=None, help="Shrink failures (default: emulator only)."
         ),
         click.option(
+            "--schemathesis", is_flag=True, help="Also run schemathesis's checks on each type."
+        ),
+        click.option(
             "--emulator-fault", "faults", multiple=True, help="Embedded emulator: inject a fault."
         ),
         click.option(
@@ -80,6 +97,7 @@ def _config(**kw: Any) -> Any:
         examples=kw["examples"],
         seed=kw["seed"],
         shrink=kw["shrink"],
+        schemathesis=kw["schemathesis"],
         emulator_faults=tuple(kw["faults"]),
         emulator_throttle=kw["emulator_throttle"],
         record=kw.get("record"),
@@ -170,20 +188,10 @@ def _summary_table(finished: Any) -> None:
 @click.option("--report-md", type=click.Path(path_type=Path), help="Write a Markdown report.")
 def run(**kw: Any) -> None:
     """Run the contract against the emulator (default), a live API or cassettes."""
-    from contract.engine import run as run_contract
-    from contract.reports import RunReport, check_writable, write_reports
+    from contract.reports import RunReport, write_reports
 
     report = RunReport()
-    try:
-        config = _config(**kw)
-        config.validate()
-        check_writable((config.report_json, config.junit_xml, config.report_md))
-        finished = _render(run_contract(config), report)
-    except ContractError as exc:
-        _fail(exc)
-    except KeyboardInterrupt:
-        _err.print("interrupted: everything the run created was cleaned up")
-        sys.exit(130)
+    config, finished = _execute(kw, report)
     secrets = [k for k in (config.resolved_api_key(), config.other_api_key) if k]
     try:
         write_reports(
@@ -199,6 +207,25 @@ def run(**kw: Any) -> None:
     sys.exit(finished.summary.exit_code)
 
 
+def _execute(kw: dict[str, Any], report: Any) -> tuple[Any, Any]:
+    """Run the contract the options describe, rendering its events; errors end the process."""
+    try:
+        # Imported inside the try: a Ctrl-C while the core loads is still exit 130.
+        from contract.engine import run as run_contract
+        from contract.reports import check_writable
+
+        config = _config(**kw)
+        config.validate()
+        check_writable((config.report_json, config.junit_xml, config.report_md))
+        finished = _render(run_contract(config), report)
+    except ContractError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        _err.print("interrupted: everything the run created was cleaned up")
+        sys.exit(130)
+    return config, finished
+
+
 @main.command()
 @target_options
 @click.option(
@@ -206,17 +233,9 @@ def run(**kw: Any) -> None:
 )
 def baseline(**kw: Any) -> None:
     """Run the contract and write what the target did (shapes, statuses) as a baseline."""
-    from contract.engine import run as run_contract
     from contract.reports import RunReport
 
-    try:
-        config = _config(**kw)
-        finished = _render(run_contract(config), RunReport())
-    except ContractError as exc:
-        _fail(exc)
-    except KeyboardInterrupt:
-        _err.print("interrupted: everything the run created was cleaned up")
-        sys.exit(130)
+    config, finished = _execute(kw, RunReport())
     _summary_table(finished)
     _out.print(f"baseline written to {config.baseline_out}")
     sys.exit(finished.summary.exit_code)
@@ -236,15 +255,6 @@ def diff(old: Path, new: Path, as_json: bool) -> None:
         _fail(exc)
     click.echo(format_differences(regressions, as_json=as_json))
     sys.exit(1 if regressions else 0)
-
-
-def _attach_serve() -> None:
-    from contract.emulator import serve_command
-
-    main.add_command(serve_command, "serve")
-
-
-_attach_serve()
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ class Config:
     invalid_examples: int = 1
     seed: int = 0
     shrink: bool | None = None
+    schemathesis: bool = False
     record: Path | None = None
     cassettes: Path | None = None
     baseline: Path | None = None
@@ -86,6 +87,11 @@ class Config:
             raise ConfigurationError(
                 "--record and --cassettes exclude each other: record a new cassette "
                 "directory, or replay an existing one"
+            )
+        if self.schemathesis and (self.record is not None or self.cassettes is not None):
+            raise ConfigurationError(
+                "--schemathesis cannot be recorded or replayed: schemathesis generates its own "
+                "requests; run it against the emulator or a live target"
             )
         if self.target_kind == "live" and not self.resolved_api_key():
             raise ConfigurationError(

@@ -159,6 +159,52 @@ def _phases(
     yield tally.add(unknown_id_probes(session, config.seed).event())
     yield PhaseFinished("probes")
 
+    if config.schemathesis:
+        yield PhaseStarted("schemathesis", len(org.types))
+        for tc in org.types:
+            yield tally.add(_schemathesis_case(session, tc, lead, refs))
+        yield PhaseFinished("schemathesis")
+
+
+def _schemathesis_case(
+    session: Session, tc: TypeContract, lead: str, refs: References
+) -> CaseFinished:
+    """Run schemathesis's own checks on this type: a second, independent generator."""
+    from contract.schemathesis_phase import run_schemathesis
+
+    config = session.config
+    result = run_schemathesis(
+        session.client.base_url,
+        session.client.api_key or "",
+        type_contract=tc,
+        lead_id=lead,
+        references=refs,
+        max_examples=config.examples,
+        seed=config.seed,
+    )
+    for leftover in result.leftovers:
+        session.ledger.add("custom_object", leftover)
+    violations = tuple(
+        ContractViolation(
+            check=f"schemathesis:{f.check}",
+            title=f"{f.operation}: {f.title}",
+            message=f.message,
+            reproduction=f.reproduction,
+        )
+        for f in result.findings
+    )
+    session.extra_requests += result.requests
+    return CaseFinished(
+        phase="schemathesis",
+        label=f"{tc.name}: schemathesis",
+        type_id=tc.type_id,
+        case=None,
+        requests=result.requests,
+        statuses=(),
+        elapsed=result.duration,
+        violations=violations,
+    )
+
 
 def run(config: Config) -> Iterator[Event]:
     """Run the contract described by ``config``; yield events as it goes.
@@ -242,7 +288,7 @@ def run(config: Config) -> Iterator[Event]:
             by_check[found.check] = by_check.get(found.check, 0) + 1
         summary = Summary(
             cases=tally.cases,
-            requests=client.requests_sent,
+            requests=client.requests_sent + session.extra_requests,
             violations=len(tally.violations),
             by_check=by_check,
             duration=time.perf_counter() - started,

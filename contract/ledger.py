@@ -19,6 +19,8 @@ from contract.errors import ContractError
 
 __all__ = ["Ledger", "hold_interrupts"]
 
+# A bound on the pages read when looking for instances the ledger missed.
+_MAX_PAGES = 50
 _PATHS = {"custom_object": "custom_object/{}/", "lead": "lead/{}/"}
 
 
@@ -79,15 +81,23 @@ class Ledger:
         if self.disposable_lead is None:
             return []
         found: list[str] = []
-        exchange = self.client.get("custom_object/", params={"lead_id": self.disposable_lead})
-        try:
-            body: Any = exchange.json()
-        except ValueError:
-            return []
-        for item in body.get("data", []) if isinstance(body, dict) else []:
-            if isinstance(item, dict) and isinstance(item.get("id"), str):
-                if ("custom_object", item["id"]) not in self.entries:
-                    found.append(item["id"])
+        skip = 0
+        for _ in range(_MAX_PAGES):
+            params = {"lead_id": self.disposable_lead, "_skip": str(skip)}
+            try:
+                body: Any = self.client.get("custom_object/", params=params).json()
+            except ValueError:
+                break
+            page = body.get("data") if isinstance(body, dict) else None
+            if not isinstance(page, list) or not page:
+                break
+            for item in page:
+                if isinstance(item, dict) and isinstance(item.get("id"), str):
+                    if ("custom_object", item["id"]) not in self.entries:
+                        found.append(item["id"])
+            if not body.get("has_more"):
+                break
+            skip += len(page)
         return found
 
     def cleanup(self) -> tuple[int, tuple[str, ...]]:

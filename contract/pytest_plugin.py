@@ -55,6 +55,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add("--close-seed", type=int, default=0, help="Seed of the generators (default 0).")
     add("--close-type-id", action="append", default=[], help="Test only these types.")
     add("--close-lead-id", help="Use this lead instead of a disposable one.")
+    add("--close-schemathesis", action="store_true", help="Also run schemathesis's checks.")
     add("--close-fault", action="append", default=[], help="Embedded emulator: inject a fault.")
 
 
@@ -99,6 +100,7 @@ def _config_from(pytestconfig: pytest.Config, **overrides: Any) -> Config:
         "custom_object_type_ids": tuple(option("close_type_id")),
         "lead_id": option("close_lead_id"),
         "emulator_faults": tuple(option("close_fault")),
+        "schemathesis": option("close_schemathesis"),
     }
     values.update(overrides)
     return Config(**values)

@@ -68,3 +68,9 @@ def test_baseline(close_results: RunReport, close_config: object, check: str) ->
     """Statuses and response shapes are those of the baseline (with --close-baseline)."""
     cases, found = close_results.select(phase="baseline", checks={check})
     _verdict(len(cases), found, f"{check} against the baseline")
+
+
+def test_schemathesis(close_results: RunReport) -> None:
+    """schemathesis's own checks on each type agree (with --close-schemathesis)."""
+    cases, found = close_results.select(phase="schemathesis")
+    _verdict(len(cases), found, "schemathesis's checks")

@@ -170,11 +170,6 @@ main(["run"], prog_name="close-contract")
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.py run(): the engine import sits outside the try that maps KeyboardInterrupt "
-    "to exit 130, so click prints 'Aborted!' and exits 1, the code for 'violations found'",
-)
 def test_ctrl_c_while_the_command_starts_is_exit_130() -> None:
     result = subprocess.run(
         [sys.executable, "-c", _INTERRUPT_WHILE_IMPORTING],

@@ -171,12 +171,6 @@ def test_ctrl_c_while_creating_an_instance_on_a_given_lead(srv: EmulatorServer) 
     assert leftovers(srv) == {"custom_object": 0, "lead": 1, "contact": 0}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_setup.py prepare_lead: Ctrl-C between the server creating the disposable lead "
-    "and ledger.add leaves the lead (and its contact) behind; the POST needs "
-    "ledger.hold_interrupts() around it and the ledger entry",
-)
 def test_ctrl_c_while_creating_the_disposable_lead(srv: EmulatorServer) -> None:
     with _CtrlCProxy(srv.base_url, "POST", "/api/v1/lead/") as proxy:
         config = Config(base_url=proxy.base_url, api_key=srv.api_key, examples=2)
