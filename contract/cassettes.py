@@ -298,6 +298,11 @@ def _text(body: Any) -> str:
     return str(body or "")
 
 
+def _where(request: Any) -> str:
+    query = "&".join(f"{k}={v}" for k, v in request.query)
+    return f"{request.method} {request.path}" + (f"?{query}" if query else "")
+
+
 def _excerpt(text: str, at: int) -> str:
     start = max(0, at - 30)
     return ("…" if start else "") + text[start : at + 60] + ("…" if at + 60 < len(text) else "")
@@ -323,12 +328,10 @@ def _nearest(cassette: Any, exc: Exception) -> str:
     at = next((i for i, (a, b) in enumerate(zip(near, wanted, strict=False)) if a != b), 0)
     nearest = "nothing recorded"
     if best is not None:
-        nearest = f"{best.method} {best.path}" + (
-            f" with body {_excerpt(near, at)}" if near else ""
-        )
+        nearest = _where(best) + (f" with body {_excerpt(near, at)}" if near else "")
     sent = f" with body {_excerpt(wanted, at)}" if wanted else ""
     return (
-        f"{request.method} {request.path}{sent} is not in the cassette (nearest recorded: "
+        f"{_where(request)}{sent} is not in the cassette (nearest recorded: "
         f"{nearest}); the recording was made with other options or another toolkit version: "
         "record it again"
     )

@@ -83,7 +83,9 @@ class Ledger:
         found: list[str] = []
         skip = 0
         for _ in range(_MAX_PAGES):
-            params = {"lead_id": self.disposable_lead, "_skip": str(skip)}
+            params = {"lead_id": self.disposable_lead}
+            if skip:
+                params["_skip"] = str(skip)
             try:
                 body: Any = self.client.get("custom_object/", params=params).json()
             except ValueError:
