@@ -12,23 +12,29 @@ returned: deciding whether it breaks the contract is the checks' job, not the cl
 from __future__ import annotations
 
 import base64
-import email.utils
 import enum
 import json as jsonlib
-import math
-import re
 import shlex
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Final, Literal, TypedDict, Unpack
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 
 from contract import __version__
+from contract._http import (
+    authorization,
+    check_base_url,
+    header,
+    header_dict,
+    octal_escape,
+    plural_s,
+    rate_limit_wait,
+    raw_headers,
+)
 from contract.errors import ConfigurationError, TargetUnreachable
 
 __all__ = ["UNSET", "CloseClient", "Exchange", "RequestOptions", "RetryPolicy"]
@@ -122,11 +128,11 @@ class Exchange:
 
     def header(self, name: str) -> str | None:
         """A response header by case-insensitive name; repeated headers are joined by ", "."""
-        return _header(self.response_headers, name)
+        return header(self.response_headers, name)
 
     def request_header(self, name: str) -> str | None:
         """A request header by case-insensitive name, as sent (redacted)."""
-        return _header(self.request_headers, name)
+        return header(self.request_headers, name)
 
     def curl(self) -> str:
         """A copy-pasteable curl command reproducing the request, with no secret in it.
@@ -159,7 +165,7 @@ class Exchange:
             try:
                 parts += ["--data-raw", shlex.quote(self.request_body.decode("utf-8"))]
             except UnicodeDecodeError:
-                prefix = f"printf '%b' {shlex.quote(_octal_escape(self.request_body))} | "
+                prefix = f"printf '%b' {shlex.quote(octal_escape(self.request_body))} | "
                 parts += ["--data-binary", "@-"]
         return prefix + " ".join(parts)
 
@@ -170,14 +176,14 @@ class Exchange:
             "url": self.url,
             "path": self.path,
             "params": [list(pair) for pair in self.params],
-            "request_headers": _header_dict(self.request_headers),
+            "request_headers": header_dict(self.request_headers),
             "request_body": (
                 None
                 if self.request_body is None
                 else self.request_body.decode("utf-8", errors="replace")
             ),
             "status": self.status,
-            "response_headers": _header_dict(self.response_headers),
+            "response_headers": header_dict(self.response_headers),
             "response_body": self.response_body.decode("utf-8", errors="replace"),
             "elapsed": self.elapsed,
             "attempts": self.attempts,
@@ -218,7 +224,7 @@ class CloseClient:
         sleep: Callable[[float], None] = time.sleep,
         secrets: Iterable[str] = (),
     ) -> None:
-        self.base_url = _check_base_url(base_url)
+        self.base_url = check_base_url(base_url)
         self.api_key = api_key
         self.auth_scheme: Literal["basic", "bearer"] = auth_scheme
         self.retry = retry
@@ -304,7 +310,7 @@ class CloseClient:
             self._add_secret(api_key)
         if send_credentials and key is not None:
             auth = self.auth_scheme
-            sent.append(("Authorization", _authorization(auth, key)))
+            sent.append(("Authorization", authorization(auth, key)))
         extra = list(headers)
         overridden = {name.lower() for name, _ in extra}
         if "authorization" in overridden:
@@ -325,7 +331,7 @@ class CloseClient:
             request_headers=self._request_headers(request, own_auth=auth is not None),
             request_body=None if content is None else self._redact_bytes(content),
             status=response.status_code,
-            response_headers=tuple((n, self.redact(v)) for n, v in _raw_headers(response.headers)),
+            response_headers=tuple((n, self.redact(v)) for n, v in raw_headers(response.headers)),
             response_body=self._redact_bytes(response.content),
             elapsed=elapsed,
             attempts=attempts,
@@ -337,7 +343,7 @@ class CloseClient:
         self, request: httpx.Request, *, own_auth: bool
     ) -> tuple[tuple[str, str], ...]:
         out: list[tuple[str, str]] = []
-        for name, value in _raw_headers(request.headers):
+        for name, value in raw_headers(request.headers):
             if name.lower() == "authorization" and own_auth:
                 value = REDACTED
             out.append((name, self.redact(value)))
@@ -357,7 +363,7 @@ class CloseClient:
                     raise TargetUnreachable(
                         f"cannot reach {self.redact(self.base_url)}: "
                         f"{self.redact(self._describe(exc))} "
-                        f"(after {policy.max_attempts} attempt{_s(policy.max_attempts)})"
+                        f"(after {policy.max_attempts} attempt{plural_s(policy.max_attempts)})"
                     ) from exc
                 self._sleep(policy.backoff_wait(attempt))
                 continue
@@ -369,9 +375,9 @@ class CloseClient:
                 seen = ", ".join(str(s) for s in dict.fromkeys(statuses))
                 raise TargetUnreachable(
                     f"the target kept answering {seen} after {policy.max_attempts} "
-                    f"attempt{_s(policy.max_attempts)} ({request.method} {self.redact(path)})"
+                    f"attempt{plural_s(policy.max_attempts)} ({request.method} {self.redact(path)})"
                 )
-            wait = _rate_limit_wait(response) if response.status_code == 429 else None
+            wait = rate_limit_wait(response) if response.status_code == 429 else None
             self._sleep(
                 policy.backoff_wait(attempt) if wait is None else min(wait, policy.max_sleep)
             )
@@ -421,102 +427,3 @@ class CloseClient:
 
     def __repr__(self) -> str:
         return f"CloseClient({self.base_url!r}, auth_scheme={self.auth_scheme!r})"
-
-
-def _check_base_url(base_url: str) -> str:
-    parts = urlsplit(base_url.strip())
-    example = "e.g. https://api.close.com/api/v1 or http://127.0.0.1:8000/api/v1"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(
-            f"base URL {base_url!r} is not usable: expected an http:// or https:// "
-            f"URL with a host, {example}"
-        )
-    if parts.username is not None or parts.query or parts.fragment:
-        # Credentials in the URL would leak into every exchange; a query would be lost.
-        raise ConfigurationError(
-            f"base URL {_strip_userinfo(base_url)!r} must be the bare API root without "
-            f"credentials, query or fragment, {example} (pass the key as api_key)"
-        )
-    return base_url.strip().rstrip("/")
-
-
-def _strip_userinfo(url: str) -> str:
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return parts._replace(netloc="[REDACTED]@" + parts.netloc.rsplit("@", 1)[1]).geturl()
-
-
-def _authorization(scheme: Literal["basic", "bearer"], key: str) -> str:
-    if scheme == "bearer":
-        return f"Bearer {key}"
-    return "Basic " + base64.b64encode(f"{key}:".encode()).decode("ascii")
-
-
-def _rate_limit_wait(response: httpx.Response) -> float | None:
-    """Seconds a 429 asks to wait, from the headers Close's client reads, in its order."""
-    rate_limit = response.headers.get("ratelimit")
-    if rate_limit is not None:
-        # Documented as "limit=100, remaining=0, reset=5"; ";" has been observed too.
-        for item in re.split(r"[,;]", rate_limit):
-            name, _, value = item.partition("=")
-            if name.strip().lower() == "reset":
-                seconds = _seconds(value)
-                if seconds is not None:
-                    return seconds
-    retry_after = response.headers.get("retry-after")
-    if retry_after is not None:
-        seconds = _seconds(retry_after)
-        if seconds is None:
-            seconds = _http_date_wait(retry_after)
-        if seconds is not None:
-            return seconds
-    reset = response.headers.get("ratelimit-reset")
-    return _seconds(reset) if reset is not None else None
-
-
-def _seconds(text: str) -> float | None:
-    try:
-        value = float(text.strip().strip('"'))
-    except ValueError:
-        return None
-    return value if math.isfinite(value) and value >= 0 else None
-
-
-def _http_date_wait(text: str) -> float | None:
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _raw_headers(headers: httpx.Headers) -> list[tuple[str, str]]:
-    # .raw keeps the casing that went over the wire, which reads better in reports and curl.
-    encoding = headers.encoding
-    return [(k.decode(encoding), v.decode(encoding)) for k, v in headers.raw]
-
-
-def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
-    wanted = name.lower()
-    values = [value for key, value in headers if key.lower() == wanted]
-    return ", ".join(values) if values else None
-
-
-def _header_dict(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, value in headers:
-        out[name] = f"{out[name]}, {value}" if name in out else value
-    return out
-
-
-def _octal_escape(data: bytes) -> str:
-    # printf's %b understands \0NNN everywhere (POSIX), unlike \xHH.
-    safe = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,.:;{}[]-_=+/")
-    return "".join(chr(b) if b in safe else f"\\0{b:03o}" for b in data)
-
-
-def _s(count: int) -> str:
-    return "" if count == 1 else "s"
