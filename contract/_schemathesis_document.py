@@ -1,5 +1,5 @@
 """The OpenAPI document schemathesis is given: the project's document, specialised with a
-type's schemas, the run's real lead and reference ids, explicit links and 429 answers."""
+type's schemas, the run's real lead and reference ids, and explicit links."""
 
 from __future__ import annotations
 
@@ -16,9 +16,6 @@ __all__ = ["document_for", "lenient", "specialise_for_schemathesis"]
 Document = dict[str, Any]
 
 _LIST_PATH: Final = "/custom_object/"
-_RATE_LIMITED: Final = {
-    "description": "Too Many Requests: rate limited; RateLimit says when to retry",
-}
 
 
 def _pin(schema: Any, ids: list[str]) -> Any:
@@ -121,7 +118,6 @@ def specialise_for_schemathesis(
       request the strict schema rejects but the docs allow is not held against a server
       that accepts it: the run drops such negative_data_rejection failures.)
     - The create response links to get/update/delete, for the stateful phase.
-    - Every operation may answer 429: Close documents its rate limit for every endpoint.
 
     ``document`` itself is not changed.
     """
@@ -142,10 +138,6 @@ def specialise_for_schemathesis(
     if isinstance(type_id, str):
         _any_type_listing(special, type_id)
     special["paths"][_LIST_PATH]["post"]["responses"]["201"]["links"] = _links()
-    for item in special["paths"].values():
-        for name, operation in item.items():
-            if name != "parameters":
-                operation["responses"].setdefault("429", dict(_RATE_LIMITED))
     return special
 
 

@@ -33,7 +33,13 @@ def _errors(*statuses: str) -> dict[str, Any]:
         "404": "Not Found: unknown id in the path",
         "415": "Unsupported Media Type: the body is not JSON",
     }
-    return {s: {"description": text[s], "content": _json_content("ErrorBody")} for s in statuses}
+    answers: dict[str, Any] = {
+        s: {"description": text[s], "content": _json_content("ErrorBody")} for s in statuses
+    }
+    # Close documents its rate limit for every endpoint; a 429 may carry no JSON body
+    # (it can come from the ingress), so only its meaning is stated.
+    answers["429"] = {"description": "Too Many Requests: the RateLimit header says when to retry"}
+    return answers
 
 
 def _strip(schema: Schema) -> Schema:
