@@ -35,19 +35,21 @@ _WRONG: dict[str, tuple[Any, ...]] = {
     "custom_object": (12345, True, {"id": "custobj_x"}),
 }
 _YEARS = st.integers(min_value=1900, max_value=2100)
+# Only values no date parser can read as a date: impossible calendar days and prose. A
+# day-first form such as 31/12/2024 is left out, since Close documents no accepted formats
+# and a lenient server may read it.
 _BAD_DATES = st.one_of(
     st.builds("{:04d}-02-{}".format, _YEARS, st.sampled_from([30, 31])),
     st.builds("{:04d}-{:02d}-32".format, _YEARS, st.integers(min_value=1, max_value=12)),
     st.builds("{:04d}-13-01".format, _YEARS),
-    st.builds("31/12/{:04d}".format, _YEARS),
-    st.sampled_from(["not a date", "2023-02-30", "31/12/2024", "2024-00-10", "yesterday"]),
+    st.sampled_from(["not a date", "2023-02-30", "2024-00-10"]),
 )
 _BAD_DATETIMES = st.one_of(
     st.builds("{:04d}-02-30T10:00:00+00:00".format, _YEARS),
     st.builds("{:04d}-06-01T25:00:00Z".format, _YEARS),
     st.builds("{:04d}-06-01T10:60:00.000+02:00".format, _YEARS),
     st.builds("{:04d}-13-01T00:00:00Z".format, _YEARS),
-    st.sampled_from(["not a datetime", "31/12/2024 10:00", "2024-12-31T24:30:00Z", "now"]),
+    st.sampled_from(["not a datetime", "2024-12-31T24:30:00Z"]),
 )
 _NOT_CHOICES = ("Not a choice", "__not_a_choice__", "Ŋot ą ćhoice", "none of these")
 
