@@ -28,6 +28,8 @@ from contract.schemas._per_type import (
 __all__ = ["Organization", "TypeContract", "discover"]
 
 Schema = dict[str, Any]
+# A bound on the pages read from one list endpoint (100 items a page by default).
+_MAX_PAGES = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +106,24 @@ def _me(client: CloseClient) -> tuple[str, str | None]:
     return user_id, org
 
 
+def _all(client: CloseClient, path: str) -> list[Mapping[str, Any]]:
+    """Every item of a list endpoint, following ``has_more`` with ``_skip`` (DOC pagination)."""
+    items: list[Mapping[str, Any]] = []
+    for _ in range(_MAX_PAGES):
+        params = {"_skip": str(len(items))} if items else None
+        body = _json(client.get(path, params=params), f"GET {path}")
+        page = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(page, list) or not page:
+            break
+        items.extend(item for item in page if isinstance(item, Mapping))
+        if not body.get("has_more"):
+            break
+    return items
+
+
 def _types(client: CloseClient, wanted: Sequence[str]) -> list[Mapping[str, Any]]:
     if not wanted:
-        body = _json(client.get("custom_object_type/"), "GET custom_object_type/")
-        return list(body.get("data", [])) if isinstance(body, dict) else []
+        return _all(client, "custom_object_type/")
     found = []
     for type_id in wanted:
         exchange = client.get(f"custom_object_type/{type_id}/")
@@ -149,9 +165,6 @@ def discover(client: CloseClient, type_ids: Sequence[str] = ()) -> Organization:
     """Ask the target who the key is and build the contract of every (chosen) type."""
     user_id, organization_id = _me(client)
     definitions = _types(client, type_ids)
-    body = _json(
-        client.get("custom_field/custom_object_type/"), "GET custom_field/custom_object_type/"
-    )
-    fields = list(body.get("data", [])) if isinstance(body, dict) else []
+    fields = _all(client, "custom_field/custom_object_type/")
     types = tuple(contract_for(d, fields) for d in definitions)
     return Organization(user_id, organization_id, types)
