@@ -62,7 +62,12 @@ __all__ = ["run"]
 
 
 def _valid_phase(
-    s: Session, source: CaseSource, tc: TypeContract, refs: References, lead: str
+    s: Session,
+    source: CaseSource,
+    tc: TypeContract,
+    refs: References,
+    lead: str,
+    setup_failed: bool,
 ) -> list[Outcome]:
     probed: list[bool] = []
 
@@ -79,15 +84,12 @@ def _valid_phase(
     try:
         return source.batch(f"valid:{tc.type_id}", strategy, execute, s.config.examples)
     except MissingReferenceError as exc:
-        outcome = Outcome("valid", f"{tc.name}: valid", tc.type_id, None)
-        outcome.violations.append(
-            ContractViolation(
-                check="read_after_create",
-                title=f"{tc.name}: no valid payload can be built",
-                message=f"{exc} (no instance of the referenced type could be created)",
-            )
-        )
-        return [outcome]
+        if setup_failed:
+            return []  # the setup's violations say why no referenced instance exists
+        raise ConfigurationError(
+            f"{tc.name}: no valid payload can be built: {exc}; include the referenced type "
+            "in the run (--custom-object-type-id)"
+        ) from None
 
 
 def _invalid_phase(
@@ -144,7 +146,8 @@ def _phases(
 
     yield PhaseStarted("valid", config.examples * len(org.types))
     for tc in org.types:
-        for outcome in _valid_phase(session, source, tc, refs, lead):
+        setup_failed = any(o.violations for o in outcomes)
+        for outcome in _valid_phase(session, source, tc, refs, lead, setup_failed):
             yield tally.add(outcome.event())
     yield PhaseFinished("valid")
 
