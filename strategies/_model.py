@@ -7,6 +7,8 @@ validation. Only the schema is read here: nothing about a live target.
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -158,6 +160,14 @@ def model_of(request_schema: Mapping[str, Any]) -> TypeModel:
     Raises :class:`ValueError` when the schema is not one: it must pin the type id with a
     ``const`` and describe its custom fields with ``x-close-field`` annotations.
     """
+    # A run builds one strategy per mutation and target from the same schema; checking the
+    # schema against the metaschema each time cost more than everything else it does.
+    return _model_of_text(json.dumps(request_schema, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=64)
+def _model_of_text(text: str) -> TypeModel:
+    request_schema: dict[str, Any] = json.loads(text)
     properties = request_schema.get("properties")
     if not isinstance(properties, Mapping):
         raise ValueError("a request schema needs 'properties': build it with request_schema_for")
