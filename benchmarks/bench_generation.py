@@ -267,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         _peer_task()
         return 0
     report = run(args.examples, args.peer_python, args.rounds)
-    print(json.dumps(report, indent=2) if args.json else render(report))  # noqa: T201
+    sys.stdout.write((json.dumps(report, indent=2) if args.json else render(report)) + "\n")
     return 0
 
 

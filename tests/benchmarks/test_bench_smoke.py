@@ -1,0 +1,93 @@
+"""The benchmarks keep working: the detection matrix and the throughput bench, tiny.
+
+Each benchmark module is loaded from the ``benchmarks/`` folder by its path (its sibling
+helpers importable, as when it runs as a script) and driven through its Python function
+with small sizes; the document writer of ``python -m benchmarks`` renders their reports.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def load(name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """``benchmarks/<name>.py`` as a module."""
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    spec = importlib.util.spec_from_file_location(f"bench_smoke_{name}", BENCHMARKS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # Registered as an import would be: dataclasses look their module up while being built.
+    monkeypatch.setitem(sys.modules, spec.name, module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def document(monkeypatch: pytest.MonkeyPatch, name: str, data: Any) -> str:
+    """The benchmarks document with only ``name``'s figures in it."""
+    main = load("__main__", monkeypatch)
+    outcome = {"command": f"python benchmarks/{name}.py --json", "data": data}
+    return str(
+        main.document(
+            {
+                "command": "python -m benchmarks",
+                "seconds": 1.0,
+                "peer": None,
+                "machine": main.machine(None),
+                "problems": [],
+                "outcomes": {name: [{**outcome, "seconds": 1.0, "status": 0}]},
+            }
+        )
+    )
+
+
+def test_detection_matrix_for_two_faults(monkeypatch: pytest.MonkeyPatch) -> None:
+    detection = load("bench_detection", monkeypatch)
+
+    # When the matrix runs for two faults with a tiny budget
+    report = detection.run(
+        ["auth_not_enforced", "create_returns_200"], examples=2, documents=("generic",)
+    )
+
+    # Then close-contract catches both (one through its baseline) and is silent when faithful
+    rows = {row["fault"]: row for row in report["rows"]}
+    assert list(rows) == ["faithful", "auth_not_enforced", "create_returns_200"]
+    assert not rows["faithful"]["toolkit"]["detected"]
+    caught = rows["auth_not_enforced"]["toolkit"]
+    assert "auth_enforced" in caught["checks"]
+    assert 0 < caught["requests_to_first"] <= caught["requests"]
+    assert not rows["create_returns_200"]["toolkit"]["detected"]
+    baseline = {row["fault"]: row["toolkit+baseline"] for row in report["baseline_rows"]}
+    assert not baseline["faithful"]["detected"]
+    assert baseline["create_returns_200"]["checks"] == ["status_regression"]
+    assert report["ok"], report["missed_by_toolkit"]
+    # ...schemathesis ran on the committed document, and a finding has its first request
+    plain = rows["auth_not_enforced"]["schemathesis:generic"]
+    assert plain["requests"] > 0
+    assert plain["detected"] == (plain["requests_to_first"] is not None)
+    # ...and both the script's table and the document show every row
+    assert detection.render(report).count("\n| `") == 5
+    text = document(monkeypatch, "detection", report)
+    assert "| `create_returns_200`, close-contract with a baseline | status_regression (" in text
+    assert "| **faults detected** | **1 / 2** |" in text  # the documented layer's count
+
+
+def test_throughput_with_tiny_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
+    throughput = load("bench_throughput", monkeypatch)
+
+    report = throughput.run(1, examples=1, st_examples=3)
+
+    assert report["toolkit"]["cases"] > 0
+    assert report["toolkit"]["requests_per_second"] > 0
+    assert report["schemathesis"]["requests"] > 0
+    assert report["ratio"] == report["ratios"][0] > 0
+    assert 0 < report["toolkit_profile"]["HTTP round trips (the emulator's work included)"] < 1
+    assert "ratio (requests/s)" in throughput.render(report)
+    assert f"**{report['ratio']:.2f}x**" in document(monkeypatch, "throughput", report)
