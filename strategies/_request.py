@@ -147,11 +147,11 @@ def _body(name: str, reason: str, build: Builder) -> Mutation:
     )
 
 
-def _auth(name: str, reason: str, build: Builder) -> Mutation:
+def _auth(name: str, reason: str, build: Builder, statuses: frozenset[int] = AUTH) -> Mutation:
     return Mutation(
         name=name,
         reason=reason,
-        expected_statuses=AUTH,
+        expected_statuses=statuses,
         schema_valid=True,
         targets=no_target,
         build=build,
@@ -177,7 +177,11 @@ AUTH_MUTATIONS: tuple[Mutation, ...] = (
     _auth("auth_missing", "every request needs credentials: 401 (DOC)", _auth_missing),
     _auth("auth_wrong_key", "an unknown API key authenticates no one: 401 (DOC)", _auth_wrong_key),
     _auth(
-        "auth_malformed", "unreadable credentials authenticate no one: 401 (DOC)", _auth_malformed
+        "auth_malformed",
+        "unreadable credentials authenticate no one: 401 (DOC), or 400 for a header that "
+        "cannot be parsed at all (undocumented)",
+        _auth_malformed,
+        AUTH | {400},
     ),
     _auth(
         "auth_bearer_bad_token", "an unknown OAuth token authenticates no one: 401", _auth_bearer
