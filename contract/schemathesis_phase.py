@@ -17,14 +17,11 @@ for finding in result.findings:
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 
@@ -32,6 +29,12 @@ from contract._schemathesis_document import (
     document_for,
     lenient,
     specialise_for_schemathesis,
+)
+from contract._schemathesis_tally import (
+    Redactor,
+    SchemathesisFinding,
+    Tally,
+    consume,
 )
 from contract.client import CloseClient
 from contract.discovery import TypeContract
@@ -72,27 +75,10 @@ EXCLUDED_CHECKS: Final[Mapping[str, tuple[str, ...]]] = {
     "listCustomObjects": ("negative_data_rejection",),
 }
 
-_REDACTED: Final = "[REDACTED]"
-_CURL_AUTH: Final = '-u "$CLOSE_API_KEY:"'
-_AUTHORIZATION: Final = re.compile(r"(Authorization:\s*(?:Basic|Bearer)\s+)[^'\"\s]+", re.I)
 _RESET: Final = re.compile(r"reset=(\d+(?:\.\d+)?)")
-_OBJECT_ID: Final = re.compile(r"^custobj_[0-9A-Za-z]+$")
 _OBJECT_PATH: Final = "/custom_object/{id}/"
 _LIST_PATH: Final = "/custom_object/"
-_CREATE_PATH: Final = "/custom_object"
-_WRITES: Final = frozenset({"PUT", "PATCH", "DELETE"})
 _CLEANUP_TIMEOUT: Final = 30.0
-
-
-@dataclass(frozen=True, slots=True)
-class SchemathesisFinding:
-    """One failure a schemathesis check reported (de-duplicated per check, operation, title)."""
-
-    check: str
-    operation: str
-    title: str
-    message: str
-    reproduction: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +130,7 @@ def _config_dict(
     return {
         "seed": seed,
         "color": False,
-        # Reproductions are redacted here (see _Redactor), precisely: schemathesis's own
+        # Reproductions are redacted here (see Redactor), precisely: schemathesis's own
         # sanitising would hide which credentials a request carried.
         "output": {"sanitization": {"enabled": False}},
         # The cache replays and stores requests across runs on disk; a run must stand alone.
@@ -182,145 +168,8 @@ def _config_dict(
 # --- what the run saw: findings, requests, instances ----------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Redactor:
-    """Takes the key out of text, in every form a request could carry it."""
-
-    api_key: str
-
-    @property
-    def basic(self) -> str:
-        return base64.b64encode(f"{self.api_key}:".encode()).decode()
-
-    def __call__(self, text: str) -> str:
-        # The run's own credentials become a reference to the key, as in the client's
-        # reproductions, so the command works once CLOSE_API_KEY is set.
-        text = text.replace(f"-H 'Authorization: Basic {self.basic}'", _CURL_AUTH)
-        for secret in sorted({self.api_key, self.basic} - {""}, key=len, reverse=True):
-            text = text.replace(secret, _REDACTED)
-        # Any other credential (a probe's made-up one) is hidden as well.
-        return _AUTHORIZATION.sub(r"\1" + _REDACTED, text)
-
-
-def _object_ids(value: Any) -> Iterable[str]:
-    """Every custom object id anywhere in a JSON value."""
-    if isinstance(value, str):
-        if _OBJECT_ID.match(value):
-            yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _object_ids(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _object_ids(item)
-
-
-class _Refused(RuntimeError):
-    """A PUT or DELETE aimed at an instance the run did not create."""
-
-
-@dataclass(slots=True)
-class _Tally:
-    """What the run has seen so far; filled from hooks (as it happens) and from events."""
-
-    redact: _Redactor
-    protected: set[str]
-    findings: dict[tuple[str, str, str], SchemathesisFinding] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    created: dict[str, None] = field(default_factory=dict)
-    requests: int = 0
-    operations: set[str] = field(default_factory=set)
-
-    def observe(self, method: str, url: str, status: int, content: bytes | None) -> None:
-        """Note the instance ids in a response: its own creates, and every other one seen."""
-        try:
-            body = json.loads(content) if content else None
-        except ValueError:
-            return
-        path = urlsplit(url).path.rstrip("/")
-        if method.upper() == "POST" and 200 <= status < 300 and path.endswith(_CREATE_PATH):
-            object_id = body.get("id") if isinstance(body, dict) else None
-            if isinstance(object_id, str) and object_id:
-                self.created.setdefault(object_id, None)
-        # Anything else a response names may belong to someone else: the lead's other
-        # instances, reference targets echoed in custom values.
-        self.protected.update(i for i in _object_ids(body) if i not in self.created)
-
-    def guard(self, method: str, object_id: Any) -> None:
-        """Refuse to change an instance the run did not create."""
-        if method.upper() in _WRITES and object_id in self.protected - self.created.keys():
-            raise _Refused(
-                f"refused to send {method.upper()} custom_object/{object_id}/: the run did not "
-                "create that instance (its id came from a response or the references)"
-            )
-
-    def error(self, text: str) -> None:
-        text = self.redact(text)
-        if text not in self.errors:
-            self.errors.append(text)
-
-    def finding(self, check: str, operation: str, title: str, message: str, curl: str) -> None:
-        key = (check, operation, title)
-        if key not in self.findings:
-            self.findings[key] = SchemathesisFinding(
-                check=check,
-                operation=operation,
-                title=title,
-                message=self.redact(message).strip(),
-                reproduction=self.redact(curl),
-            )
-
-    def scenario(self, recorder: Any, *, stateful: bool) -> None:
-        """Count one finished scenario's requests and collect its failures."""
-        if not stateful and recorder.label:
-            self.operations.add(recorder.label)
-        for interaction in recorder.interactions.values():
-            self.requests += 1
-            response = interaction.response
-            if response is not None:
-                request = interaction.request
-                self.observe(request.method, request.uri, response.status_code, response.content)
-        for case_id, nodes in recorder.checks.items():
-            node = recorder.cases.get(case_id)
-            operation = node.value.operation.label if node is not None else recorder.label
-            for check in nodes:
-                if check.failure_info is None:
-                    continue
-                failure = check.failure_info.failure
-                self.finding(
-                    check.name,
-                    operation,
-                    failure.title,
-                    failure.message or "",
-                    check.failure_info.code_sample,
-                )
-
-
-def _consume(tally: _Tally, stream: Iterable[Any]) -> None:
-    from schemathesis.core.result import Ok
-    from schemathesis.engine import events
-    from schemathesis.engine.run import PhaseName
-    from schemathesis.engine.run.probes import ProbePayload
-
-    for event in stream:
-        if isinstance(event, events.ScenarioFinished):
-            tally.scenario(event.recorder, stateful=event.phase == PhaseName.STATEFUL_TESTING)
-        elif isinstance(event, events.PhaseFinished):
-            # The probing phase sends requests of its own before any scenario.
-            if isinstance(event.payload, Ok) and isinstance(event.payload.ok(), ProbePayload):
-                probes = event.payload.ok().probes
-                tally.requests += sum(1 for probe in probes if probe.request is not None)
-        elif isinstance(event, events.NonFatalError):
-            tally.error(f"{event.label}: {event.info.title}: {event.info.message}")
-        elif isinstance(event, events.FatalError):
-            tally.error(f"schemathesis stopped: {event.exception!r}")
-
-
-# --- hooks --------------------------------------------------------------------------------
-
-
 def _hooks(
-    tally: _Tally, schema: Any, lenient: Mapping[str, Draft202012Validator]
+    tally: Tally, schema: Any, lenient: Mapping[str, Draft202012Validator]
 ) -> tuple[Callable[..., None], Callable[..., None], Callable[..., bool]]:
     from schemathesis.core.parameters import ParameterLocation
 
@@ -460,7 +309,7 @@ def run_schemathesis(
         )
     )
     reference_ids = {i for ids in (references or {}).values() for i in ids}
-    tally = _Tally(_Redactor(api_key), protected=reference_ids)
+    tally = Tally(Redactor(api_key), protected=reference_ids)
     started = time.perf_counter()
     schema = schemathesis.openapi.from_dict(special, config=config)
     before_call, after_call, filter_failure = _hooks(tally, schema, _lenient_validators(special))
@@ -470,7 +319,7 @@ def run_schemathesis(
     stream = None
     try:
         stream = from_schema(schema).execute()
-        _consume(tally, stream)
+        consume(tally, stream)
     finally:
         if stream is not None:
             # Stop the engine and let it wind down its workers before cleaning up, so no
