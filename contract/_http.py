@@ -8,14 +8,15 @@ import math
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Literal
-from urllib.parse import urlsplit
+from typing import Final, Literal
+from urllib.parse import quote, urlsplit
 
 import httpx
 
 from contract.errors import ConfigurationError
 
 __all__ = [
+    "REDACTED",
     "authorization",
     "check_base_url",
     "header",
@@ -25,9 +26,32 @@ __all__ = [
     "plural_s",
     "rate_limit_wait",
     "raw_headers",
+    "redact",
+    "secret_forms",
     "parse_seconds",
     "strip_userinfo",
 ]
+
+REDACTED: Final = "[REDACTED]"
+
+
+def secret_forms(secrets: Iterable[str]) -> list[str]:
+    """Every form a key can take in a request or a record of one: as is, URL-encoded, and
+    as Basic credentials (padded or not). Longest first, so no form leaves a piece of
+    another behind; empty secrets are skipped (they would match everywhere)."""
+    forms: set[str] = set()
+    for secret in secrets:
+        if secret:
+            basic = base64.b64encode(f"{secret}:".encode()).decode("ascii")
+            forms |= {secret, quote(secret, safe=""), basic, basic.rstrip("=")}
+    return sorted(forms, key=len, reverse=True)
+
+
+def redact(text: str, forms: Iterable[str]) -> str:
+    """``text`` with each of ``forms`` (from :func:`secret_forms`) as ``[REDACTED]``."""
+    for form in forms:
+        text = text.replace(form, REDACTED)
+    return text
 
 
 def check_base_url(base_url: str) -> str:

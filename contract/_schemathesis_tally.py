@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from contract._http import REDACTED, redact, secret_forms
+
 __all__ = ["Redactor", "Refused", "SchemathesisFinding", "Tally", "consume", "object_ids"]
 
-_REDACTED: Final = "[REDACTED]"
 _CURL_AUTH: Final = '-u "$CLOSE_API_KEY:"'
 _AUTHORIZATION: Final = re.compile(r"(Authorization:\s*(?:Basic|Bearer)\s+)[^'\"\s]+", re.I)
 _OBJECT_ID: Final = re.compile(r"^custobj_[0-9A-Za-z]+$")
@@ -46,10 +47,9 @@ class Redactor:
         # The run's own credentials become a reference to the key, as in the client's
         # reproductions, so the command works once CLOSE_API_KEY is set.
         text = text.replace(f"-H 'Authorization: Basic {self.basic}'", _CURL_AUTH)
-        for secret in sorted({self.api_key, self.basic} - {""}, key=len, reverse=True):
-            text = text.replace(secret, _REDACTED)
+        text = redact(text, secret_forms([self.api_key]))
         # Any other credential (a probe's made-up one) is hidden as well.
-        return _AUTHORIZATION.sub(r"\1" + _REDACTED, text)
+        return _AUTHORIZATION.sub(r"\1" + REDACTED, text)
 
 
 def object_ids(value: Any) -> Iterable[str]:

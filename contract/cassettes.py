@@ -20,6 +20,7 @@ from typing import Any, Protocol, TypeVar
 from hypothesis import strategies as st
 
 from contract import __version__
+from contract._http import REDACTED, redact, secret_forms
 from contract._hypo import drive
 from contract._session import Outcome
 from contract.errors import CassetteError, ConfigurationError
@@ -40,7 +41,6 @@ __all__ = [
 CASSETTE_FILE = "cassette.yaml"
 CORPUS_FILE = "corpus.json"
 CORPUS_FORMAT = 1
-REDACTED = "[REDACTED]"
 _MATCH_ON = ("method", "path", "query", "body")
 
 T = TypeVar("T")
@@ -174,20 +174,8 @@ class ReplaySource:
 
 
 def _scrubber(secrets: Sequence[str]) -> Callable[[str], str]:
-    import base64
-
-    variants = set()
-    for secret in secrets:
-        if secret:
-            variants.add(secret)
-            variants.add(base64.b64encode(f"{secret}:".encode()).decode())
-
-    def scrub(text: str) -> str:
-        for value in sorted(variants, key=len, reverse=True):
-            text = text.replace(value, REDACTED)
-        return text
-
-    return scrub
+    forms = secret_forms(secrets)
+    return lambda text: redact(text, forms)
 
 
 def _vcr(secrets: Sequence[str]) -> Any:

@@ -126,33 +126,33 @@ def not_a_server_error(ctx: CheckContext) -> None:
         )
 
 
+def _status_in(ctx: CheckContext, name: str, allowed: frozenset[int], what: str, why: str) -> None:
+    # A 5xx is not_a_server_error's to report; one finding per broken property.
+    status = ctx.exchange.status
+    if status not in allowed and status < 500:
+        raise violation(
+            ctx,
+            name,
+            f"{_where(ctx)}{what} answered {status}, expected {_statuses(allowed)}",
+            f"{why}{_why(ctx)}",
+        )
+
+
 @check
 def status_conformance(ctx: CheckContext) -> None:
     """The status is one the contract allows for this case."""
-    status = ctx.exchange.status
-    if status not in ctx.expected_statuses and status < 500:
-        raise violation(
-            ctx,
-            "status_conformance",
-            f"{_where(ctx)} answered {status}, expected {_statuses(ctx.expected_statuses)}",
-            f"Expected {_statuses(ctx.expected_statuses)} for this {ctx.operation}.{_why(ctx)}",
-        )
+    expected = ctx.expected_statuses
+    why = f"Expected {_statuses(expected)} for this {ctx.operation}."
+    _status_in(ctx, "status_conformance", expected, "", why)
 
 
 @check
 def auth_enforced(ctx: CheckContext) -> None:
     """A request without valid credentials is refused (401) and does nothing."""
-    status = ctx.exchange.status
     # 401 is documented; a case may allow more (a header too broken to parse may get 400).
     allowed = ctx.expected_statuses | {401}
-    if status not in allowed and status < 500:
-        raise violation(
-            ctx,
-            "auth_enforced",
-            f"{_where(ctx)} without valid credentials answered {status}, "
-            f"expected {_statuses(frozenset(allowed))}",
-            f"Close documents 401 when a request is not authenticated.{_why(ctx)}",
-        )
+    why = "Close documents 401 when a request is not authenticated."
+    _status_in(ctx, "auth_enforced", allowed, " without valid credentials", why)
 
 
 @check

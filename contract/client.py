@@ -11,7 +11,6 @@ returned: deciding whether it breaks the contract is the checks' job, not the cl
 
 from __future__ import annotations
 
-import base64
 import enum
 import json as jsonlib
 import shlex
@@ -20,12 +19,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, Literal, TypedDict, Unpack
-from urllib.parse import quote
 
 import httpx
 
 from contract import __version__
 from contract._http import (
+    REDACTED,
     authorization,
     check_base_url,
     header,
@@ -34,12 +33,13 @@ from contract._http import (
     plural_s,
     rate_limit_wait,
     raw_headers,
+    redact,
+    secret_forms,
 )
 from contract.errors import ConfigurationError, TargetUnreachable
 
 __all__ = ["UNSET", "CloseClient", "Exchange", "RequestOptions", "RetryPolicy"]
 
-REDACTED: Final = "[REDACTED]"
 USER_AGENT: Final = f"close-contract/{__version__}"
 KEY_VARIABLE: Final = "CLOSE_API_KEY"
 OTHER_KEY_VARIABLE: Final = "CLOSE_OTHER_API_KEY"
@@ -250,9 +250,7 @@ class CloseClient:
 
     def redact(self, text: str) -> str:
         """``text`` with every known secret (and its Basic/URL-encoded forms) as ``[REDACTED]``."""
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text
+        return redact(text, self._secrets)
 
     def _redact_bytes(self, data: bytes) -> bytes:
         for secret in self._secrets:
@@ -260,11 +258,8 @@ class CloseClient:
         return data
 
     def _add_secret(self, secret: str) -> None:
-        if not secret:
-            return  # an empty "secret" would match everywhere
-        basic = base64.b64encode(f"{secret}:".encode()).decode("ascii")
-        forms = {secret, quote(secret, safe=""), basic, basic.rstrip("=")}
-        self._secrets = sorted(set(self._secrets) | forms, key=len, reverse=True)
+        forms = set(self._secrets) | set(secret_forms([secret]))
+        self._secrets = sorted(forms, key=len, reverse=True)
 
     def request(
         self,

@@ -19,7 +19,6 @@ T = TypeVar("T")
 References = Mapping[str, Sequence[str]]
 BaselineSource = Baseline | str | os.PathLike[str]
 
-REDACTED: Final = "[REDACTED]"
 _EXTRA_HINT: Final = "install the notebooks extra: pip install 'close-contract[notebooks]'"
 _SUCCESS: Final = frozenset(range(200, 300))
 

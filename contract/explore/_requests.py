@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final, Literal
-from urllib.parse import quote
 
 import httpx
 
@@ -14,7 +13,8 @@ from strategies import Case
 if TYPE_CHECKING:
     # pandas ships no type information; its frames are Any to the type checker.
     import pandas as pd  # type: ignore[import-untyped, unused-ignore]
-from contract.explore._common import _SUCCESS, REDACTED, _frame, _optional
+from contract._http import redact, secret_forms
+from contract.explore._common import _SUCCESS, _frame, _optional
 
 # --- cases and requests ---------------------------------------------------------------------
 
@@ -108,22 +108,6 @@ def request_for(
     return httpx.Request("POST", url, headers=headers, content=case.request_body())
 
 
-def _redactor(secrets: Iterable[str]) -> list[str]:
-    forms: set[str] = set()
-    for secret in secrets:
-        if not secret:
-            continue  # an empty "secret" would match everywhere
-        basic = base64.b64encode(f"{secret}:".encode()).decode("ascii")
-        forms |= {secret, quote(secret, safe=""), basic, basic.rstrip("=")}
-    return sorted(forms, key=len, reverse=True)
-
-
-def _redact(text: str, forms: list[str]) -> str:
-    for form in forms:
-        text = text.replace(form, REDACTED)
-    return text
-
-
 def exchange_record(
     response: httpx.Response, *, secrets: Iterable[str] = (), width: int = 120
 ) -> dict[str, Any]:
@@ -134,13 +118,13 @@ def exchange_record(
     ``width`` chars) and ``elapsed_ms``. Every form of each secret (as is, URL-encoded,
     inside a Basic credential) reads ``[REDACTED]``.
     """
-    forms = _redactor(secrets)
+    forms = secret_forms(secrets)
     request = response.request
 
     def clean(value: str | None, limit: int | None = None) -> str | None:
         if value is None:
             return None
-        text = _redact(" ".join(value.split()), forms)
+        text = redact(" ".join(value.split()), forms)
         return text if limit is None else _shorten(text, limit)
 
     body = request.content.decode("utf-8", errors="replace") if request.content else None
