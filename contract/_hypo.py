@@ -26,7 +26,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
-__all__ = ["Outcome", "drive"]
+__all__ = ["Outcome", "drive", "run_seeded"]
 
 T = TypeVar("T")
 
@@ -92,6 +92,38 @@ def _interrupts() -> Iterator[_Interrupts]:
     state.check()
 
 
+def run_seeded(
+    strategy: st.SearchStrategy[T],
+    body: Callable[[T], None],
+    *,
+    examples: int,
+    seed: int,
+    shrink: bool = False,
+) -> None:
+    """Call ``body`` on up to ``examples`` values of ``strategy``, the same ones for a seed.
+
+    Generation (and shrinking when asked) only: no example database, no deadline, no health
+    checks and nothing printed, so it behaves the same in a CLI, a notebook or a test.
+    """
+
+    @settings(
+        max_examples=examples,
+        phases=[Phase.generate, Phase.shrink] if shrink else [Phase.generate],
+        database=None,
+        deadline=None,
+        derandomize=False,
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=False,
+        suppress_health_check=list(HealthCheck),
+    )
+    @hypothesis_seed(seed)
+    @given(strategy)
+    def test(value: T) -> None:
+        body(value)
+
+    test()
+
+
 def drive(
     strategy: st.SearchStrategy[T],
     execute: Callable[[T], R],
@@ -108,20 +140,6 @@ def drive(
     outcomes: list[R] = []
     state = {"failing": False}
 
-    phases = [Phase.generate, Phase.shrink] if shrink else [Phase.generate]
-
-    @settings(
-        max_examples=examples,
-        phases=phases,
-        database=None,
-        deadline=None,
-        derandomize=False,
-        verbosity=Verbosity.quiet,
-        report_multiple_bugs=False,
-        suppress_health_check=list(HealthCheck),
-    )
-    @hypothesis_seed(seed)
-    @given(strategy)
     def body(case: T) -> None:
         interrupts.check()
         interrupts.inside_case = True
@@ -137,7 +155,7 @@ def drive(
 
     with _interrupts() as interrupts:
         try:
-            body()
+            run_seeded(strategy, body, examples=examples, seed=seed, shrink=shrink)
         except _Failure as final:
             # The last raise is Hypothesis's replay of the minimal failing case.
             if outcomes and outcomes[-1].failed:

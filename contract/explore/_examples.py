@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
+from contract._hypo import run_seeded
 from strategies import Case, invalid_payloads, mutation_targets, valid_payloads
 
 if TYPE_CHECKING:
@@ -34,22 +33,8 @@ def draw_examples(strategy: st.SearchStrategy[T], count: int, *, seed: int = 0) 
     if count == 0:
         return drawn
 
-    @settings(
-        max_examples=count,
-        phases=[Phase.generate],
-        database=None,
-        deadline=None,
-        derandomize=False,
-        verbosity=Verbosity.quiet,
-        suppress_health_check=list(HealthCheck),
-    )
-    @hypothesis_seed(seed)
-    @given(strategy)
-    def collect(value: T) -> None:
-        drawn.append(value)
-
     try:
-        collect()
+        run_seeded(strategy, drawn.append, examples=count, seed=seed)
     except Unsatisfiable:
         pass  # every draw was filtered out: nothing (more) to show
     return drawn[:count]
