@@ -285,6 +285,23 @@ def listed_after_create(ctx: CheckContext) -> None:
             f"{ctx.instance_id} is missing from {_where(ctx)} ({ctx.exchange.status})",
             f"Listing the lead's instances must include the one just created. {ctx.note}".strip(),
         )
+    # Close documents lead_id as the list's filter: an instance of another lead in the
+    # answer means the filter is broken, whatever else the page holds.
+    wanted = dict(ctx.exchange.params).get("lead_id")
+    body = _body(ctx)
+    data = body.get("data") if isinstance(body, Mapping) else None
+    strays = sorted(
+        str(item.get("id"))
+        for item in data or []
+        if isinstance(item, Mapping) and "lead_id" in item and item["lead_id"] != wanted
+    )
+    if wanted and strays:
+        raise violation(
+            ctx,
+            "listed_after_create",
+            f"{_where(ctx)} holds {len(strays)} instance(s) of other leads: {', '.join(strays[:3])}",
+            f"GET custom_object/?lead_id={wanted} must list only that lead's instances.",
+        )
 
 
 @check

@@ -1,8 +1,11 @@
 """The cleanup ledger: everything a run creates is written down and deleted at the end.
 
 Deletion runs in reverse creation order (instances before the lead they hang on), also
-after violations, errors and Ctrl-C. Nothing that is not in the ledger is ever deleted,
-except instances found on the run's own disposable lead, which only this run can have made.
+after violations, errors and Ctrl-C. Nothing that is not provably the run's own is ever
+deleted: an id from the run's own create answer, or an instance that a GET of its id shows
+on the run's own disposable lead. A list answer alone proves nothing, because the list
+itself may be the regression under test (a ``lead_id`` filter that a release broke would
+otherwise hand cleanup another lead's records).
 """
 
 from __future__ import annotations
@@ -95,12 +98,26 @@ class Ledger:
                 break
             for item in page:
                 if isinstance(item, dict) and isinstance(item.get("id"), str):
-                    if ("custom_object", item["id"]) not in self.entries:
+                    known = ("custom_object", item["id"]) in self.entries
+                    if not known and item["id"] not in found and self._on_own_lead(item["id"]):
                         found.append(item["id"])
             if not body.get("has_more"):
                 break
             skip += len(page)
         return found
+
+    def _on_own_lead(self, object_id: str) -> bool:
+        """Whether a GET of ``object_id`` shows it on the run's own disposable lead."""
+        try:
+            exchange = self.client.get(_PATHS["custom_object"].format(object_id))
+            body: Any = exchange.json() if exchange.status == 200 else None
+        except ValueError:
+            return False
+        return (
+            isinstance(body, dict)
+            and body.get("id") == object_id
+            and body.get("lead_id") == self.disposable_lead
+        )
 
     def cleanup(self) -> tuple[int, tuple[str, ...]]:
         """Delete everything recorded; return (deleted, leftovers with reasons)."""

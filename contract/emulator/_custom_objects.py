@@ -87,7 +87,9 @@ class CustomObjectEndpoints:
                     f"resource (max_limit = {MAX_LIMIT})."
                 },
             )
-        where = {"organization_id": principal.organization_id, "lead_id": lead_id}
+        where = {"organization_id": principal.organization_id}
+        if "list_ignores_lead" not in self.state.faults:
+            where["lead_id"] = lead_id
         type_id = params.get("custom_object_type_id")
         if type_id:
             where["custom_object_type_id"] = type_id

@@ -34,6 +34,7 @@ FAULTS: Mapping[str, str] = MappingProxyType(
         "cross_org_read": "GET custom_object/{id}/ serves instances of other organizations",
         "error_not_json": "400 answers carry an HTML body (text/html)",
         "unknown_id_400": "an unknown custom_object id in the path answers 400, not 404",
+        "list_ignores_lead": "listing custom objects ignores its lead_id filter (every lead's)",
     }
 )
 

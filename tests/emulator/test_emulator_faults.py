@@ -147,6 +147,14 @@ def list_empty(p: Probe, faulty: bool) -> None:
     assert body == {"data": [] if faulty else [created], "has_more": False}
 
 
+def list_ignores_lead(p: Probe, faulty: bool) -> None:
+    mine, other = p.asset(), p.asset()
+    body = p.api.get("custom_object/", params={"lead_id": mine["lead_id"]}).json()
+    listed = {item["id"] for item in body["data"]}
+    assert mine["id"] in listed
+    assert (other["id"] in listed) is faulty
+
+
 def update_not_persisted(p: Probe, faulty: bool) -> None:
     created = p.asset()
     path = f"custom_object/{created['id']}/"
@@ -213,6 +221,7 @@ PROBES: dict[str, Callable[[Probe, bool], None]] = {
         cross_org_read,
         error_not_json,
         unknown_id_400,
+        list_ignores_lead,
     )
 }
 

@@ -48,6 +48,29 @@ def _create(client: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, 
     return created
 
 
+def test_a_list_that_ignores_its_filter_deletes_nothing_of_other_leads(tmp_path: Path) -> None:
+    with EmulatorServer(faults=("list_ignores_lead",), db_path=tmp_path / "e.db") as srv:
+        # Given another lead of the organization with an instance of its own
+        with httpx.Client(base_url=srv.base_url + "/", auth=(srv.api_key, "")) as api:
+            lead = _create(api, "lead/", {"name": "Customer", "contacts": [{"name": "C"}]})
+            (asset,) = (
+                t for t in api.get("custom_object_type/").json()["data"] if t["name"] == "Asset"
+            )
+            values = {f"custom.{f['id']}": "SN-1" for f in asset["fields"] if f.get("required")}
+            body = {"custom_object_type_id": asset["id"], "lead_id": lead["id"], "name": "Theirs"}
+            theirs = _create(api, "custom_object/", {**body, **values})
+
+            # When a run meets a list that answers every lead's instances
+            ran = run_engine(live_config(srv, examples=3))
+
+            # Then the broken filter is a violation, and cleanup, which must not trust that
+            # list, left the customer's instance as it was and removed all of its own
+            assert ran.finished.summary.by_check.get("listed_after_create", 0) > 0
+            assert api.get(f"custom_object/{theirs['id']}/").json() == theirs
+            assert ran.cleanup.leftovers == ()
+            assert leftovers(srv) == {"custom_object": 1, "lead": 1, "contact": 1}
+
+
 def test_run_on_a_given_lead_deletes_only_what_it_created(tmp_path: Path) -> None:
     with EmulatorServer(db_path=tmp_path / "e.db") as srv:
         # Given the user's own lead with an instance the run knows nothing of

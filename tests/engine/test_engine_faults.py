@@ -37,7 +37,12 @@ CAUGHT_BY: Mapping[str, frozenset[str]] = {
     "cross_org_read": frozenset({"org_isolation"}),
     "error_not_json": frozenset({"content_type_conformance"}),
     "unknown_id_400": frozenset({"status_conformance"}),
+    # Shows only where other leads hold instances; the embedded emulator's organization has
+    # none, so tests/engine/test_engine_cleanup.py plants one and checks both the verdict
+    # and that cleanup leaves it alone.
+    "list_ignores_lead": frozenset({"listed_after_create"}),
 }
+NEEDS_FOREIGN_DATA = frozenset({"list_ignores_lead"})
 BASELINE_ONLY = sorted(name for name, checks in CAUGHT_BY.items() if not checks)
 
 
@@ -45,7 +50,9 @@ def test_every_fault_has_an_expected_check() -> None:
     assert set(CAUGHT_BY) == set(FAULTS)
 
 
-@pytest.mark.parametrize("fault", sorted(name for name in FAULTS if CAUGHT_BY.get(name)))
+@pytest.mark.parametrize(
+    "fault", sorted(name for name in FAULTS if CAUGHT_BY.get(name) and name not in NEEDS_FOREIGN_DATA)
+)
 def test_fault_is_caught_by_its_check(fault: str) -> None:
     # When the embedded emulator runs with the fault
     ran = run_engine(Config(emulator_faults=(fault,), examples=5))
