@@ -299,7 +299,8 @@ def listed_after_create(ctx: CheckContext) -> None:
         raise violation(
             ctx,
             "listed_after_create",
-            f"{_where(ctx)} holds {len(strays)} instance(s) of other leads: {', '.join(strays[:3])}",
+            f"{_where(ctx)} holds {len(strays)} instance(s) of other leads: "
+            + ", ".join(strays[:3]),
             f"GET custom_object/?lead_id={wanted} must list only that lead's instances.",
         )
 

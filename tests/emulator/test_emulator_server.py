@@ -40,7 +40,7 @@ def test_public_surface() -> None:
     )
     assert DEFAULT_API_KEY != OTHER_API_KEY
     assert serve_command.name == "serve"
-    assert len(FAULTS) == 19
+    assert len(FAULTS) == 20
 
 
 def test_server_listens_on_loopback_and_stops() -> None:

@@ -51,7 +51,8 @@ def test_every_fault_has_an_expected_check() -> None:
 
 
 @pytest.mark.parametrize(
-    "fault", sorted(name for name in FAULTS if CAUGHT_BY.get(name) and name not in NEEDS_FOREIGN_DATA)
+    "fault",
+    sorted(name for name in FAULTS if CAUGHT_BY.get(name) and name not in NEEDS_FOREIGN_DATA),
 )
 def test_fault_is_caught_by_its_check(fault: str) -> None:
     # When the embedded emulator runs with the fault

@@ -17,8 +17,9 @@ LEAD = "lead_disposable"
 class Server:
     """Custom objects on leads; a lead cannot be deleted while instances hang on it."""
 
-    def __init__(self, objects: dict[str, str]) -> None:
+    def __init__(self, objects: dict[str, str], *, ignore_filter: bool = False) -> None:
         self.objects = dict(objects)  # id -> lead id
+        self.ignore_filter = ignore_filter
         self.leads = {LEAD, "lead_mine"}
         self.deletes: list[str] = []
 
@@ -26,8 +27,14 @@ class Server:
         parts = [p for p in request.url.path.removeprefix("/api/v1/").split("/") if p]
         if request.method == "GET" and parts == ["custom_object"]:
             lead = request.url.params["lead_id"]
-            data = [{"id": i} for i, owner in sorted(self.objects.items()) if owner == lead]
+            data = [
+                {"id": i, "lead_id": owner}
+                for i, owner in sorted(self.objects.items())
+                if owner == lead or self.ignore_filter
+            ]
             return httpx.Response(200, json={"data": data, "has_more": False})
+        if request.method == "GET" and len(parts) == 2 and parts[1] in self.objects:
+            return httpx.Response(200, json={"id": parts[1], "lead_id": self.objects[parts[1]]})
         if request.method == "DELETE" and len(parts) == 2:
             kind, object_id = parts
             self.deletes.append(object_id)
@@ -120,3 +127,20 @@ def test_cleanup_when_the_target_is_gone() -> None:
     assert deleted == 0
     assert [text.split(":")[0] for text in leftovers] == ["custom_object custobj_a", f"lead {LEAD}"]
     assert all("cannot reach" in text for text in leftovers)
+
+
+def test_cleanup_does_not_trust_a_list_that_ignores_its_filter() -> None:
+    # Given a list that answers every lead's instances, another lead's among them
+    server = Server({"custobj_stray": LEAD, "custobj_other": "lead_mine"}, ignore_filter=True)
+    with client(server) as c:
+        ledger = Ledger(c)
+        ledger.add("lead", LEAD)
+        ledger.disposable_lead = LEAD
+
+        # When the run cleans up
+        ledger.cleanup()
+
+    # Then only what a GET of its id shows on the run's own lead was deleted
+    assert "custobj_other" not in server.deletes
+    assert server.objects == {"custobj_other": "lead_mine"}
+    assert set(server.deletes) == {"custobj_stray", LEAD}
