@@ -269,10 +269,14 @@ def read_after_create(ctx: CheckContext) -> None:
     _read_matches(ctx, "read_after_create", "after create")
 
 
-def _listed_ids(ctx: CheckContext) -> set[Any]:
+def _listed(ctx: CheckContext) -> list[Mapping[str, Any]]:
     body = _body(ctx)
     data = body.get("data") if isinstance(body, Mapping) else None
-    return {item.get("id") for item in data or [] if isinstance(item, Mapping)}
+    return [item for item in data or [] if isinstance(item, Mapping)]
+
+
+def _listed_ids(ctx: CheckContext) -> set[Any]:
+    return {item.get("id") for item in _listed(ctx)}
 
 
 @check
@@ -288,12 +292,10 @@ def listed_after_create(ctx: CheckContext) -> None:
     # Close documents lead_id as the list's filter: an instance of another lead in the
     # answer means the filter is broken, whatever else the page holds.
     wanted = dict(ctx.exchange.params).get("lead_id")
-    body = _body(ctx)
-    data = body.get("data") if isinstance(body, Mapping) else None
     strays = sorted(
         str(item.get("id"))
-        for item in data or []
-        if isinstance(item, Mapping) and "lead_id" in item and item["lead_id"] != wanted
+        for item in _listed(ctx)
+        if "lead_id" in item and item["lead_id"] != wanted
     )
     if wanted and strays:
         raise violation(

@@ -97,10 +97,16 @@ class Ledger:
             if not isinstance(page, list) or not page:
                 break
             for item in page:
-                if isinstance(item, dict) and isinstance(item.get("id"), str):
-                    known = ("custom_object", item["id"]) in self.entries
-                    if not known and item["id"] not in found and self._on_own_lead(item["id"]):
-                        found.append(item["id"])
+                if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                    continue
+                # A list cannot prove an instance ours, but it can rule one out cheaply:
+                # only candidates it places on the disposable lead cost a verifying GET.
+                known = ("custom_object", item["id"]) in self.entries
+                elsewhere = item.get("lead_id", self.disposable_lead) != self.disposable_lead
+                if known or elsewhere or item["id"] in found:
+                    continue
+                if self._on_own_lead(item["id"]):
+                    found.append(item["id"])
             if not body.get("has_more"):
                 break
             skip += len(page)
