@@ -48,17 +48,20 @@ def _create(client: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, 
     return created
 
 
+def _lead_with_instance(api: httpx.Client, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new lead of the organization holding one Asset instance, both made outside a run."""
+    lead = _create(api, "lead/", {"name": name, "contacts": [{"name": f"{name} contact"}]})
+    (asset,) = (t for t in api.get("custom_object_type/").json()["data"] if t["name"] == "Asset")
+    values = {f"custom.{f['id']}": "SN-1" for f in asset["fields"] if f.get("required")}
+    body = {"custom_object_type_id": asset["id"], "lead_id": lead["id"], "name": name}
+    return lead, _create(api, "custom_object/", {**body, **values})
+
+
 def test_a_list_that_ignores_its_filter_deletes_nothing_of_other_leads(tmp_path: Path) -> None:
     with EmulatorServer(faults=("list_ignores_lead",), db_path=tmp_path / "e.db") as srv:
         # Given another lead of the organization with an instance of its own
         with httpx.Client(base_url=srv.base_url + "/", auth=(srv.api_key, "")) as api:
-            lead = _create(api, "lead/", {"name": "Customer", "contacts": [{"name": "C"}]})
-            (asset,) = (
-                t for t in api.get("custom_object_type/").json()["data"] if t["name"] == "Asset"
-            )
-            values = {f"custom.{f['id']}": "SN-1" for f in asset["fields"] if f.get("required")}
-            body = {"custom_object_type_id": asset["id"], "lead_id": lead["id"], "name": "Theirs"}
-            theirs = _create(api, "custom_object/", {**body, **values})
+            _, theirs = _lead_with_instance(api, "Customer")
 
             # When a run meets a list that answers every lead's instances
             ran = run_engine(live_config(srv, examples=3))
@@ -75,21 +78,7 @@ def test_run_on_a_given_lead_deletes_only_what_it_created(tmp_path: Path) -> Non
     with EmulatorServer(db_path=tmp_path / "e.db") as srv:
         # Given the user's own lead with an instance the run knows nothing of
         with httpx.Client(base_url=srv.base_url + "/", auth=(srv.api_key, "")) as api:
-            lead = _create(api, "lead/", {"name": "Mine", "contacts": [{"name": "Me"}]})
-            (asset,) = (
-                t for t in api.get("custom_object_type/").json()["data"] if t["name"] == "Asset"
-            )
-            values = {f"custom.{f['id']}": "SN-1" for f in asset["fields"] if f.get("required")}
-            mine = _create(
-                api,
-                "custom_object/",
-                {
-                    "custom_object_type_id": asset["id"],
-                    "lead_id": lead["id"],
-                    "name": "Mine",
-                    **values,
-                },
-            )
+            lead, mine = _lead_with_instance(api, "Mine")
 
             # When a run attaches its instances to that lead
             ran = run_engine(live_config(srv, examples=3, lead_id=lead["id"]))
