@@ -23,6 +23,7 @@ from contract.emulator._http import (
 )
 from contract.emulator._leads import LeadEndpoints
 from contract.emulator._metadata import MetadataEndpoints
+from contract.emulator._network import Network, NetworkConditions
 from contract.emulator._state import EmulatorState
 
 __all__ = ["build_app", "create_app"]
@@ -36,13 +37,22 @@ def create_app(
     db_path: Path | str | None = None,
     api_key: str | None = None,
     seed: int = 0,
+    chaos: float = 0.0,
+    chaos_seed: int = 0,
+    chaos_retry_after: int = 1,
+    latency: float = 0.0,
 ) -> Starlette:
     """Build the emulator as a Starlette application.
 
     The database is opened (and seeded when fresh) right away and closed when the
-    application's lifespan ends. `app.state.emulator` holds the live state. Raises
-    `ValueError` for an unknown fault name or an invalid throttle setting.
+    application's lifespan ends. `app.state.emulator` holds the live state. `chaos`,
+    `chaos_seed`, `chaos_retry_after` and `latency` set the network conditions (see
+    `EmulatorServer`). Raises `ValueError` for an unknown fault name or an invalid
+    throttle or network setting.
     """
+    network = NetworkConditions(
+        chaos=chaos, chaos_seed=chaos_seed, chaos_retry_after=chaos_retry_after, latency=latency
+    )
     state = EmulatorState.open(
         faults=faults,
         throttle=throttle,
@@ -50,12 +60,13 @@ def create_app(
         db_path=None if db_path is None else Path(db_path),
         api_key=api_key,
         seed=seed,
+        network=network,
     )
     return build_app(state)
 
 
 def build_app(state: EmulatorState) -> Starlette:
-    """Wire routes, the auth/rate-limit gate and JSON error handlers around `state`."""
+    """Wire routes, network conditions, the auth/rate-limit gate and JSON error handlers."""
     routes: list[BaseRoute] = [
         *MetadataEndpoints(state).routes(),
         *LeadEndpoints(state).routes(),
@@ -82,7 +93,8 @@ def build_app(state: EmulatorState) -> Starlette:
 
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(Gate, state=state)],
+        # The network sits in front of everything: a refused request never reaches auth.
+        middleware=[Middleware(Network, conditions=state.network), Middleware(Gate, state=state)],
         exception_handlers={
             ApiError: on_api_error,
             HTTPException: on_http_exception,

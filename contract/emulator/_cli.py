@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import NoReturn
 
 import click
 
@@ -55,6 +56,40 @@ __all__ = ["serve_command"]
 )
 @click.option("--api-key", help="API key of the demo organization (default: a fixed key).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for generated ids.")
+@click.option(
+    "--chaos",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    metavar="P",
+    help="Disturb a seeded share P (0..1) of requests: half are answered 503 with "
+    "Retry-After before any work, half are done and then the connection is dropped "
+    "without an answer.",
+)
+@click.option(
+    "--chaos-seed",
+    type=int,
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="Seed of the --chaos draws (one per request, in arrival order).",
+)
+@click.option(
+    "--chaos-retry-after",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    metavar="SECONDS",
+    help="Retry-After of the 503s that --chaos answers.",
+)
+@click.option(
+    "--latency",
+    type=click.FloatRange(min=0, max=3600),
+    default=0.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Delay every answer by this many seconds (concurrent requests overlap).",
+)
 @click.option("--list-faults", is_flag=True, help="List the injectable faults and exit.")
 def serve_command(
     host: str,
@@ -65,6 +100,10 @@ def serve_command(
     throttle_reset: float,
     api_key: str | None,
     seed: int,
+    chaos: float,
+    chaos_seed: int,
+    chaos_retry_after: int,
+    latency: float,
     list_faults: bool,
 ) -> None:
     """Serve a local stand-in for the Close REST API (custom objects and friends)."""
@@ -76,16 +115,23 @@ def serve_command(
     for name in faults:
         if name not in FAULTS:
             _fail(f"unknown fault {name!r}; run with --list-faults to see the known ones")
-    server = EmulatorServer(
-        faults=faults,
-        throttle=throttle,
-        throttle_reset=throttle_reset,
-        db_path=db_path,
-        api_key=api_key,
-        port=port,
-        seed=seed,
-        host=host,
-    )
+    try:
+        server = EmulatorServer(
+            faults=faults,
+            throttle=throttle,
+            throttle_reset=throttle_reset,
+            db_path=db_path,
+            api_key=api_key,
+            port=port,
+            seed=seed,
+            host=host,
+            chaos=chaos,
+            chaos_seed=chaos_seed,
+            chaos_retry_after=chaos_retry_after,
+            latency=latency,
+        )
+    except ValueError as exc:  # e.g. --chaos nan, which click's range lets through
+        _fail(str(exc))
     # SIGTERM is routed to KeyboardInterrupt before anything is printed, so a
     # supervisor that stops the server right after the ready line gets a clean exit.
     with _terminate_as_interrupt():
@@ -95,6 +141,10 @@ def serve_command(
             click.echo(f"second organization api key: {server.other_api_key}")
             if faults:
                 click.echo(f"faults: {', '.join(sorted(set(faults)))}")
+            if chaos:
+                click.echo(f"chaos: {chaos:g} of requests (seed {chaos_seed})")
+            if latency:
+                click.echo(f"latency: {latency:g} s per answer")
             idle = threading.Event()
             while server.running:
                 idle.wait(0.5)
@@ -119,7 +169,7 @@ def _start(server: EmulatorServer, host: str, port: int) -> None:
         _fail(f"cannot start the emulator: {exc}")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     raise SystemExit(2)
 

@@ -9,24 +9,20 @@ only the rendering live in `_documents.render_instance`.
 
 from __future__ import annotations
 
-import re
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from contract.emulator._documents import render_instance, stamp
 from contract.emulator._http import ApiError, not_found, read_json_object
+from contract.emulator._paging import DEFAULT_LIMIT, MAX_LIMIT, integer_param
 from contract.emulator._state import EmulatorState, principal_of
 from contract.emulator._store import Document
 from contract.emulator._validation import SimulatedCrash, validate_create, validate_update
 
 __all__ = ["CustomObjectEndpoints"]
 
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 100
 _TABLE = "custom_object"
-_INTEGER = re.compile(r"-?[0-9]+")
 
 
 class CustomObjectEndpoints:
@@ -77,8 +73,8 @@ class CustomObjectEndpoints:
         lead_id = params.get("lead_id")
         if not lead_id:
             raise ApiError(400, {"error": "The lead_id parameter is required."})
-        skip = _integer_param(request, "_skip", 0, minimum=0)
-        limit = _integer_param(request, "_limit", DEFAULT_LIMIT, minimum=1)
+        skip = integer_param(request, "_skip", 0, minimum=0)
+        limit = integer_param(request, "_limit", DEFAULT_LIMIT, minimum=1)
         if limit > MAX_LIMIT:
             raise ApiError(
                 400,
@@ -172,16 +168,3 @@ class CustomObjectEndpoints:
             custom_object_type_id=instance["custom_object_type_id"],
         )
         return {field["id"]: str(field["type"]) for field in fields}
-
-
-def _integer_param(request: Request, name: str, default: int, *, minimum: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    # int() would also take "+5", " 5" and "5_0"; Close's framework wants plain digits.
-    if not _INTEGER.fullmatch(raw):
-        raise ApiError(400, {"error": f'{name} must be an integer (got "{raw}" instead).'})
-    value = int(raw)
-    if value < minimum:
-        raise ApiError(400, {"error": f"{name} must be greater than or equal to {minimum}."})
-    return value

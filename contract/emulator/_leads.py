@@ -2,6 +2,10 @@
 
 Legacy resources answer 200 on create and on delete (OAS, close-api.md §1.1).
 Deleting a lead removes its contacts and its custom object instances too (INF).
+List Leads pages with `_skip`/`_limit`, trims each lead to `_fields` and answers `data`,
+`has_more` and `total_results` (DOC List Leads, pagination, fields), newest first (INF).
+A `_limit` above 100 is served as 100 rather than refused (INF: Close's lead maximum
+is not published; a client paging by `len(data)` sees the same leads either way).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from starlette.routing import Route
 from contract.emulator._checks import PayloadChecker
 from contract.emulator._documents import new_contact_doc, new_lead_doc, render_lead
 from contract.emulator._http import not_found, read_json_object
+from contract.emulator._paging import DEFAULT_LIMIT, MAX_LIMIT, integer_param
 from contract.emulator._state import EmulatorState, principal_of
 from contract.emulator._store import Document
 
@@ -25,7 +30,7 @@ _LEADS = "/api/v1/lead/"
 
 
 class LeadEndpoints:
-    """Handlers for `lead/` and `lead/{id}/`."""
+    """Handlers for `lead/` (list, create) and `lead/{id}/` (retrieve, delete)."""
 
     def __init__(self, state: EmulatorState) -> None:
         self.state = state
@@ -33,10 +38,31 @@ class LeadEndpoints:
     def routes(self) -> list[Route]:
         """Starlette routes, one per method so other methods answer 405."""
         return [
+            Route(_LEADS, self.list_page, methods=["GET"]),
             Route(_LEADS, self.create, methods=["POST"]),
             Route(_LEADS + "{object_id}/", self.retrieve, methods=["GET"]),
             Route(_LEADS + "{object_id}/", self.delete, methods=["DELETE"]),
         ]
+
+    async def list_page(self, request: Request) -> Response:
+        """GET lead/: one page of the organization's leads, newest first."""
+        organization_id = principal_of(request).organization_id
+        skip = integer_param(request, "_skip", 0, minimum=0)
+        limit = min(integer_param(request, "_limit", DEFAULT_LIMIT, minimum=1), MAX_LIMIT)
+        fields = _field_names(request.query_params.get("_fields"))
+        store = self.state.store
+        # One extra row tells whether another page exists.
+        rows = store.find_newest(
+            "lead", skip=skip, limit=limit + 1, organization_id=organization_id
+        )
+        data = []
+        for lead in rows[:limit]:
+            rendered = render_lead(lead, store.find("contact", lead_id=lead["id"]))
+            if fields is not None:
+                rendered = {key: value for key, value in rendered.items() if key in fields}
+            data.append(rendered)
+        total = store.count("lead", organization_id=organization_id)
+        return JSONResponse({"data": data, "has_more": len(rows) > limit, "total_results": total})
 
     async def create(self, request: Request) -> Response:
         """POST lead/: a lead with its contacts; 200 like every legacy resource."""
@@ -77,6 +103,13 @@ class LeadEndpoints:
         if lead is None:
             raise not_found("lead", lead_id)
         return lead
+
+
+def _field_names(raw: str | None) -> frozenset[str] | None:
+    """The keys `_fields=a,b` asks for, or None for every key."""
+    if raw is None or not raw.strip():
+        return None
+    return frozenset(name.strip() for name in raw.split(",") if name.strip())
 
 
 def _contact_fields(check: PayloadChecker, key: str, contact: Mapping[str, Any]) -> dict[str, Any]:

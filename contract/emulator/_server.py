@@ -14,6 +14,7 @@ import uvicorn
 
 from contract.emulator._app import build_app
 from contract.emulator._faults import FaultSet
+from contract.emulator._network import NetworkConditions
 from contract.emulator._seed import DEFAULT_API_KEY, OTHER_API_KEY
 from contract.emulator._state import EmulatorState
 
@@ -67,7 +68,14 @@ class EmulatorServer:
 
     Attributes: `base_url` (the API root, no trailing slash), `api_key` (demo
     organization), `other_api_key` (second organization), `db_path`, `faults` (sorted
-    names), `host` and `port` (the bound port once started).
+    names), `network` (the `chaos`, `chaos_seed`, `chaos_retry_after` and `latency`
+    options), `host` and `port` (the bound port once started).
+
+    Network conditions: `chaos=P` (0..1) disturbs a share P of requests, drawn from
+    `chaos_seed` in arrival order; half of them are answered 503 with `Retry-After:
+    chaos_retry_after` before any work, half are done and committed and then the
+    connection is closed mid-answer (httpx raises `RemoteProtocolError`). `latency=S`
+    delays every answer by S seconds.
 
     The server runs uvicorn in a background thread (it installs no signal handlers,
     so it works from any thread) and `start()` returns once it accepts connections.
@@ -85,6 +93,10 @@ class EmulatorServer:
         seed: int = 0,
         *,
         host: str = "127.0.0.1",
+        chaos: float = 0.0,
+        chaos_seed: int = 0,
+        chaos_retry_after: int = 1,
+        latency: float = 0.0,
     ) -> None:
         # Validate eagerly so a bad option fails at construction, not in the thread.
         self.faults: tuple[str, ...] = tuple(sorted(FaultSet.of(faults).names))
@@ -92,6 +104,9 @@ class EmulatorServer:
             raise ValueError(f"throttle must be a positive integer, got {throttle}")
         if throttle_reset < 0:
             raise ValueError(f"throttle_reset must not be negative, got {throttle_reset}")
+        self.network = NetworkConditions(
+            chaos=chaos, chaos_seed=chaos_seed, chaos_retry_after=chaos_retry_after, latency=latency
+        )
         self.throttle = throttle
         self.throttle_reset = throttle_reset
         self.db_path = None if db_path is None else Path(db_path)
@@ -134,6 +149,7 @@ class EmulatorServer:
             db_path=self.db_path,
             api_key=self.api_key,
             seed=self.seed,
+            network=self.network,
         )
         try:
             sock = self._bind()

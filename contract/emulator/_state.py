@@ -1,4 +1,4 @@
-"""Everything one emulator instance holds: store, id source, clock, faults, rate limiter."""
+"""Everything one emulator instance holds: store, ids, clock, faults, rate limiter, network."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from contract.emulator._faults import FaultSet
 from contract.emulator._ids import Clock, IdGenerator
+from contract.emulator._network import NetworkConditions
 from contract.emulator._ratelimit import RateLimiter
 from contract.emulator._seed import seed_store
 from contract.emulator._store import Principal, Store
@@ -29,6 +30,7 @@ class EmulatorState:
     clock: Clock
     faults: FaultSet
     limiter: RateLimiter
+    network: NetworkConditions = NetworkConditions()
 
     @classmethod
     def open(
@@ -40,6 +42,7 @@ class EmulatorState:
         db_path: Path | None = None,
         api_key: str | None = None,
         seed: int = 0,
+        network: NetworkConditions | None = None,
     ) -> EmulatorState:
         """Validate the options, open (and seed when fresh) the database."""
         fault_set = FaultSet.of(faults)
@@ -56,7 +59,14 @@ class EmulatorState:
         except BaseException:
             store.close()
             raise
-        return cls(store=store, ids=ids, clock=clock, faults=fault_set, limiter=limiter)
+        return cls(
+            store=store,
+            ids=ids,
+            clock=clock,
+            faults=fault_set,
+            limiter=limiter,
+            network=network or NetworkConditions(),
+        )
 
     def close(self) -> None:
         """Release the database connection."""

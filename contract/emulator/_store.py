@@ -181,8 +181,26 @@ class Store:
         **where: str,
     ) -> list[Document]:
         """Documents matching every `column=value`, oldest first."""
+        return self._select(table, where, "seq", skip, limit)
+
+    def find_newest(
+        self,
+        table: str,
+        *,
+        skip: int = 0,
+        limit: int | None = None,
+        **where: str,
+    ) -> list[Document]:
+        """Documents matching every `column=value`, latest `date_created` first, then by id."""
+        # Stored timestamps share one format (UTC, microseconds), so text order is time order.
+        order = "json_extract(doc, '$.date_created') DESC, id"
+        return self._select(table, where, order, skip, limit)
+
+    def _select(
+        self, table: str, where: dict[str, str], order: str, skip: int, limit: int | None
+    ) -> list[Document]:
         query, params = self._where(table, where)
-        query = f'SELECT doc FROM "{table}"{query} ORDER BY seq LIMIT ? OFFSET ?'
+        query = f'SELECT doc FROM "{table}"{query} ORDER BY {order} LIMIT ? OFFSET ?'
         # SQLite integers are signed 64-bit; a larger skip is past every row anyway.
         skip = min(skip, _SQLITE_MAX_INTEGER)
         with self._lock:

@@ -107,9 +107,14 @@ def test_help_names_every_option() -> None:
         "--throttle-reset",
         "--api-key",
         "--seed",
+        "--chaos",
+        "--chaos-seed",
+        "--chaos-retry-after",
+        "--latency",
         "--list-faults",
     ):
         assert option in result.stdout
+    assert "Retry-After" in result.stdout
 
 
 def test_serve_until_ctrl_c(tmp_path: Path) -> None:
@@ -154,8 +159,51 @@ def test_port_in_use_is_one_line_and_exit_2() -> None:
     assert port in line
 
 
-@pytest.mark.parametrize("args", [["--throttle", "0"], ["--port", "-1"], ["--seed", "x"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--throttle", "0"],
+        ["--port", "-1"],
+        ["--seed", "x"],
+        ["--chaos", "1.5"],
+        ["--chaos", "-0.1"],
+        ["--chaos", "x"],
+        ["--chaos-seed", "x"],
+        ["--chaos-retry-after", "-1"],
+        ["--latency", "-1"],
+        ["--latency", "inf"],
+    ],
+)
 def test_bad_option_values_exit_2(args: list[str]) -> None:
     result = CliRunner().invoke(serve_command, args)
 
     assert result.exit_code == 2
+    assert args[0] in result.output
+
+
+@pytest.mark.parametrize("args", [["--chaos", "nan"], ["--latency", "nan"]])
+def test_nan_is_one_line_and_exit_2(args: list[str]) -> None:
+    # click's ranges let NaN through; the emulator's own check answers for it.
+    result = run(*args)
+
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert args[0].removeprefix("--") in line
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_with_chaos_and_latency() -> None:
+    args = ("--chaos", "1", "--chaos-seed", "2", "--chaos-retry-after", "0", "--latency", "0.05")
+    with serving(*args) as served:
+        seen: list[int | str] = []
+        with httpx.Client(auth=(served.key, ""), timeout=10.0) as client:
+            for _ in range(12):
+                try:
+                    seen.append(client.get(served.base_url + "/me/").status_code)
+                except httpx.TransportError as exc:
+                    seen.append(type(exc).__name__)
+
+    # Every request was disturbed: refused with 503, or dropped without an answer
+    assert set(seen) == {503, "RemoteProtocolError"}
+    # and a dropped answer is not a server error in the log
+    assert served.stderr == ""
