@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from contract.config import Config
     from contract.engine import run
     from contract.errors import (
+        AmbiguousRequest,
         CassetteError,
         ConfigurationError,
         ContractError,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
+    "AmbiguousRequest": "contract.errors",
     "CassetteError": "contract.errors",
     "ConfigurationError": "contract.errors",
     "ContractError": "contract.errors",
@@ -70,6 +72,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "AmbiguousRequest",
     "CaseFinished",
     "CassetteError",
     "CleanupFinished",

@@ -8,7 +8,7 @@ import math
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Final, Literal
+from typing import Any, Final, Literal
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -16,9 +16,12 @@ import httpx
 from contract.errors import ConfigurationError
 
 __all__ = [
+    "MIN_SECRET_LENGTH",
     "REDACTED",
+    "Redactor",
     "authorization",
     "check_base_url",
+    "check_secret",
     "header",
     "header_dict",
     "http_date_wait",
@@ -33,6 +36,23 @@ __all__ = [
 ]
 
 REDACTED: Final = "[REDACTED]"
+
+# Redaction replaces every occurrence of a key in what leaves the process. A short key
+# ("2000", "e") also occurs by chance in dates, media types and ids, so blanking it would
+# mangle the output and leaving it would print the key: such a key is refused instead.
+# Close's keys and OAuth tokens are far longer.
+MIN_SECRET_LENGTH: Final = 16
+
+
+def check_secret(secret: str, what: str = "the API key") -> str:
+    """``secret`` unchanged, or :class:`ConfigurationError` if it is too short to redact."""
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigurationError(
+            f"{what} is {len(secret)} character{plural_s(len(secret))} long; keys shorter "
+            f"than {MIN_SECRET_LENGTH} cannot be told apart from ordinary text in responses, "
+            "so they cannot be kept out of reports and logs: use a real Close API key"
+        )
+    return secret
 
 
 def secret_forms(secrets: Iterable[str]) -> list[str]:
@@ -52,6 +72,54 @@ def redact(text: str, forms: Iterable[str]) -> str:
     for form in forms:
         text = text.replace(form, REDACTED)
     return text
+
+
+class Redactor:
+    """Blanks every known secret, in every form :func:`secret_forms` lists, on the way out.
+
+    The client keeps the real bytes for the checks and hands one shared redactor to each
+    exchange; whatever is shown, written or recorded passes through it. Secrets learnt
+    later (a second key) are blanked in exchanges made earlier as well.
+    """
+
+    __slots__ = ("_encoded", "_forms")
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._forms: list[str] = []
+        self._encoded: list[bytes] = []
+        self.add(*secrets)
+
+    def add(self, *secrets: str) -> None:
+        """Also blank ``secrets`` (each checked against :data:`MIN_SECRET_LENGTH`)."""
+        for secret in secrets:
+            check_secret(secret)
+        forms = sorted(set(self._forms) | set(secret_forms(secrets)), key=len, reverse=True)
+        self._forms = forms
+        self._encoded = [form.encode("utf-8") for form in forms]
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """Every form blanked, longest first."""
+        return tuple(self._forms)
+
+    def __call__(self, text: str) -> str:
+        return redact(text, self._forms)
+
+    def data(self, data: bytes) -> bytes:
+        """``data`` with every secret form blanked (matched as UTF-8 bytes)."""
+        for form in self._encoded:
+            data = data.replace(form, REDACTED.encode("ascii"))
+        return data
+
+    def tree(self, value: Any) -> Any:
+        """A copy of JSON-ready ``value`` with every string (keys too) redacted."""
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, dict):
+            return {self.tree(k): self.tree(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.tree(item) for item in value]
+        return value
 
 
 def check_base_url(base_url: str) -> str:

@@ -8,7 +8,7 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
-from contract._session import GENERIC, Outcome, Session
+from contract._session import GENERIC, Inconclusive, Outcome, Session, concludes
 from contract.checks import CheckContext
 from contract.client import UNSET, Exchange
 from contract.discovery import TypeContract
@@ -60,6 +60,7 @@ def update_for(tc: TypeContract, case: Case, other: Case) -> tuple[dict[str, Any
     return update, ()
 
 
+@concludes
 def create_only(s: Session, tc: TypeContract, case: Case, *, phase: str) -> Outcome:
     """POST one valid case and check the answer; the instance stays (ledger deletes it)."""
     outcome = Outcome(phase, f"{tc.name}: reference instance", tc.type_id, case.to_dict())
@@ -67,13 +68,21 @@ def create_only(s: Session, tc: TypeContract, case: Case, *, phase: str) -> Outc
     return outcome
 
 
-def _post(s: Session, outcome: Outcome, kind: str, **options: Any) -> tuple[Exchange, str | None]:
+def _post(
+    s: Session, outcome: Outcome, kind: str, payload: Any, **options: Any
+) -> tuple[Exchange, str | None]:
     """POST ``custom_object/`` and write down what it created before anything else happens.
 
     Ctrl-C waits for the ledger entry: the server may have created the instance already.
+    An unanswered create is written down as uncertain, with the lead it named.
     """
     with hold_interrupts():
-        exchange = s.send(outcome, kind, "POST", "custom_object/", **options)
+        try:
+            exchange = s.send(outcome, kind, "POST", "custom_object/", **options)
+        except Inconclusive:
+            lead = payload.get("lead_id") if isinstance(payload, Mapping) else None
+            s.ledger.uncertain(lead if isinstance(lead, str) else None, outcome.label)
+            raise
         body = _json_object(exchange)
         object_id = body.get("id") if body is not None else None
         if not 200 <= exchange.status < 300 or not isinstance(object_id, str):
@@ -83,7 +92,7 @@ def _post(s: Session, outcome: Outcome, kind: str, **options: Any) -> tuple[Exch
 
 
 def _create(s: Session, tc: TypeContract, case: Case, outcome: Outcome) -> str | None:
-    exchange, object_id = _post(s, outcome, "valid:create", json=case.payload)
+    exchange, object_id = _post(s, outcome, "valid:create", case.payload, json=case.payload)
     outcome.check(
         _CREATE_CHECKS,
         CheckContext(
@@ -188,6 +197,7 @@ def _foreign_and_anonymous(
     outcome.check(("org_isolation",), ctx)
 
 
+@concludes
 def valid_lifecycle(
     s: Session, tc: TypeContract, case: Case, other: Case, lead: str, probe: bool
 ) -> Outcome:
@@ -256,6 +266,7 @@ def valid_lifecycle(
     return outcome
 
 
+@concludes
 def invalid_case(s: Session, tc: TypeContract, case: Case) -> Outcome:
     """POST a case that breaks one rule; it must be answered as the rule says."""
     label = f"{tc.name}: {case.mutation}" + (f" [{case.target}]" if case.target else "")
@@ -266,6 +277,7 @@ def invalid_case(s: Session, tc: TypeContract, case: Case) -> Outcome:
         s,
         outcome,
         f"{kind}:{case.mutation}",
+        case.payload,
         body=case.request_body(),
         content_type=case.content_type,
         headers=case.headers,

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Unpack
+from typing import Any, ParamSpec, Unpack
 
 from contract.checks import CheckContext, run_checks
 from contract.client import CloseClient, Exchange, RequestOptions
 from contract.config import Config
-from contract.errors import ContractViolation
+from contract.errors import AmbiguousRequest, ContractViolation
 from contract.events import CaseFinished
 from contract.ledger import Ledger
 
-__all__ = ["GENERIC", "Outcome", "Session"]
+__all__ = ["GENERIC", "Inconclusive", "Outcome", "Session", "concludes"]
 
 # Properties every response must have, whatever the case.
 GENERIC = ("not_a_server_error", "content_type_conformance")
 
 Observer = Callable[[Exchange, str], None]
+P = ParamSpec("P")
 
 
 @dataclass(slots=True)
@@ -36,6 +38,8 @@ class Outcome:
     # Events of a batch are emitted after the whole batch ran: a case's own duration ends
     # with its last response, not when its event is built.
     finished: float | None = None
+    # Why the network, not the API, decided this case (it then holds no verdict).
+    inconclusive: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -59,7 +63,36 @@ class Outcome:
             statuses=tuple(e.status for e in self.exchanges),
             elapsed=(self.finished or time.perf_counter()) - self.started,
             violations=tuple(self.violations),
+            inconclusive=self.inconclusive,
         )
+
+
+class Inconclusive(Exception):
+    """A request of ``outcome`` went unanswered and may have taken effect: the case stops.
+
+    Raised by :meth:`Session.send`; :func:`concludes` turns it back into the outcome.
+    """
+
+    def __init__(self, outcome: Outcome, cause: AmbiguousRequest) -> None:
+        super().__init__(str(cause))
+        self.outcome = outcome
+        self.cause = cause
+
+
+def concludes(case: Callable[P, Outcome]) -> Callable[P, Outcome]:
+    """Let ``case`` stop at an unanswered request and still return its (inconclusive) outcome.
+
+    What the case checked before stays; nothing after the unanswered request is judged.
+    """
+
+    @functools.wraps(case)
+    def run(*args: P.args, **kwargs: P.kwargs) -> Outcome:
+        try:
+            return case(*args, **kwargs)
+        except Inconclusive as stopped:
+            return stopped.outcome
+
+    return run
 
 
 @dataclass
@@ -73,6 +106,9 @@ class Session:
     observers: list[Observer] = field(default_factory=list)
     # Requests sent by other generators on this run's behalf (the schemathesis phase).
     extra_requests: int = 0
+    # Unique to this run (kept in a recording, so a replay sends the same bodies): it makes
+    # what the run names, such as its disposable lead, provably the run's own.
+    run_token: str = ""
 
     def send(
         self,
@@ -82,8 +118,17 @@ class Session:
         path: str,
         **options: Unpack[RequestOptions],
     ) -> Exchange:
-        """Send one request on behalf of ``outcome``; ``kind`` labels it for baselines."""
-        exchange = self.client.request(method, path, **options)
+        """Send one request on behalf of ``outcome``; ``kind`` labels it for baselines.
+
+        Raises :class:`Inconclusive` when a request that is not safe to repeat went
+        unanswered (see :class:`~contract.errors.AmbiguousRequest`).
+        """
+        try:
+            exchange = self.client.request(method, path, **options)
+        except AmbiguousRequest as exc:
+            outcome.inconclusive = str(exc)
+            outcome.finished = time.perf_counter()
+            raise Inconclusive(outcome, exc) from None
         outcome.exchanges.append(exchange)
         outcome.finished = time.perf_counter()
         for observer in self.observers:

@@ -11,10 +11,10 @@ import re
 from typing import Any
 
 from contract._lifecycle import create_only
-from contract._session import Outcome, Session
+from contract._session import Inconclusive, Outcome, Session
 from contract.cassettes import CaseSource
 from contract.discovery import Organization, TypeContract
-from contract.errors import ConfigurationError
+from contract.errors import ConfigurationError, TargetUnreachable
 from contract.ledger import hold_interrupts
 from strategies import MissingReferenceError, valid_payloads
 
@@ -22,6 +22,7 @@ __all__ = ["References", "prepare_lead", "prepare_references", "reference_order"
 
 References = dict[str, list[str]]
 _OBJECT_ID = re.compile(r"^custobj_[0-9A-Za-z]+$")
+_LEAD_ATTEMPTS = 3
 
 
 def prepare_lead(s: Session, outcome: Outcome) -> tuple[str, list[str]]:
@@ -35,32 +36,54 @@ def prepare_lead(s: Session, outcome: Outcome) -> tuple[str, list[str]]:
             )
         lead: Any = exchange.json() if exchange.status == 200 else {}
         lead_id = config.lead_id
+        s.ledger.given_lead = lead_id
     else:
-        body = {
-            "name": f"close-contract disposable lead (seed {config.seed})",
-            "contacts": [{"name": "close-contract contact"}],
-        }
-        # Ctrl-C waits until the new lead is in the ledger, so cleanup always deletes it.
-        with hold_interrupts():
-            exchange = s.send(outcome, "setup:lead", "POST", "lead/", json=body)
-            try:
-                lead = exchange.json()
-            except ValueError:
-                lead = None
-            created = 200 <= exchange.status < 300 and isinstance(lead, dict) and "id" in lead
-            if created:
-                lead_id = str(lead["id"])
-                s.ledger.add("lead", lead_id)
-                s.ledger.disposable_lead = lead_id
-        if not created:
-            raise ConfigurationError(
-                f"could not create a disposable lead: POST lead/ answered {exchange.status}; "
-                "pass --lead-id to use an existing lead"
-            )
+        lead = _disposable_lead(s, outcome)
+        lead_id = str(lead["id"])
     contacts = [
         str(c["id"]) for c in lead.get("contacts") or [] if isinstance(c, dict) and "id" in c
     ]
     return lead_id, contacts
+
+
+def _disposable_lead(s: Session, outcome: Outcome) -> dict[str, Any]:
+    """Create the run's own lead; an unanswered create is looked for before another try.
+
+    The name carries the run's token, so a lead that shows up under it is provably the
+    run's own (see :meth:`~contract.ledger.Ledger.adopt_lead`).
+    """
+    token = f", run {s.run_token}" if s.run_token else ""
+    for attempt in range(_LEAD_ATTEMPTS):
+        number = f" #{attempt + 1}" if attempt else ""
+        name = f"close-contract disposable lead (seed {s.config.seed}{token}){number}"
+        body = {"name": name, "contacts": [{"name": "close-contract contact"}]}
+        # Ctrl-C waits until the new lead is in the ledger, so cleanup always deletes it.
+        with hold_interrupts():
+            try:
+                exchange = s.send(outcome, "setup:lead", "POST", "lead/", json=body)
+            except Inconclusive:
+                found = s.ledger.adopt_lead(name)
+                if found is None:
+                    continue
+                outcome.inconclusive = None  # the lead was found: setup goes on as planned
+                s.ledger.disposable_lead = str(found["id"])
+                return found
+            try:
+                lead = exchange.json()
+            except ValueError:
+                lead = None
+            if 200 <= exchange.status < 300 and isinstance(lead, dict) and "id" in lead:
+                outcome.inconclusive = None  # an earlier unanswered try made nothing visible
+                s.ledger.add("lead", str(lead["id"]))
+                s.ledger.disposable_lead = str(lead["id"])
+                return lead
+        raise ConfigurationError(
+            f"could not create a disposable lead: POST lead/ answered {exchange.status}; "
+            "pass --lead-id to use an existing lead"
+        )
+    raise TargetUnreachable(
+        f"could not create a disposable lead: {_LEAD_ATTEMPTS} creates went unanswered"
+    )
 
 
 def reference_order(org: Organization) -> list[TypeContract]:

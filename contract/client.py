@@ -1,12 +1,19 @@
-"""The HTTP client every target shares: auth, bounded retries, redacted exchanges.
+"""The HTTP client every target shares: auth, bounded retries, exchanges redacted on output.
 
 :class:`CloseClient` sends one request to a Close-compatible API root and returns an
-:class:`Exchange`: the request as sent and the final response after retries, with every
-secret replaced by ``[REDACTED]``. Retries follow Close's official client: wait out a 429
-(``RateLimit: ... reset=S``, else ``Retry-After``, else ``RateLimit-Reset``), back off on
-502/503/504 and on connection errors, and give up after a bounded number of attempts with
-:class:`~contract.errors.TargetUnreachable` (exit 3). Every other status, 5xx included, is
-returned: deciding whether it breaks the contract is the checks' job, not the client's.
+:class:`Exchange`: the request as sent and the final response after retries. An exchange
+holds the real bytes, so checks judge what the API said; everything it shows (``curl``,
+``to_dict``, ``repr``) goes through a :class:`~contract._http.Redactor` first.
+
+Every failed attempt is classified. *Refused* attempts did no work and are always retried:
+429 (after the server's reset hint: ``RateLimit: ... reset=S``, else ``Retry-After``, else
+``RateLimit-Reset``), 503 (after ``Retry-After`` when given) and connections that never
+opened. *Ambiguous* attempts may have taken effect: the connection dropped or timed out
+after the request went out, or a gateway answered 502/504. Those are retried only for
+methods HTTP defines as idempotent (GET, PUT, DELETE, ...); a create is never sent twice
+but raises :class:`~contract.errors.AmbiguousRequest`. When retries run out the client
+raises :class:`~contract.errors.TargetUnreachable` (exit 3). Every other status, 5xx
+included, is returned: deciding whether it breaks the contract is the checks' job.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import json as jsonlib
 import shlex
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Final, Literal, TypedDict, Unpack
 
@@ -25,6 +32,7 @@ import httpx
 from contract import __version__
 from contract._http import (
     REDACTED,
+    Redactor,
     authorization,
     check_base_url,
     header,
@@ -33,16 +41,23 @@ from contract._http import (
     plural_s,
     rate_limit_wait,
     raw_headers,
-    redact,
-    secret_forms,
 )
-from contract.errors import ConfigurationError, TargetUnreachable
+from contract.errors import AmbiguousRequest, ConfigurationError, TargetUnreachable
 
-__all__ = ["UNSET", "CloseClient", "Exchange", "RequestOptions", "RetryPolicy"]
+__all__ = ["UNSET", "AttemptFault", "CloseClient", "Exchange", "RequestOptions", "RetryPolicy"]
 
 USER_AGENT: Final = f"close-contract/{__version__}"
 KEY_VARIABLE: Final = "CLOSE_API_KEY"
 OTHER_KEY_VARIABLE: Final = "CLOSE_OTHER_API_KEY"
+
+AttemptFault = Literal["refused", "ambiguous"]
+"""Why an attempt was retried: ``refused`` did no work, ``ambiguous`` may have taken effect."""
+
+# RFC 9110 section 9.2.2: repeating these has the effect of sending them once.
+_IDEMPOTENT: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+# Answered before any work: 429 by definition, 503 as Close's own client treats it (it
+# retries 503 for every method, 502/504 for GET only).
+_REFUSED_STATUSES: Final = frozenset({429, 503})
 
 # Headers the HTTP stack adds by itself; a reproduction does not need them (curl adds its own).
 _TRANSPORT_HEADERS: Final = frozenset({"host", "content-length", "accept-encoding", "connection"})
@@ -87,16 +102,19 @@ class RetryPolicy:
         return min(self.backoff * 2.0**attempt, self.max_sleep)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Exchange:
-    """One request and its final response (after retries), redacted.
+    """One request and its final response (after retries).
 
-    No field holds a secret: the client's own ``Authorization`` value is ``[REDACTED]``,
-    a caller-supplied one has its secrets replaced in place (so a malformed credential
-    stays visible), and the URL, bodies and headers went through :meth:`CloseClient.redact`.
-    ``auth`` says which credentials the client sent of its own (``None``: none, or only
-    a caller's header) and ``key_variable`` names the environment variable :meth:`curl`
-    refers to for that key.
+    The fields hold what went over the wire, so checks see the real bytes; only the
+    client's own ``Authorization`` value is stored as ``[REDACTED]`` (no check needs it).
+    What an exchange shows of itself (:meth:`curl`, :meth:`to_dict`, :meth:`redact`,
+    ``repr``) has every secret blanked by ``redactor``; a caller-supplied ``Authorization``
+    keeps its shape with the secret blanked in place, so a malformed credential stays
+    visible. ``auth`` says which credentials the client sent of its own (``None``: none,
+    or only a caller's header) and ``key_variable`` names the environment variable
+    :meth:`curl` refers to for that key. ``failed_attempts`` lists why each earlier attempt
+    was retried.
     """
 
     method: str
@@ -112,6 +130,20 @@ class Exchange:
     attempts: int
     auth: Literal["basic", "bearer"] | None = None
     key_variable: str = KEY_VARIABLE
+    failed_attempts: tuple[AttemptFault, ...] = ()
+    redactor: Redactor = field(default_factory=Redactor, compare=False)
+
+    @property
+    def may_have_repeated(self) -> bool:
+        """Whether an earlier, unanswered attempt may have taken effect already.
+
+        Then the answer is to a repeat: a DELETE may find the instance gone (404).
+        """
+        return "ambiguous" in self.failed_attempts
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret this exchange's client knows blanked."""
+        return self.redactor(text)
 
     def json(self) -> Any:
         """The parsed response body; raises ``ValueError`` if it is not JSON."""
@@ -131,7 +163,7 @@ class Exchange:
         return header(self.response_headers, name)
 
     def request_header(self, name: str) -> str | None:
-        """A request header by case-insensitive name, as sent (redacted)."""
+        """A request header by case-insensitive name, as sent (the own key as ``[REDACTED]``)."""
         return header(self.request_headers, name)
 
     def curl(self) -> str:
@@ -141,7 +173,8 @@ class Exchange:
         for a second organization's key); a caller-supplied ``Authorization`` header is
         shown as sent, redacted. Bodies that are not UTF-8 are piped in through ``printf``.
         """
-        parts = ["curl", "-X", shlex.quote(self.method), shlex.quote(self.url)]
+        redact = self.redactor
+        parts = ["curl", "-X", shlex.quote(self.method), shlex.quote(redact(self.url))]
         if self.auth == "basic":
             parts += ["-u", f'"${self.key_variable}:"']
         elif self.auth == "bearer":
@@ -156,22 +189,24 @@ class Exchange:
             ):
                 continue
             content_type_sent |= lower == "content-type"
-            parts += ["-H", shlex.quote(f"{name}: {value}")]
+            parts += ["-H", shlex.quote(redact(f"{name}: {value}"))]
         prefix = ""
         if self.request_body is not None:
+            body = redact.data(self.request_body)
             if not content_type_sent:
                 # curl would otherwise label the body as a form; the request had no such header.
                 parts += ["-H", shlex.quote("Content-Type:")]
             try:
-                parts += ["--data-raw", shlex.quote(self.request_body.decode("utf-8"))]
+                parts += ["--data-raw", shlex.quote(body.decode("utf-8"))]
             except UnicodeDecodeError:
-                prefix = f"printf '%b' {shlex.quote(octal_escape(self.request_body))} | "
+                prefix = f"printf '%b' {shlex.quote(octal_escape(body))} | "
                 parts += ["--data-binary", "@-"]
         return prefix + " ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
-        """The exchange as JSON-ready data (bodies as UTF-8 text, undecodable bytes replaced)."""
-        return {
+        """The exchange as redacted JSON-ready data (bodies as UTF-8 text, undecodable
+        bytes replaced)."""
+        data: dict[str, Any] = {
             "method": self.method,
             "url": self.url,
             "path": self.path,
@@ -188,6 +223,16 @@ class Exchange:
             "elapsed": self.elapsed,
             "attempts": self.attempts,
         }
+        if self.failed_attempts:
+            data["failed_attempts"] = list(self.failed_attempts)
+        redacted: dict[str, Any] = self.redactor.tree(data)
+        return redacted
+
+    def __repr__(self) -> str:
+        return self.redact(
+            f"Exchange({self.method} {self.url} -> {self.status}, "
+            f"{len(self.response_body)} bytes, attempts={self.attempts})"
+        )
 
 
 class RequestOptions(TypedDict, total=False):
@@ -206,10 +251,12 @@ class CloseClient:
     """A client for one Close-compatible API root, e.g. ``https://api.close.com/api/v1``.
 
     Authenticates with Basic (the API key as user name, empty password: Close's documented
-    scheme) or Bearer, retries per ``retry``, and returns redacted :class:`Exchange` values.
-    Pass ``transport`` to talk to an in-process app or a mock, and ``sleep`` to make retry
-    waits instant in tests. ``secrets`` lists further values that must never appear in an
-    exchange (e.g. a second organization's key).
+    scheme) or Bearer, retries per ``retry``, and returns :class:`Exchange` values that
+    redact themselves on output. Pass ``transport`` to talk to an in-process app or a mock,
+    and ``sleep`` to make retry waits instant in tests. ``secrets`` lists further values
+    that must never be shown (e.g. a second organization's key). A key shorter than
+    :data:`~contract._http.MIN_SECRET_LENGTH` is refused with
+    :class:`~contract.errors.ConfigurationError`: it could not be redacted reliably.
     """
 
     def __init__(
@@ -230,10 +277,8 @@ class CloseClient:
         self.retry = retry
         self.timeout = timeout
         self._sleep = sleep
-        self._secrets: list[str] = []
+        self._redactor = Redactor(([api_key] if api_key is not None else []) + list(secrets))
         self._requests_sent = 0
-        for secret in ([api_key] if api_key is not None else []) + list(secrets):
-            self._add_secret(secret)
         # Redirects are answers to check, not to follow; proxies from the environment still
         # apply so a live run works behind a corporate proxy.
         self._http = httpx.Client(
@@ -248,18 +293,14 @@ class CloseClient:
         """HTTP requests attempted so far, every retry included."""
         return self._requests_sent
 
+    @property
+    def redactor(self) -> Redactor:
+        """What blanks this client's secrets; every exchange it returns shares it."""
+        return self._redactor
+
     def redact(self, text: str) -> str:
         """``text`` with every known secret (and its Basic/URL-encoded forms) as ``[REDACTED]``."""
-        return redact(text, self._secrets)
-
-    def _redact_bytes(self, data: bytes) -> bytes:
-        for secret in self._secrets:
-            data = data.replace(secret.encode("utf-8"), REDACTED.encode("ascii"))
-        return data
-
-    def _add_secret(self, secret: str) -> None:
-        forms = set(self._secrets) | set(secret_forms([secret]))
-        self._secrets = sorted(forms, key=len, reverse=True)
+        return self._redactor(text)
 
     def request(
         self,
@@ -302,7 +343,7 @@ class CloseClient:
         auth: Literal["basic", "bearer"] | None = None
         key = self.api_key if api_key is None else api_key
         if api_key is not None:
-            self._add_secret(api_key)
+            self._redactor.add(api_key)
         if send_credentials and key is not None:
             auth = self.auth_scheme
             sent.append(("Authorization", authorization(auth, key)))
@@ -316,37 +357,38 @@ class CloseClient:
         request = self._http.build_request(
             method, url, params=dict(params or {}), headers=sent, content=content
         )
-        response, elapsed, attempts = self._send(request, relative)
+        response, elapsed, faults = self._send(request, relative)
         variable = KEY_VARIABLE if key == self.api_key else OTHER_KEY_VARIABLE
+        own_auth = auth is not None
         return Exchange(
             method=method,
-            url=self.redact(str(request.url)),
-            path=self.redact(relative),
-            params=tuple((k, self.redact(v)) for k, v in (params or {}).items()),
-            request_headers=self._request_headers(request, own_auth=auth is not None),
-            request_body=None if content is None else self._redact_bytes(content),
+            url=str(request.url),
+            path=relative,
+            params=tuple((params or {}).items()),
+            request_headers=tuple(
+                (n, REDACTED if own_auth and n.lower() == "authorization" else v)
+                for n, v in raw_headers(request.headers)
+            ),
+            request_body=content,
             status=response.status_code,
-            response_headers=tuple((n, self.redact(v)) for n, v in raw_headers(response.headers)),
-            response_body=self._redact_bytes(response.content),
+            response_headers=tuple(raw_headers(response.headers)),
+            response_body=response.content,
             elapsed=elapsed,
-            attempts=attempts,
+            attempts=len(faults) + 1,
             auth=auth,
             key_variable=variable,
+            failed_attempts=faults,
+            redactor=self._redactor,
         )
 
-    def _request_headers(
-        self, request: httpx.Request, *, own_auth: bool
-    ) -> tuple[tuple[str, str], ...]:
-        out: list[tuple[str, str]] = []
-        for name, value in raw_headers(request.headers):
-            if name.lower() == "authorization" and own_auth:
-                value = REDACTED
-            out.append((name, self.redact(value)))
-        return tuple(out)
-
-    def _send(self, request: httpx.Request, path: str) -> tuple[httpx.Response, float, int]:
+    def _send(
+        self, request: httpx.Request, path: str
+    ) -> tuple[httpx.Response, float, tuple[AttemptFault, ...]]:
         policy = self.retry
+        repeatable = request.method in _IDEMPOTENT
+        faults: list[AttemptFault] = []
         statuses: list[int] = []
+        where = f"{request.method} {self.redact(path)}"
         for attempt in range(policy.max_attempts):
             last = attempt + 1 == policy.max_attempts
             self._requests_sent += 1
@@ -354,31 +396,45 @@ class CloseClient:
             try:
                 response = self._http.send(request)
             except httpx.TransportError as exc:
+                fault = _fault_of(exc)
+                faults.append(fault)
+                reason = self.redact(self._describe(exc))
+                if fault == "ambiguous" and not repeatable:
+                    raise _ambiguous(
+                        where, f"{reason} after the request was sent", attempt
+                    ) from exc
                 if last:
                     raise TargetUnreachable(
-                        f"cannot reach {self.redact(self.base_url)}: "
-                        f"{self.redact(self._describe(exc))} "
+                        f"cannot reach {self.redact(self.base_url)}: {reason} "
                         f"(after {policy.max_attempts} attempt{plural_s(policy.max_attempts)})"
                     ) from exc
                 self._sleep(policy.backoff_wait(attempt))
                 continue
             elapsed = time.perf_counter() - started
-            if response.status_code not in policy.retry_statuses:
-                return response, elapsed, attempt + 1
-            statuses.append(response.status_code)
+            status = response.status_code
+            if status not in policy.retry_statuses:
+                return response, elapsed, tuple(faults)
+            fault = "refused" if status in _REFUSED_STATUSES else "ambiguous"
+            faults.append(fault)
+            statuses.append(status)
+            if fault == "ambiguous" and not repeatable:
+                raise _ambiguous(where, f"a gateway answered {status}", attempt)
             if last:
                 seen = ", ".join(str(s) for s in dict.fromkeys(statuses))
                 raise TargetUnreachable(
                     f"the target kept answering {seen} after {policy.max_attempts} "
-                    f"attempt{plural_s(policy.max_attempts)} ({request.method} {self.redact(path)})"
+                    f"attempt{plural_s(policy.max_attempts)} ({where})"
                 )
-            wait = rate_limit_wait(response) if response.status_code == 429 else None
+            # A 429 says when to come back; so may a 503 (RFC 9110 section 10.2.3).
+            wait = rate_limit_wait(response) if status in _REFUSED_STATUSES else None
             self._sleep(
                 policy.backoff_wait(attempt) if wait is None else min(wait, policy.max_sleep)
             )
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
     def _describe(self, exc: httpx.TransportError) -> str:
+        if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+            return f"the connection closed without a complete answer ({type(exc).__name__})"
         if isinstance(exc, httpx.TimeoutException):
             return f"no answer within {self.timeout:g} s ({type(exc).__name__})"
         text = str(exc)
@@ -422,3 +478,22 @@ class CloseClient:
 
     def __repr__(self) -> str:
         return f"CloseClient({self.base_url!r}, auth_scheme={self.auth_scheme!r})"
+
+
+def _ambiguous(where: str, reason: str, attempt: int) -> AmbiguousRequest:
+    """Why an unrepeatable request stops: ``where`` is "METHOD path" (already redacted)."""
+    method, _, path = where.partition(" ")
+    return AmbiguousRequest(
+        f"{where}: {reason}; it may have taken effect, so it was not sent again",
+        method=method,
+        path=path,
+        attempts=attempt + 1,
+    )
+
+
+def _fault_of(exc: httpx.TransportError) -> AttemptFault:
+    """``refused`` when the request cannot have reached the server, else ``ambiguous``."""
+    # A connection that never opened, or no free connection in the pool, sent nothing.
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return "refused"
+    return "ambiguous"

@@ -8,9 +8,11 @@ always runs last, also after errors and Ctrl-C.
 from __future__ import annotations
 
 import functools
+import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from secrets import token_hex
 
 from hypothesis import strategies as st
 
@@ -113,16 +115,20 @@ def _invalid_phase(
 class _Tally:
     def __init__(self) -> None:
         self.cases = 0
+        self.inconclusive = 0
         self.violations: list[ContractViolation] = []
 
     def add(self, event: CaseFinished) -> CaseFinished:
         self.cases += 1
+        self.inconclusive += event.inconclusive is not None
         self.violations.extend(event.violations)
         return event
 
 
 def _observer(recorder: BaselineRecorder) -> Callable[[Exchange, str], None]:
     def observe(exchange: Exchange, kind: str) -> None:
+        if exchange.may_have_repeated:
+            return  # an answer to a repeat (a DELETE's 404) says nothing of the API's habits
         body = parse_body(exchange.response_body) if exchange.response_body else None
         recorder.observe(f"{exchange.method} {exchange.path}", exchange.status, body)
         recorder.observe_status(kind, exchange.status)
@@ -146,7 +152,7 @@ def _phases(
 
     yield PhaseStarted("valid", config.examples * len(org.types))
     for tc in org.types:
-        setup_failed = any(o.violations for o in outcomes)
+        setup_failed = any(o.violations or o.inconclusive for o in outcomes)
         for outcome in _valid_phase(session, source, tc, refs, lead, setup_failed):
             yield tally.add(outcome.event())
     yield PhaseFinished("valid")
@@ -229,6 +235,9 @@ def run(config: Config) -> Iterator[Event]:
         if config.record is not None:
             stack.enter_context(recording(config.record, secrets))
             recorded = Corpus(config.seed, target.base_url, target.other_api_key is not None)
+        run_token = replay.run_token if replay is not None else token_hex(6)
+        if recorded is not None:
+            recorded.run_token = run_token
         if replay is not None and config.cassettes is not None:
             stack.enter_context(replaying(config.cassettes))
         source: CaseSource = (
@@ -250,7 +259,13 @@ def run(config: Config) -> Iterator[Event]:
         )
         ledger = Ledger(client)
         recorder = BaselineRecorder()
-        session = Session(config, client, ledger, other_api_key=target.other_api_key)
+        session = Session(
+            config,
+            client,
+            ledger,
+            other_api_key=target.other_api_key,
+            run_token=run_token,
+        )
         session.observers.append(_observer(recorder))
         completed = False
         try:
@@ -295,5 +310,7 @@ def run(config: Config) -> Iterator[Event]:
             violations=len(tally.violations),
             by_check=by_check,
             duration=time.perf_counter() - started,
+            inconclusive=tally.inconclusive,
+            inconclusive_budget=math.floor(config.max_inconclusive * tally.cases),
         )
         yield RunFinished(summary, tuple(tally.violations))

@@ -8,6 +8,7 @@ exit codes) can tell "the tool or its input is wrong" from "the API broke its co
     ├── SchemaError                    a schema or field definition cannot be used (exit 2)
     ├── CassetteError                  a cassette/corpus/baseline cannot be used (exit 2)
     └── TargetUnreachable              connection failure, timeouts, persistent 429/5xx (exit 3)
+        └── AmbiguousRequest           a request that may have taken effect went unanswered
 
     AssertionError
     └── ContractViolation              the API broke its contract (exit 1)
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = [
+    "AmbiguousRequest",
     "CassetteError",
     "ConfigurationError",
     "ContractError",
@@ -62,6 +64,23 @@ class TargetUnreachable(ContractError):
     """The target did not answer usefully: connection errors, timeouts, persistent 429/5xx."""
 
     exit_code = 3
+
+
+class AmbiguousRequest(TargetUnreachable):
+    """A request that is not safe to repeat was sent, and no usable answer came back.
+
+    The connection dropped or timed out after the request went out, or a gateway answered
+    502/504: the server may or may not have acted on it. The client does not send it again
+    (a second create could make a second instance); the engine reports the case as
+    inconclusive and finds what the request may have created through a verified GET.
+    ``method`` and ``path`` name the request, ``attempts`` counts the tries it took.
+    """
+
+    def __init__(self, message: str, *, method: str, path: str, attempts: int) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+        self.attempts = attempts
 
 
 @dataclass(eq=False)

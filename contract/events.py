@@ -42,7 +42,9 @@ class CaseFinished:
     """One case ran: its label, the requests it made and every violation they showed.
 
     ``case`` is the JSON-ready case (payload, mutation, reason, expected statuses), or None
-    for probes that are not generated payloads.
+    for probes that are not generated payloads. ``inconclusive`` says why the network, not
+    the API, decided the case (a request that may have taken effect went unanswered); such
+    a case has no verdict of its own.
     """
 
     phase: str
@@ -53,10 +55,11 @@ class CaseFinished:
     statuses: tuple[int, ...]
     elapsed: float
     violations: tuple[ContractViolation, ...] = ()
+    inconclusive: str | None = None
 
     @property
     def passed(self) -> bool:
-        """No violation."""
+        """No violation (an inconclusive case may have checked nothing)."""
         return not self.violations
 
 
@@ -77,7 +80,12 @@ class CleanupFinished:
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """The totals of a run, and the exit code they mean (0 holds, 1 violations found)."""
+    """The totals of a run, and the exit code they mean.
+
+    ``inconclusive`` counts the cases the network decided (see :class:`CaseFinished`);
+    ``inconclusive_budget`` is how many of them a run may have and still give a verdict
+    (``None``: any number).
+    """
 
     cases: int
     requests: int
@@ -85,11 +93,22 @@ class Summary:
     by_check: dict[str, int] = field(default_factory=dict)
     duration: float = 0.0
     interrupted: bool = False
+    inconclusive: int = 0
+    inconclusive_budget: int | None = None
+
+    @property
+    def over_budget(self) -> bool:
+        """More inconclusive cases than the budget allows: the run tested too little."""
+        budget = self.inconclusive_budget
+        return budget is not None and self.inconclusive > budget
 
     @property
     def exit_code(self) -> int:
-        """0 when the contract holds, 1 when something broke it."""
-        return 1 if self.violations else 0
+        """1 when something broke the contract; else 3 when the network decided too many
+        cases for a verdict (like an unreachable target); else 0, the contract holds."""
+        if self.violations:
+            return 1
+        return 3 if self.over_budget else 0
 
     def to_dict(self) -> dict[str, Any]:
         """The ``summary`` object of the JSON report."""
@@ -97,6 +116,8 @@ class Summary:
             "cases": self.cases,
             "requests": self.requests,
             "violations": self.violations,
+            "inconclusive": self.inconclusive,
+            "inconclusive_budget": self.inconclusive_budget,
             "by_check": dict(sorted(self.by_check.items())),
             "duration": round(self.duration, 3),
             "interrupted": self.interrupted,

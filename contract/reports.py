@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from contract._http import redact as blank
+from contract._http import secret_forms
 from contract.errors import ConfigurationError, ContractViolation
 from contract.events import CaseFinished, Event, RunFinished, RunStarted, Summary
 
@@ -54,6 +56,7 @@ class RunReport:
             requests=sum(c.requests for c in self.cases),
             violations=sum(len(c.violations) for c in self.cases),
             interrupted=True,
+            inconclusive=sum(c.inconclusive is not None for c in self.cases),
         )
 
     def select(
@@ -101,6 +104,7 @@ class RunReport:
                     "requests": c.requests,
                     "elapsed": round(c.elapsed, 4),
                     "passed": c.passed,
+                    "inconclusive": c.inconclusive,
                 }
                 for c in self.cases
             ],
@@ -119,6 +123,7 @@ class RunReport:
                 name=phase,
                 tests=str(len(cases)),
                 failures=str(sum(1 for c in cases if c.violations)),
+                skipped=str(sum(1 for c in cases if c.inconclusive and not c.violations)),
                 time=f"{sum(c.elapsed for c in cases):.3f}",
             )
             for case in cases:
@@ -137,6 +142,11 @@ class RunReport:
                         type=_xml(found.check),
                     )
                     failure.text = _xml(str(found))
+                if case.inconclusive and not case.violations:
+                    # CI systems show a skip as "not judged", which is what the network made it.
+                    ET.SubElement(
+                        item, "skipped", message=_xml(f"inconclusive: {case.inconclusive}")
+                    )
         ET.indent(root)
         return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
@@ -149,9 +159,10 @@ class RunReport:
             f"Target: {self.started.target if self.started else 'unknown'}"
             + (f", seed {self.started.seed}" if self.started else ""),
             "",
-            "| cases | requests | violations | duration |",
-            "| ---: | ---: | ---: | ---: |",
-            f"| {s.cases} | {s.requests} | {s.violations} | {s.duration:.1f} s |",
+            "| cases | requests | violations | inconclusive | duration |",
+            "| ---: | ---: | ---: | ---: | ---: |",
+            f"| {s.cases} | {s.requests} | {s.violations} | {s.inconclusive} "
+            f"| {s.duration:.1f} s |",
             "",
         ]
         if s.by_check:
@@ -170,7 +181,23 @@ class RunReport:
                 ]
                 if found.reproduction:
                     lines += ["```sh", found.reproduction, "```", ""]
-        if not s.violations:
+        undecided = [c for c in self.cases if c.inconclusive]
+        if undecided:
+            lines += [
+                "## Inconclusive cases",
+                "",
+                "The network, not the API, decided these: a request that may have taken "
+                "effect went unanswered, so the case was not judged.",
+                "",
+            ]
+            lines += [f"- {c.label} ({c.phase}): {c.inconclusive}" for c in undecided]
+            lines.append("")
+        if s.over_budget:
+            lines.append(
+                f"No verdict: {s.inconclusive} inconclusive cases, more than the "
+                f"{s.inconclusive_budget} allowed."
+            )
+        elif not s.violations:
             lines.append("The contract holds: no violation.")
         return "\n".join(lines).rstrip() + "\n"
 
@@ -184,18 +211,18 @@ def _write(path: Path, text: str) -> None:
         raise ConfigurationError(f"cannot write the report {path}: {exc.strerror}") from exc
 
 
-def check_writable(paths: Iterable[Path | None]) -> None:
+def check_writable(paths: Iterable[Path | None], *, what: str = "report") -> None:
     """Fail early (exit 2) on a report path that cannot be written, before any request.
 
     The directory is tried for real (a temporary file created and removed): permission bits
     say nothing for root, nor for places like ``/proc``. Directories made for the probe are
-    removed again.
+    removed again. ``what`` names the file in messages ("report", "baseline").
     """
     for path in paths:
         if path is None:
             continue
         if path.is_dir():
-            raise ConfigurationError(f"cannot write the report {path}: it is a directory")
+            raise ConfigurationError(f"cannot write the {what} {path}: it is a directory")
         parent = path.parent
         made: list[Path] = []
         probe = parent
@@ -205,7 +232,7 @@ def check_writable(paths: Iterable[Path | None]) -> None:
         try:
             if not probe.is_dir():
                 raise ConfigurationError(
-                    f"cannot write the report {path}: {probe} is not a directory"
+                    f"cannot write the {what} {path}: {probe} is not a directory"
                 )
             try:
                 parent.mkdir(parents=True, exist_ok=True)
@@ -216,7 +243,7 @@ def check_writable(paths: Iterable[Path | None]) -> None:
                     raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
             except OSError as exc:
                 reason = exc.strerror or str(exc)
-                raise ConfigurationError(f"cannot write the report {path}: {reason}") from exc
+                raise ConfigurationError(f"cannot write the {what} {path}: {reason}") from exc
         finally:
             for directory in made:
                 with contextlib.suppress(OSError):
@@ -231,13 +258,12 @@ def write_reports(
     markdown_path: Path | None = None,
     redact: Sequence[str] = (),
 ) -> None:
-    """Write the requested reports; every secret in ``redact`` is blanked first."""
+    """Write the requested reports; every secret in ``redact`` is blanked first, in each
+    form it can take (raw, URL-encoded, Basic): the last gate before a file a CI keeps."""
+    forms = secret_forms(redact)
 
     def clean(text: str) -> str:
-        for secret in redact:
-            if secret:
-                text = text.replace(secret, "[REDACTED]")
-        return text
+        return blank(text, forms)
 
     if json_path is not None:
         _write(json_path, clean(json.dumps(report.to_json(), indent=2, ensure_ascii=False)) + "\n")

@@ -40,9 +40,13 @@ def open_target(config: Config, corpus: Corpus | None = None) -> Iterator[Target
     if config.target_kind == "replay":
         if corpus is None:
             raise ConfigurationError("a replay needs the recording's corpus")
-        other = "replay-other-key" if corpus.has_other_key else None
+        other = "replay-placeholder-other-key" if corpus.has_other_key else None
         yield Target(
-            "replay", corpus.base_url, "replay-key", other, f"cassettes {config.cassettes}"
+            "replay",
+            corpus.base_url,
+            "replay-placeholder-key",
+            other,
+            f"cassettes {config.cassettes}",
         )
         return
     from contract.emulator import EmulatorServer

@@ -24,4 +24,12 @@ def close_results(close_config: Config) -> RunReport:
             report.add(event)
     except ContractError as exc:
         pytest.exit(f"close-contract: {exc}", returncode=2 if exc.exit_code == 2 else 3)
+    summary = report.summary
+    if summary.exit_code == 3:
+        # Like an unreachable target: too little was judged for any item to pass or fail.
+        pytest.exit(
+            f"close-contract: no verdict: the network left {summary.inconclusive} cases "
+            f"inconclusive, more than the {summary.inconclusive_budget} allowed",
+            returncode=3,
+        )
     return report

@@ -16,7 +16,7 @@ import pytest
 
 from contract import __version__
 from contract.client import UNSET, CloseClient, Exchange, RetryPolicy
-from contract.errors import ConfigurationError, TargetUnreachable
+from contract.errors import AmbiguousRequest, ConfigurationError, TargetUnreachable
 
 KEY = "api_canary_7f3b9c2e1d4a4b8e9c0f1a2b3c4d5e6f"
 OTHER = "api_other_org_0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d"
@@ -116,12 +116,13 @@ def test_no_credentials(make: Any, how: str) -> None:
 def test_an_auth_probe_sends_its_own_header_and_the_curl_shows_it(make: Any) -> None:
     rec = Recorder(httpx.Response(401, json={"error": "Unauthorized"}))
     client = make(rec)
-    # When a probe sends the real key in the wrong scheme, it is redacted in place.
+    # When a probe sends the real key in the wrong scheme, it is redacted in place on output.
     wrong_scheme = client.get(
         "me/", send_credentials=False, headers=[("Authorization", f"Token {KEY}")]
     )
     assert rec.last.headers["authorization"] == f"Token {KEY}"
-    assert wrong_scheme.request_header("authorization") == "Token [REDACTED]"
+    assert wrong_scheme.request_header("authorization") == f"Token {KEY}"
+    assert wrong_scheme.to_dict()["request_headers"]["Authorization"] == "Token [REDACTED]"
     assert "-H 'Authorization: Token [REDACTED]'" in wrong_scheme.curl()
     # A malformed credential holds no secret, so it stays visible for the reproduction.
     garbage = client.get("me/", headers=[("Authorization", "Basic !!not-base64!!")])
@@ -136,7 +137,9 @@ def test_api_key_overrides_the_key_for_one_request_and_becomes_a_secret(make: An
     exchange = client.get("me/", api_key=OTHER)
     other_basic = base64.b64encode(f"{OTHER}:".encode()).decode()
     assert rec.last.headers["authorization"] == f"Basic {other_basic}"
-    assert exchange.json() == {"echo": "[REDACTED]"}
+    # Checks see the real answer; what the exchange shows has the key blanked.
+    assert exchange.json() == {"echo": OTHER}
+    assert exchange.to_dict()["response_body"] == '{"echo":"[REDACTED]"}'
     assert '-u "$CLOSE_OTHER_API_KEY:"' in exchange.curl()
     assert OTHER not in client.redact(f"x {OTHER} {other_basic}")
     # The next request is back on the client's own key.
@@ -282,9 +285,11 @@ def test_every_wait_is_capped_by_max_sleep(make: Any, sleeps: Sleeps) -> None:
 def test_503_backs_off_exponentially(make: Any, sleeps: Sleeps) -> None:
     rec = Recorder(httpx.Response(503), httpx.Response(502), httpx.Response(504), ok())
     client = make(rec)
-    exchange = client.post("custom_object/", json={"name": "x"})
+    exchange = client.put("custom_object/custobj_1/", json={"name": "x"})
     assert sleeps == [0.5, 1.0, 2.0]
     assert exchange.attempts == 4 and client.requests_sent == 4
+    assert exchange.failed_attempts == ("refused", "ambiguous", "ambiguous")
+    assert exchange.may_have_repeated
     assert all(r.content == b'{"name":"x"}' for r in rec.requests)
 
 
@@ -323,6 +328,76 @@ def test_timeouts_are_retried_then_reported(make: Any, sleeps: Sleeps) -> None:
         f"cannot reach {ROOT}: no answer within 2.5 s (ReadTimeout) (after 3 attempts)"
     )
     assert sleeps == [0.5, 0.5, 1.0]
+
+
+# -- outcome classes: refused attempts are retried, ambiguous ones only when idempotent ------
+
+DROPPED = httpx.RemoteProtocolError("Server disconnected without sending a response.")
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [DROPPED, httpx.ReadTimeout("timed out"), httpx.Response(502), httpx.Response(504)],
+    ids=["dropped", "read-timeout", "502", "504"],
+)
+def test_an_unanswered_create_is_never_sent_twice(
+    make: Any, sleeps: Sleeps, failure: httpx.Response | Exception
+) -> None:
+    rec = Recorder(failure, ok(json={"id": "custobj_1"}))
+    client = make(rec)
+    with pytest.raises(AmbiguousRequest) as info:
+        client.post("custom_object/", json={"name": "x"})
+    assert len(rec.requests) == 1 and client.requests_sent == 1 and sleeps == []
+    assert (info.value.method, info.value.path, info.value.attempts) == (
+        "POST",
+        "custom_object/",
+        1,
+    )
+    assert "may have taken effect" in str(info.value) and info.value.exit_code == 3
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [httpx.ConnectError("connection refused"), httpx.Response(503), limited()],
+    ids=["connect-error", "503", "429"],
+)
+def test_a_refused_create_did_no_work_and_is_sent_again(
+    make: Any, refusal: httpx.Response | Exception
+) -> None:
+    rec = Recorder(refusal, ok(json={"id": "custobj_1"}))
+    exchange = make(rec).post("custom_object/", json={"name": "x"})
+    assert exchange.status == 200 and len(rec.requests) == 2
+    assert exchange.failed_attempts == ("refused",) and not exchange.may_have_repeated
+
+
+def test_an_unanswered_delete_is_repeated_and_its_answer_marked(make: Any) -> None:
+    rec = Recorder(DROPPED, httpx.Response(404, json={"error": "gone"}))
+    exchange = make(rec).delete("custom_object/custobj_1/")
+    assert (exchange.status, exchange.attempts) == (404, 2)
+    assert exchange.failed_attempts == ("ambiguous",) and exchange.may_have_repeated
+    assert exchange.to_dict()["failed_attempts"] == ["ambiguous"]
+
+
+def test_a_503_with_retry_after_waits_as_asked(make: Any, sleeps: Sleeps) -> None:
+    rec = Recorder(httpx.Response(503, headers={"Retry-After": "3"}), ok())
+    assert make(rec).get("me/").attempts == 2
+    assert sleeps == [3.0]
+
+
+@pytest.mark.parametrize("key", ["1", "e", "2000", "x" * 15])
+def test_a_key_too_short_to_redact_is_refused(key: str) -> None:
+    with pytest.raises(ConfigurationError, match="cannot be told apart from ordinary text"):
+        CloseClient(ROOT, key)
+    with CloseClient(ROOT, KEY) as client, pytest.raises(ConfigurationError):
+        client.get("me/", api_key=key)
+
+
+def test_checks_see_real_bytes_that_merely_contain_a_short_looking_value(make: Any) -> None:
+    # A long key never matches by chance, so the body of the answer stays exactly as sent.
+    body = {"date": "2000-02-29", "type": "text/html", "key_echo": KEY}
+    exchange = make(Recorder(ok(json=body))).get("me/")
+    assert exchange.json() == body
+    assert json.loads(exchange.to_dict()["response_body"])["key_echo"] == "[REDACTED]"
 
 
 def free_port() -> int:
@@ -378,8 +453,12 @@ def test_no_secret_reaches_the_exchange_its_dict_or_its_curl(make: Any) -> None:
         dumped = json.dumps(exchange.to_dict()) + exchange.curl() + repr(exchange)
         assert [s for s in secrets if s in dumped] == []
         assert "[REDACTED]" in dumped
-    assert exchanges[0].json()["sent"] == '{"name":"[REDACTED]","note":"[REDACTED]"}'
-    assert exchanges[0].header("x-echo") == "Basic [REDACTED]"
+    # The checks judge what really came back; only what is shown is blanked.
+    sent = json.dumps({"name": KEY, "note": "planted_secret_value"}, separators=(",", ":"))
+    assert exchanges[0].json()["sent"] == sent
+    assert exchanges[0].header("x-echo") == f"Basic {BASIC}"
+    shown = {k.lower(): v for k, v in exchanges[0].to_dict()["response_headers"].items()}
+    assert shown["x-echo"] == "Basic [REDACTED]"
 
 
 def test_curl_is_shell_parsable_and_reproduces_the_request(make: Any) -> None:

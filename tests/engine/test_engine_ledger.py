@@ -52,7 +52,7 @@ class Server:
 def client(server: Server) -> CloseClient:
     return CloseClient(
         ROOT,
-        "key",
+        "api_ledger_test_key_0123",
         transport=httpx.MockTransport(server),
         retry=RetryPolicy(max_attempts=1),
         sleep=lambda seconds: None,
@@ -115,7 +115,10 @@ def test_cleanup_when_the_target_is_gone() -> None:
         raise httpx.ConnectError("connection refused", request=request)
 
     with CloseClient(
-        ROOT, "key", transport=httpx.MockTransport(down), retry=RetryPolicy(max_attempts=1)
+        ROOT,
+        "api_ledger_test_key_0123",
+        transport=httpx.MockTransport(down),
+        retry=RetryPolicy(max_attempts=1),
     ) as c:
         ledger = Ledger(c)
         ledger.add("lead", LEAD)

@@ -85,8 +85,8 @@ def test_markdown_report_has_the_summary_table(faulty: RunReport, tmp_path: Path
     text = written(faulty, tmp_path)["md"]
 
     s = faulty.summary
-    assert "| cases | requests | violations | duration |" in text
-    assert f"| {s.cases} | {s.requests} | {s.violations} |" in text
+    assert "| cases | requests | violations | inconclusive | duration |" in text
+    assert f"| {s.cases} | {s.requests} | {s.violations} | {s.inconclusive} |" in text
     for check, count in s.by_check.items():
         assert f"| `{check}` | {count} |" in text
     assert text.count("## [") == s.violations

@@ -1,0 +1,119 @@
+"""Checks judge the real bytes; redaction happens on the way out; short keys are refused."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from contract._http import Redactor
+from contract.checks import CheckContext, run_checks
+from contract.client import Exchange
+from contract.emulator import EmulatorServer
+from contract.errors import ContractViolation
+from contract.events import CaseFinished
+from contract.reports import RunReport, write_reports
+
+from ._support import clean_env, cli
+from .test_engine_checks import exchange
+
+KEY = "api_redaction_test_key_6c1f0e9a"
+
+
+def _leaky(status: int, body: object) -> Exchange:
+    return replace(exchange(status, body), redactor=Redactor([KEY]))
+
+
+def test_a_date_in_a_body_is_judged_as_sent_while_the_key_is_blanked_in_the_report() -> None:
+    # Given an answer that quotes the key and holds values a short key would have matched
+    body = {"id": "x", "date": "2000-02-29", "note": f"key {KEY}"}
+    answer = _leaky(500, body)
+
+    # When a check reports it
+    found = run_checks(["not_a_server_error"], CheckContext(answer, "retrieve", frozenset({200})))
+
+    # Then the check saw the real body, and nothing it reports holds the key
+    assert answer.json() == body
+    (violation,) = found
+    shown = json.dumps(violation.to_dict()) + str(violation)
+    assert KEY not in shown and "[REDACTED]" in shown
+    assert "2000-02-29" in json.dumps(violation.response)
+
+
+def test_reports_blank_every_form_of_a_key(tmp_path: Path) -> None:
+    key = "api_key+with/odd=chars_0123"
+    basic = base64.b64encode(f"{key}:".encode()).decode()
+    message = f"raw {key} url {quote(key, safe='')} basic {basic}"
+    report = RunReport()
+    report.add(
+        CaseFinished(
+            "valid",
+            "case",
+            None,
+            None,
+            1,
+            (200,),
+            0.0,
+            (ContractViolation("check", message, message),),
+        )
+    )
+    out = tmp_path / "r"
+    write_reports(report, json_path=out / "r.json", markdown_path=out / "r.md", redact=[key])
+    for name in ("r.json", "r.md"):
+        text = (out / name).read_text()
+        assert key not in text and quote(key, safe="") not in text and basic not in text
+        assert "[REDACTED]" in text
+
+
+def test_a_delete_that_answers_404_after_an_unanswered_attempt_is_no_violation() -> None:
+    delete = exchange(404, {"error": "gone"}, method="DELETE")
+    ctx = CheckContext(replace(delete, failed_attempts=("ambiguous",)), "delete", frozenset({204}))
+    assert run_checks(["gone_after_delete"], ctx) == []
+    # Without the earlier unanswered attempt, the same answer is a violation.
+    ctx = CheckContext(delete, "delete", frozenset({204}))
+    assert [v.check for v in run_checks(["gone_after_delete"], ctx)] == ["gone_after_delete"]
+    # A refused attempt did no work, so it excuses nothing.
+    ctx = CheckContext(replace(delete, failed_attempts=("refused",)), "delete", frozenset({204}))
+    assert [v.check for v in run_checks(["gone_after_delete"], ctx)] == ["gone_after_delete"]
+
+
+@pytest.fixture(scope="module")
+def srv() -> Iterator[EmulatorServer]:
+    with EmulatorServer() as server:
+        yield server
+
+
+def _one_error_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("close-contract: error: ") and "Traceback" not in stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("key", ["2000", "e", "1"])
+def test_a_short_key_is_refused_before_any_request(srv: EmulatorServer, key: str) -> None:
+    before = srv.count_rows("lead")
+    result = cli("run", "--base-url", srv.base_url, "--api-key", key)
+    assert result.returncode == 2, result.stderr
+    line = _one_error_line(result.stderr)
+    assert "--api-key" in line and "cannot be told apart from ordinary text" in line
+    assert repr(key) not in line and srv.count_rows("lead") == before
+
+
+def test_a_short_key_from_the_environment_is_refused(srv: EmulatorServer) -> None:
+    result = cli("run", "--base-url", srv.base_url, env=clean_env(CLOSE_API_KEY="2000"))
+    assert result.returncode == 2
+    assert "CLOSE_API_KEY" in _one_error_line(result.stderr)
+
+
+def test_a_short_second_key_is_refused(srv: EmulatorServer) -> None:
+    result = cli(
+        "run", "--base-url", srv.base_url, "--api-key", srv.api_key, "--other-api-key", "e"
+    )
+    assert result.returncode == 2
+    assert "--other-api-key" in _one_error_line(result.stderr)
