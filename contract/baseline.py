@@ -140,6 +140,8 @@ class Baseline:
             raise CassetteError(
                 f"{source}: not a baseline: invalid JSON ({exc.msg} at line {exc.lineno})"
             ) from None
+        except RecursionError:
+            raise CassetteError(f"{source}: not a baseline: nested too deeply") from None
         if not isinstance(data, dict):
             raise CassetteError(
                 f"{source}: not a baseline: expected a JSON object, got {type(data).__name__}"
@@ -184,6 +186,10 @@ def _operations_from(value: Any, source: str) -> dict[str, Shape]:
         except ValueError as exc:
             raise CassetteError(
                 f"{source}: malformed baseline: operations[{key!r}] {exc}"
+            ) from None
+        except RecursionError:
+            raise CassetteError(
+                f"{source}: malformed baseline: operations[{key!r}] is nested too deeply"
             ) from None
     return value
 

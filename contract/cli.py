@@ -10,6 +10,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -64,13 +65,28 @@ def target_options(function: F) -> F:
         click.option(
             "--lead-id", help="Attach instances to this lead instead of a disposable one."
         ),
-        click.option("--examples", default=10, show_default=True, help="Valid payloads per type."),
+        # No click default: a replay refuses --examples, so "not given" must stay visible.
+        # The numbers are contract.config's DEFAULT_EXAMPLES, MAX_LIVE_EXAMPLES and
+        # MAX_EXAMPLES (a test holds them equal); importing it here would slow every command.
+        click.option(
+            "--examples",
+            type=int,
+            help="Valid payloads per type [default: 10; at most 1000 with --base-url, "
+            "10000 on the emulator].",
+        ),
         click.option("--seed", default=0, show_default=True, help="Seed of the generators."),
         click.option(
             "--shrink/--no-shrink", default=None, help="Shrink failures (default: emulator only)."
         ),
         click.option(
             "--schemathesis", is_flag=True, help="Also run schemathesis's checks on each type."
+        ),
+        click.option(
+            "--max-inconclusive",
+            type=click.FloatRange(0, 1),
+            default=0.1,
+            show_default=True,
+            help="Share of cases the network may leave undecided before the run exits 3.",
         ),
         click.option(
             "--emulator-fault", "faults", multiple=True, help="Embedded emulator: inject a fault."
@@ -87,6 +103,9 @@ def target_options(function: F) -> F:
 def _config(**kw: Any) -> Any:
     from contract.config import Config
 
+    given: dict[str, Any] = {}
+    if kw["examples"] is not None:
+        given["examples"] = kw["examples"]
     return Config(
         base_url=kw["base_url"],
         api_key=kw["api_key"],
@@ -94,19 +113,21 @@ def _config(**kw: Any) -> Any:
         auth_scheme="bearer" if kw["bearer"] else "basic",
         custom_object_type_ids=tuple(kw["type_ids"]),
         lead_id=kw["lead_id"],
-        examples=kw["examples"],
         seed=kw["seed"],
+        max_inconclusive=kw["max_inconclusive"],
         shrink=kw["shrink"],
         schemathesis=kw["schemathesis"],
         emulator_faults=tuple(kw["faults"]),
         emulator_throttle=kw["emulator_throttle"],
         record=kw.get("record"),
+        overwrite=kw.get("overwrite", False),
         cassettes=kw.get("cassettes"),
         baseline=kw.get("baseline"),
         baseline_out=kw.get("out"),
         report_json=kw.get("report_json"),
         junit_xml=kw.get("junit_xml"),
         report_md=kw.get("report_md"),
+        **given,
     )
 
 
@@ -141,7 +162,13 @@ def _render(events: Iterator[Any], report: Any) -> Any:
                 progress.advance(task)
                 for found in event.violations:
                     progress.console.print(
-                        f"[red]✗[/red] {found.check}: {found.title}", markup=True
+                        f"[red]✗[/red] {escape(found.check)}: {escape(found.title)}", markup=True
+                    )
+                if event.inconclusive:
+                    progress.console.print(
+                        f"[yellow]?[/yellow] {escape(event.label)}: inconclusive: "
+                        f"{escape(event.inconclusive)}",
+                        markup=True,
                     )
             elif isinstance(event, PhaseFinished) and task is not None:
                 progress.update(task, total=progress.tasks[-1].completed)
@@ -159,12 +186,13 @@ def _render(events: Iterator[Any], report: Any) -> Any:
 def _summary_table(finished: Any) -> None:
     summary = finished.summary
     table = Table(title="close-contract", show_edge=False)
-    for column in ("cases", "requests", "violations", "duration"):
+    for column in ("cases", "requests", "violations", "inconclusive", "duration"):
         table.add_column(column, justify="right")
     table.add_row(
         str(summary.cases),
         str(summary.requests),
         str(summary.violations),
+        str(summary.inconclusive),
         f"{summary.duration:.1f} s",
     )
     _out.print(table)
@@ -175,12 +203,21 @@ def _summary_table(finished: Any) -> None:
         for name, count in sorted(summary.by_check.items()):
             checks.add_row(name, str(count))
         _out.print(checks)
-    _out.print("contract holds" if not summary.violations else "contract broken")
+    if summary.violations:
+        _out.print("contract broken")
+    elif summary.over_budget:
+        _out.print(
+            f"no verdict: the network left {summary.inconclusive} cases inconclusive, more "
+            f"than the {summary.inconclusive_budget} allowed (--max-inconclusive)"
+        )
+    else:
+        _out.print("contract holds")
 
 
 @main.command()
 @target_options
 @click.option("--record", type=click.Path(path_type=Path), help="Record cassettes into DIR.")
+@click.option("--overwrite", is_flag=True, help="Let --record replace a recording already in DIR.")
 @click.option("--cassettes", type=click.Path(path_type=Path), help="Replay cassettes from DIR.")
 @click.option("--baseline", type=click.Path(path_type=Path), help="Compare with this baseline.")
 @click.option("--report-json", type=click.Path(path_type=Path), help="Write a JSON report.")
@@ -207,6 +244,15 @@ def run(**kw: Any) -> None:
     sys.exit(finished.summary.exit_code)
 
 
+def _baseline_file(out: Path | None) -> Path | None:
+    # `baseline --out DIR` writes DIR/baseline.json, as write_baseline does.
+    if out is not None and out.is_dir():
+        from contract.baseline import BASELINE_FILE
+
+        return out / BASELINE_FILE
+    return out
+
+
 def _execute(kw: dict[str, Any], report: Any) -> tuple[Any, Any]:
     """Run the contract the options describe, rendering its events; errors end the process."""
     try:
@@ -217,6 +263,7 @@ def _execute(kw: dict[str, Any], report: Any) -> tuple[Any, Any]:
         config = _config(**kw)
         config.validate()
         check_writable((config.report_json, config.junit_xml, config.report_md))
+        check_writable((_baseline_file(config.baseline_out),), what="baseline")
         finished = _render(run_contract(config), report)
     except ContractError as exc:
         _fail(exc)

@@ -7,11 +7,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from contract._http import check_secret
 from contract.errors import ConfigurationError
 
-__all__ = ["Config", "TargetKind"]
+__all__ = ["DEFAULT_EXAMPLES", "MAX_EXAMPLES", "MAX_LIVE_EXAMPLES", "Config", "TargetKind"]
 
 TargetKind = Literal["emulator", "live", "replay"]
+
+DEFAULT_EXAMPLES = 10
+"""Valid payloads per custom object type when ``--examples`` is not given."""
+
+# Each valid example costs about ten requests on a live organization (two payloads: a
+# create, reads, a list, an update, a delete), and Close limits each key to a few dozen
+# requests per second, shared with the organization's own integrations: 1000 per type is
+# already hours of traffic, and a larger number is more likely a typo than a plan.
+MAX_LIVE_EXAMPLES = 1000
+"""The most ``--examples`` a run against a live target (``--base-url``) accepts."""
+
+# The embedded emulator costs no one anything, but a run keeps every case's result (about
+# 24 KiB each, two cases per example and type): 10,000 is already half a gigabyte.
+MAX_EXAMPLES = 10_000
+"""The most ``--examples`` a run on the embedded emulator accepts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +36,8 @@ class Config:
 
     With no ``base_url`` and no ``cassettes`` the run starts the embedded emulator; with a
     ``base_url`` it talks to that API root using ``api_key`` (or ``CLOSE_API_KEY``); with
-    ``cassettes`` it replays a recording offline.
+    ``cassettes`` it replays a recording offline. Options the selected target would ignore
+    (see :meth:`validate`) are refused rather than silently dropped.
     """
 
     base_url: str | None = None
@@ -29,12 +46,13 @@ class Config:
     auth_scheme: Literal["basic", "bearer"] = "basic"
     custom_object_type_ids: tuple[str, ...] = ()
     lead_id: str | None = None
-    examples: int = 10
+    examples: int = DEFAULT_EXAMPLES
     invalid_examples: int = 1
     seed: int = 0
     shrink: bool | None = None
     schemathesis: bool = False
     record: Path | None = None
+    overwrite: bool = False
     cassettes: Path | None = None
     baseline: Path | None = None
     baseline_out: Path | None = None
@@ -44,6 +62,9 @@ class Config:
     timeout: float = 30.0
     max_attempts: int = 5
     max_retry_sleep: float = 60.0
+    # The largest share of cases the network may decide (see Summary.inconclusive) before
+    # the run stops claiming a verdict and exits 3.
+    max_inconclusive: float = 0.1
     # The embedded emulator's own switches, for demonstrations and the toolkit's tests.
     emulator_faults: tuple[str, ...] = ()
     emulator_throttle: int | None = None
@@ -73,12 +94,32 @@ class Config:
         return self.api_key or os.environ.get("CLOSE_API_KEY") or None
 
     def validate(self) -> None:
-        """Raise :class:`ConfigurationError` for options that cannot work together."""
+        """Raise :class:`ConfigurationError` for options that cannot work together.
+
+        Also refused: options the selected target would ignore (emulator switches on a live
+        or replay target, keys for the embedded emulator or a replay, ``examples`` for a
+        replay), ``examples`` past its bound, and a ``record`` directory that already holds
+        a recording unless ``overwrite`` is set.
+        """
         if self.examples < 1:
             raise ConfigurationError(
                 f"--examples must be at least 1, got {self.examples}: it is the number of "
                 "valid payloads sent per custom object type"
             )
+        self._check_examples_bound()
+        if not 0 <= self.max_inconclusive <= 1:
+            raise ConfigurationError(
+                f"--max-inconclusive must be a share between 0 and 1, got "
+                f"{self.max_inconclusive}: 0.1 lets a tenth of the cases go unanswered"
+            )
+        for option, key in (
+            ("--api-key", self.resolved_api_key()),
+            ("--other-api-key", self.other_api_key),
+        ):
+            if key is not None and self.target_kind == "live":
+                check_secret(
+                    key, f"{option} (or CLOSE_API_KEY)" if option == "--api-key" else option
+                )
         if self.invalid_examples < 1:
             raise ConfigurationError(
                 f"invalid_examples must be at least 1, got {self.invalid_examples}"
@@ -88,6 +129,8 @@ class Config:
                 "--record and --cassettes exclude each other: record a new cassette "
                 "directory, or replay an existing one"
             )
+        self._check_target_options()
+        self._check_record()
         if self.schemathesis and (self.record is not None or self.cassettes is not None):
             raise ConfigurationError(
                 "--schemathesis cannot be recorded or replayed: schemathesis generates its own "
@@ -110,4 +153,112 @@ class Config:
         if self.lead_id is not None and not self.lead_id.startswith("lead_"):
             raise ConfigurationError(
                 f"--lead-id {self.lead_id!r} is not a lead id (they start with 'lead_')"
+            )
+
+    def _check_examples_bound(self) -> None:
+        live = self.target_kind == "live"
+        bound = MAX_LIVE_EXAMPLES if live else MAX_EXAMPLES
+        if self.examples > bound:
+            why = (
+                "each example costs about ten requests on the organization, so that many "
+                "would take hours under Close's rate limit"
+                if live
+                else "a run keeps every case's result in memory"
+            )
+            raise ConfigurationError(
+                f"--examples must be at most {bound} "
+                f"{'against a live target' if live else 'on the embedded emulator'}, "
+                f"got {self.examples}: {why}; pass a smaller --examples"
+            )
+
+    def _check_target_options(self) -> None:
+        """Refuse options the selected target would silently ignore (DESIGN.md: exit 2)."""
+        kind = self.target_kind
+        if self.cassettes is not None and self.base_url:
+            raise ConfigurationError(
+                f"--cassettes and --base-url exclude each other: a replay of {self.cassettes} "
+                f"sends nothing to {self.base_url}; drop --base-url to replay, or drop "
+                "--cassettes to test the live target"
+            )
+        if kind != "emulator":
+            switches = [
+                option
+                for option, given in (
+                    ("--emulator-fault", bool(self.emulator_faults)),
+                    ("--emulator-throttle", self.emulator_throttle is not None),
+                    ("emulator_db", self.emulator_db is not None),
+                )
+                if given
+            ]
+            if switches:
+                target = "--cassettes (a replay)" if kind == "replay" else "--base-url"
+                raise ConfigurationError(
+                    f"{switches[0]} applies only to the embedded emulator, not to {target}: "
+                    "drop it, or run without --base-url and --cassettes"
+                )
+        if kind != "live":
+            # CLOSE_API_KEY from the environment is not refused: people keep it in their
+            # shell, and only an explicit option says the user expects it to be used.
+            keys = [
+                option
+                for option, given in (
+                    ("--api-key", self.api_key),
+                    ("--other-api-key", self.other_api_key),
+                )
+                if given
+            ]
+            # On the embedded emulator --bearer does matter: it answers Bearer tokens too.
+            if kind == "replay" and self.auth_scheme == "bearer":
+                keys.append("--bearer")
+            if keys:
+                if kind == "emulator":
+                    why = (
+                        "is not used by the embedded emulator (it has its own keys): drop "
+                        "it, or pass --base-url URL to test a server with your key"
+                    )
+                else:
+                    why = (
+                        f"is not used by a replay (--cassettes {self.cassettes} sends nothing "
+                        "and its recording holds no credentials): drop it"
+                    )
+                raise ConfigurationError(f"{keys[0]} {why}")
+        if kind == "replay":
+            if self.examples != DEFAULT_EXAMPLES:
+                raise ConfigurationError(
+                    f"--examples {self.examples} has no effect on a replay: --cassettes "
+                    f"{self.cassettes} runs exactly the cases it recorded; drop --examples, "
+                    "or record again with the number you want"
+                )
+            if self.shrink:
+                raise ConfigurationError(
+                    "--shrink has no effect on a replay: it runs exactly the recorded cases; "
+                    "drop --shrink"
+                )
+        if self.record is not None and self.shrink:
+            raise ConfigurationError(
+                "--shrink cannot be recorded: a recording holds exactly the cases that were "
+                "reported, unshrunk, so that its replay reaches the same verdict; drop --shrink"
+            )
+
+    def _check_record(self) -> None:
+        """Refuse to record over an existing recording unless ``overwrite`` says so."""
+        if self.record is None:
+            if self.overwrite:
+                raise ConfigurationError(
+                    "--overwrite only applies to --record DIR: pass the directory to record into"
+                )
+            return
+        from contract.cassettes import recording_files
+
+        if self.record.exists() and not self.record.is_dir():
+            raise ConfigurationError(
+                f"--record {self.record} is a file, not a directory: record into a new or "
+                "an empty directory"
+            )
+        held = recording_files(self.record)
+        if held and not self.overwrite:
+            raise ConfigurationError(
+                f"--record {self.record} already holds a recording "
+                f"({', '.join(p.name for p in held)}): pass --overwrite to replace it, or "
+                "record into a new directory"
             )

@@ -9,7 +9,6 @@ session of every project that has close-contract installed, so the core is impor
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,9 +49,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add("--close-other-api-key", help="A second organization's key, for org_isolation.")
     add("--close-cassettes", type=Path, help="Replay this recording directory offline.")
     add("--close-record", type=Path, help="Record cassettes, corpus and baseline into DIR.")
+    add(
+        "--close-overwrite",
+        action="store_true",
+        help="Let --close-record replace a recording already in DIR.",
+    )
     add("--close-baseline", type=Path, help="Compare the run with this baseline.")
-    add("--close-examples", type=int, default=10, help="Valid payloads per type (default 10).")
+    # No default here: a replay refuses --close-examples, so "not given" must stay visible.
+    add(
+        "--close-examples",
+        type=int,
+        help="Valid payloads per type (default 10; at most 1000 with --close-base-url, 10000 "
+        "on the emulator).",
+    )
     add("--close-seed", type=int, default=0, help="Seed of the generators (default 0).")
+    add(
+        "--close-max-inconclusive",
+        type=float,
+        default=0.1,
+        help="Share of cases the network may leave undecided (default 0.1).",
+    )
     add("--close-type-id", action="append", default=[], help="Test only these types.")
     add("--close-lead-id", help="Use this lead instead of a disposable one.")
     add("--close-schemathesis", action="store_true", help="Also run schemathesis's checks.")
@@ -90,18 +106,23 @@ def _config_from(pytestconfig: pytest.Config, **overrides: Any) -> Config:
     option = pytestconfig.getoption
     values: dict[str, Any] = {
         "base_url": option("close_base_url"),
-        "api_key": option("close_api_key") or os.environ.get("CLOSE_API_KEY"),
+        # CLOSE_API_KEY is the core's fallback (Config.resolved_api_key); passing it here
+        # would make the embedded emulator refuse a key the user only has in the shell.
+        "api_key": option("close_api_key"),
         "other_api_key": option("close_other_api_key"),
         "cassettes": option("close_cassettes"),
         "record": option("close_record"),
+        "overwrite": option("close_overwrite"),
         "baseline": option("close_baseline"),
-        "examples": option("close_examples"),
         "seed": option("close_seed"),
+        "max_inconclusive": option("close_max_inconclusive"),
         "custom_object_type_ids": tuple(option("close_type_id")),
         "lead_id": option("close_lead_id"),
         "emulator_faults": tuple(option("close_fault")),
         "schemathesis": option("close_schemathesis"),
     }
+    if option("close_examples") is not None:
+        values["examples"] = option("close_examples")
     values.update(overrides)
     return Config(**values)
 

@@ -45,6 +45,27 @@ def test_the_suite_replays_offline_from_cassettes(pytester: pytest.Pytester) -> 
     assert outcomes(result)["passed"] >= 25
 
 
+def test_a_network_that_decides_too_many_cases_ends_the_suite_with_3(
+    pytester: pytest.Pytester,
+) -> None:
+    # A fifth of the requests disturbed: some creates go unanswered, and none may be.
+    with EmulatorServer(chaos=0.2, chaos_seed=1, chaos_retry_after=0) as server:
+        result = pytester.runpytest_subprocess(
+            "--pyargs",
+            "contract.suite",
+            "--close-examples",
+            "1",
+            "--close-base-url",
+            server.base_url,
+            "--close-api-key",
+            server.api_key,
+            "--close-max-inconclusive",
+            "0",
+        )
+    assert result.ret == 3, result.stdout.str()
+    result.stdout.fnmatch_lines(["*close-contract: no verdict: the network left * inconclusive*"])
+
+
 def test_xdist_workers_complete_and_clean_up(pytester: pytest.Pytester, tmp_path: Path) -> None:
     with EmulatorServer(db_path=tmp_path / "e.db") as server:
         result = pytester.runpytest_subprocess(
@@ -121,6 +142,49 @@ def test_bad_options_are_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--close-examples", "0")
     assert result.ret != 0
     result.stderr.fnmatch_lines(["*--examples must be at least 1*"])
+
+
+KEY = "api_" + "3f9c1e0b7d" * 3
+COMMITTED = ROOT / "cassettes" / "emulator-default"
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (("--close-cassettes", str(COMMITTED), "--close-examples", "3"), "*--examples 3 has no*"),
+        (("--close-api-key", KEY), "*--api-key is not used by the embedded emulator*"),
+        (("--close-record", str(COMMITTED)), "*already holds a recording*--overwrite*"),
+        (("--close-examples", "10001"), "*--examples must be at most 10000*"),
+    ],
+    ids=["examples-on-replay", "key-on-emulator", "record-over-a-recording", "too-many"],
+)
+def test_options_the_target_would_ignore_are_a_usage_error(
+    pytester: pytest.Pytester, options: tuple[str, ...], says: str
+) -> None:
+    pytester.makepyfile("def test_x(close_config): pass")
+    result = pytester.runpytest_subprocess(*options)
+    assert result.ret != 0
+    result.stderr.fnmatch_lines([says])
+
+
+def test_what_the_options_leave_alone_is_accepted(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a key in the environment (not an option) and a recording to overwrite
+    monkeypatch.setenv("CLOSE_API_KEY", KEY)
+    old = pytester.path / "rec"
+    old.mkdir()
+    (old / "corpus.json").write_text("{}")
+    pytester.makepyfile(
+        """
+        def test_x(close_config):
+            assert close_config.target_kind == "emulator" and close_config.api_key is None
+            assert close_config.examples == 10 and close_config.overwrite
+        """
+    )
+    # When the plugin reads them, then it accepts them
+    result = pytester.runpytest_subprocess("--close-record", str(old), "--close-overwrite")
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
 
 
 def test_profiles_are_registered(pytester: pytest.Pytester) -> None:
