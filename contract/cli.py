@@ -3,6 +3,7 @@ decision about the contract is the core's."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,9 +25,16 @@ _out = Console(highlight=False)
 _err = Console(stderr=True, highlight=False)
 
 
-def _fail(exc: ContractError) -> NoReturn:
-    # One clear line, no traceback: the message already says what to fix.
-    _err.print(f"close-contract: error: {exc}", markup=False, soft_wrap=True)
+def _fail(exc: ContractError, secrets: list[str | None] | None = None) -> NoReturn:
+    # One clear line, no traceback: the message already says what to fix. The keys the
+    # run was given are blanked once more here, whatever part of the core wrote it.
+    from contract._http import MIN_SECRET_LENGTH, redact, secret_forms
+
+    given = (secrets or []) + [os.environ.get("CLOSE_API_KEY")]
+    # A shorter key was refused before any use, so it cannot be in the message.
+    keys = [k for k in given if k and len(k) >= MIN_SECRET_LENGTH]
+    text = redact(str(exc), secret_forms(keys))
+    _err.print(f"close-contract: error: {text}", markup=False, soft_wrap=True)
     sys.exit(exc.exit_code)
 
 
@@ -229,7 +237,10 @@ def run(**kw: Any) -> None:
 
     report = RunReport()
     config, finished = _execute(kw, report)
-    secrets = [k for k in (config.resolved_api_key(), config.other_api_key) if k]
+    # Only a live target uses the keys given (the emulator has its own, a replay none).
+    live = config.target_kind == "live"
+    keys = (config.resolved_api_key(), config.other_api_key) if live else ()
+    secrets = [k for k in keys if k]
     try:
         write_reports(
             report,
@@ -239,7 +250,7 @@ def run(**kw: Any) -> None:
             redact=secrets,
         )
     except ContractError as exc:
-        _fail(exc)
+        _fail(exc, list(secrets))
     _summary_table(finished)
     sys.exit(finished.summary.exit_code)
 
@@ -266,7 +277,7 @@ def _execute(kw: dict[str, Any], report: Any) -> tuple[Any, Any]:
         check_writable((_baseline_file(config.baseline_out),), what="baseline")
         finished = _render(run_contract(config), report)
     except ContractError as exc:
-        _fail(exc)
+        _fail(exc, [kw.get("api_key"), kw.get("other_api_key")])
     except KeyboardInterrupt:
         _err.print("interrupted: everything the run created was cleaned up")
         sys.exit(130)

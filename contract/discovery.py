@@ -85,19 +85,19 @@ def _json(exchange: Exchange, what: str) -> Any:
 
 def _me(client: CloseClient) -> tuple[str, str | None]:
     exchange = client.get("me/")
+    url = exchange.redact(exchange.url)  # an error message is on its way out
     if exchange.status == 401:
         raise ConfigurationError("the API key was rejected (401): check --api-key / CLOSE_API_KEY")
     if exchange.status != 200:
         raise ConfigurationError(
-            f"GET {exchange.url} answered {exchange.status}: the base URL does not look like "
+            f"GET {url} answered {exchange.status}: the base URL does not look like "
             "a Close API root (e.g. https://api.close.com/api/v1)"
         )
-    me = _json(exchange, f"GET {exchange.url}")
+    me = _json(exchange, f"GET {url}")
     user_id = me.get("id") if isinstance(me, dict) else None
     if not isinstance(user_id, str):
         raise ConfigurationError(
-            f"GET {exchange.url} answered no user id: the base URL does not look like a "
-            "Close API root"
+            f"GET {url} answered no user id: the base URL does not look like a Close API root"
         )
     organizations = me.get("organizations") or []
     org = (

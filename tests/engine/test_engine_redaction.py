@@ -117,3 +117,13 @@ def test_a_short_second_key_is_refused(srv: EmulatorServer) -> None:
     )
     assert result.returncode == 2
     assert "--other-api-key" in _one_error_line(result.stderr)
+
+
+def test_a_short_key_in_the_shell_does_not_touch_an_emulator_run(tmp_path: Path) -> None:
+    # The embedded emulator uses its own keys: a CLOSE_API_KEY of "e" is not this run's.
+    report = tmp_path / "r.json"
+    env = clean_env(CLOSE_API_KEY="e")
+    result = cli("run", "--examples", "1", "--report-json", str(report), env=env)
+    assert result.returncode == 0, result.stderr
+    text = report.read_text()
+    assert "[REDACTED]" not in text and "emulator" in text
