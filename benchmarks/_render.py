@@ -424,6 +424,7 @@ def render(
     bench: Bench, note: dict[str, str], seconds: float, peer: str | None, command: str
 ) -> str:
     """The whole document."""
+    from benchmarks._render_network import TITLE, network  # it imports this module's helpers
 
     def first(name: str) -> Outcome | None:
         found = bench.outcomes.get(name)
@@ -439,6 +440,7 @@ def render(
         ("Generation: valid payloads per second", _generation(first("generation"))),
         ("Emulator under load", _load(bench.outcomes.get("load", []))),
         ("Replay scaling", _replay(first("replay"))),
+        (TITLE, network(first("network"))),
     ]
     if bench.problems:
         sections.append(("Problems", ["\n".join(_item(problem) for problem in bench.problems)]))

@@ -1,4 +1,4 @@
-"""The benchmarks keep working: the detection matrix and the throughput bench, tiny.
+"""The benchmarks keep working: detection matrix, throughput and network benches, tiny.
 
 Each benchmark module is loaded from the ``benchmarks/`` folder by its path (its sibling
 helpers importable, as when it runs as a script) and driven through its Python function
@@ -91,3 +91,32 @@ def test_throughput_with_tiny_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
     assert 0 < report["toolkit_profile"]["HTTP round trips (the emulator's work included)"] < 1
     assert "ratio (requests/s)" in throughput.render(report)
     assert f"**{report['ratio']:.2f}x**" in document(monkeypatch, "throughput", report)
+
+
+def test_network_with_tiny_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
+    network = load("bench_network", monkeypatch)
+
+    # When a flaky network serves one short run (retry waits cut to nothing), and a calm
+    # and a slow one serve one each
+    report = network.run(
+        shares=(0.3,), seeds=(1,), examples=1, latencies=(0.0, 0.01), max_retry_sleep=0.0
+    )
+
+    # Then the flaky run breaks no contract and leaves nothing behind, and the checks hold
+    assert report["ok"], report["problems"]
+    (flaky,) = report["runs"]
+    assert flaky["exit_code"] in (0, 3) and flaky["retried"] > 0
+    assert not any(flaky["rows_left"].values()) and not flaky["leftovers"]
+    assert report["shares"][0]["runs"] == 1
+    # ...the calm run retried nothing and the slow one waited for its answers
+    calm, slow = report["latency_runs"]
+    assert calm["exit_code"] == 0 and calm["retried"] == calm["inconclusive"] == 0
+    assert slow["seconds"] >= slow["requests"] * 0.01 > 0
+    assert report["latency"][1]["ratio_to_round_trips"] >= 1
+    assert report["latency"][0]["ratio_to_round_trips"] is None
+    # ...and both the script's summary and the document show every row
+    assert network.render(report).endswith("ok")
+    text = document(monkeypatch, "network", report)
+    assert "## Network faults: chaos and latency" in text
+    assert "| 30% | 1 | " in text and "| 10 ms | " in text
+    assert "No run exited 1" in text
