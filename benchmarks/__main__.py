@@ -35,12 +35,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks._render import Outcome, render
+from benchmarks._document import PEER_PACKAGES, BenchRun
+from benchmarks._render import render
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 PEER = ROOT / ".venv-bench"
-PEER_PACKAGES = ("hypothesis==6.170.9", "hypothesis-jsonschema", "jsonschema")
 PACKAGES = ("hypothesis", "schemathesis", "httpx", "uvicorn", "starlette", "vcrpy", "jsonschema")
 LOAD_RUNS = 3
 _TIMEOUT = 1800.0
@@ -64,10 +64,10 @@ def _python() -> str:
 class Bench:
     """Every outcome, in the order run, and the problems met on the way."""
 
-    outcomes: dict[str, list[Outcome]] = field(default_factory=dict)
+    outcomes: dict[str, list[BenchRun]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
-    def run(self, name: str, args: Sequence[str]) -> Outcome | None:
+    def run(self, name: str, args: Sequence[str]) -> BenchRun | None:
         """Run ``python ARGS`` from the root; keep its JSON output under ``name``."""
         command = f"{_python()} {shlex.join(args)}"
         _say(f"{name}: {command}")
@@ -93,7 +93,7 @@ class Bench:
                 f"{name}: `{command}` exited {completed.returncode}: {' / '.join(tail)}"
             )
             return None
-        outcome = Outcome(command, data, seconds, completed.returncode)
+        outcome = BenchRun(command, data, seconds, completed.returncode)
         if completed.returncode != 0:
             self.problems.append(f"{name}: `{command}` exited {completed.returncode}")
         self.outcomes.setdefault(name, []).append(outcome)
@@ -220,12 +220,18 @@ def document(results: dict[str, Any]) -> str:
     """The document for ``results`` (as :func:`measure` returns them)."""
     bench = Bench(
         outcomes={
-            name: [Outcome(**o) for o in outcomes] for name, outcomes in results["outcomes"].items()
+            name: [BenchRun(**o) for o in outcomes]
+            for name, outcomes in results["outcomes"].items()
         },
         problems=list(results["problems"]),
     )
     return render(
-        bench, results["machine"], results["seconds"], results["peer"], results["command"]
+        bench.outcomes,
+        bench.problems,
+        results["machine"],
+        results["seconds"],
+        results["peer"],
+        results["command"],
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmarks._render import _MISSING, Outcome, _item, _n, _p, _table
+from benchmarks._document import MISSING, BenchRun, item, number, paragraph, table
 
 TITLE = "Network faults: chaos and latency"
 
@@ -32,7 +32,7 @@ def _budget(row: dict[str, Any]) -> str:
     if low is None:
         return "—"
     shown = str(low) if low == high else f"{low}–{high}"
-    return f"{shown} of {_n(row['cases_median'])}"
+    return f"{shown} of {number(row['cases_median'])}"
 
 
 def _ratio(value: float | None) -> str:
@@ -45,7 +45,7 @@ def _over(run: dict[str, Any]) -> bool:
 
 
 def _chaos_table(data: dict[str, Any]) -> str:
-    return _table(
+    return table(
         [
             "requests disturbed",
             "runs",
@@ -83,7 +83,7 @@ def _verdicts(data: dict[str, Any]) -> list[str]:
     top = max(s["chaos"] for s in shares)
     if broken:
         items.append(
-            _item(
+            item(
                 f"**{len(broken)} of {len(runs)} runs reported violations**, the network",
                 "taken for a broken contract: "
                 + "; ".join(
@@ -95,7 +95,7 @@ def _verdicts(data: dict[str, Any]) -> list[str]:
         )
     else:
         items.append(
-            _item(
+            item(
                 f"No run exited 1: in {len(runs)} runs with up to {_share(top)} of the",
                 "requests disturbed, no refusal or cut-off answer was reported as a violation.",
             )
@@ -103,7 +103,7 @@ def _verdicts(data: dict[str, Any]) -> list[str]:
     retried = [s for s in shares if s["retried_total"]]
     if retried:
         items.append(
-            _item(
+            item(
                 "A refused request is retried after its `Retry-After`, and so is a cut-off",
                 "request that is safe to repeat (GET, PUT, DELETE), after a backoff of",
                 f"{data['retry_backoff']:g} s doubling per attempt: the retried attempts are",
@@ -118,10 +118,10 @@ def _verdicts(data: dict[str, Any]) -> list[str]:
             unanswered[request] = unanswered.get(request, 0) + n
     total = sum(unanswered.values())
     if not total:
-        items.append(_item("No case was inconclusive."))
+        items.append(item("No case was inconclusive."))
     elif all(request.startswith("POST ") for request in unanswered):
         items.append(
-            _item(
+            item(
                 f"Every inconclusive case ({total} in all) was a create left without a",
                 f"complete answer ({', '.join(f'`{r}`' for r in unanswered)}): it may have",
                 "taken effect, so it is not sent again, and its case counts as inconclusive",
@@ -130,7 +130,7 @@ def _verdicts(data: dict[str, Any]) -> list[str]:
         )
     else:
         items.append(
-            _item(
+            item(
                 f"The {total} inconclusive cases were requests left without a complete",
                 "answer and not sent again: "
                 + ", ".join(f"`{r}` ×{n}" for r, n in unanswered.items())
@@ -141,7 +141,7 @@ def _verdicts(data: dict[str, Any]) -> list[str]:
     unreachable = [r for r in runs if r["error"]]
     if unreachable:
         items.append(
-            _item(
+            item(
                 f"{len(unreachable)} runs stopped on an error:",
                 "; ".join(
                     f"{_share(r['chaos'])}, seed {r['seed']}: {r['error']} "
@@ -154,7 +154,7 @@ def _verdicts(data: dict[str, Any]) -> list[str]:
     unclean = [r for r in runs if any(r["rows_left"].values()) or r["leftovers"]]
     if unclean:
         items.append(
-            _item(
+            item(
                 f"**{len(unclean)} runs left something behind**: "
                 + "; ".join(
                     f"{_share(r['chaos'])}, seed {r['seed']}: rows {r['rows_left']}, "
@@ -167,7 +167,7 @@ def _verdicts(data: dict[str, Any]) -> list[str]:
     else:
         made = f", the instances of the {total} unanswered creates included" if total else ""
         items.append(
-            _item(
+            item(
                 "No run left a row in the emulator or a leftover in its cleanup" + made,
                 "(the emulator commits a request before it cuts the answer off).",
             )
@@ -175,7 +175,7 @@ def _verdicts(data: dict[str, Any]) -> list[str]:
     times = [s["seconds_median"] for s in shares]
     if len(times) > 1 and times == sorted(times) and times[-1] > times[0]:
         items.append(
-            _item(
+            item(
                 f"The median time grows from {times[0]:.1f} s at {_share(shares[0]['chaos'])}",
                 f"to {times[-1]:.1f} s at {_share(top)}: refusals come back at once",
                 f"(`Retry-After: {data['chaos_retry_after']}`), but a cut-off request waits",
@@ -214,7 +214,7 @@ def _budget_item(data: dict[str, Any]) -> str:
         )
     else:
         outcome = ""
-    return _item(
+    return item(
         f"A run may have {data['max_inconclusive']:.0%} of its cases inconclusive (rounded",
         "down, the budget column); past that it exits 3, having tested too little to claim",
         "the contract holds. Here " + "; ".join(parts) + outcome + ".",
@@ -226,7 +226,7 @@ def _latency(data: dict[str, Any]) -> list[str]:
     if not rows:
         return []
     blocks = [
-        _p(
+        paragraph(
             f"Latency, same command: one run per delay, no chaos, seed {data['latency_seed']},",
             f"`examples={data['examples']}`, against `EmulatorServer(latency=S)`, which delays",
             "every answer by S seconds. The last two columns compare the run with its round",
@@ -234,7 +234,7 @@ def _latency(data: dict[str, Any]) -> list[str]:
             "the time each request gained over the run without latency, per second of latency",
             "(1 when every second of latency is a second of run time).",
         ),
-        _table(
+        table(
             [
                 "latency",
                 "requests",
@@ -247,7 +247,7 @@ def _latency(data: dict[str, Any]) -> list[str]:
             [
                 [
                     f"{row['latency'] * 1000:g} ms",
-                    _n(row["requests"]),
+                    number(row["requests"]),
                     f"{row['seconds']:.2f} s",
                     f"{row['seconds_per_request'] * 1000:.1f} ms",
                     _ratio(row["ratio_to_round_trips"]),
@@ -281,18 +281,18 @@ def _latency(data: dict[str, Any]) -> list[str]:
         sentence.append(
             f"Each second of latency adds {added:.2f} s to every request: {serial}.",
         )
-    blocks.append(_p(*sentence))
+    blocks.append(paragraph(*sentence))
     return blocks
 
 
-def network(outcome: Outcome | None) -> list[str]:
+def network(outcome: BenchRun | None) -> list[str]:
     """The section's blocks (paragraphs, lists and tables) for ``bench_network.py``'s figures."""
     if outcome is None:
-        return [_MISSING]
+        return [MISSING]
     data = outcome.data
     retry_after = data["chaos_retry_after"]
     return [
-        _p(
+        paragraph(
             f"`{outcome.command}`: for each share of disturbed requests and each seed",
             f"({', '.join(str(s) for s in data['seeds'])}), one run of",
             f"`contract.run(Config(base_url=..., examples={data['examples']}, seed=N))`",

@@ -58,10 +58,9 @@ from contract.config import Config
 from contract.emulator import FAULTS
 from contract.events import CaseFinished, RunFinished, RunStarted
 
-try:
-    from benchmarks._support import CountingEmulator, prepare
-except ImportError:  # run as a script: this file's folder is on sys.path
-    from _support import CountingEmulator, prepare
+if not __package__:  # run as a script: the repository root must be importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks._support import CountingEmulator, prepare  # noqa: E402
 
 FAITHFUL = "faithful"
 BASELINE_FAULTS = ("create_returns_200",)
@@ -153,7 +152,7 @@ def _first_failures(server: CountingEmulator) -> Iterator[dict[tuple[str, str], 
 
 def schemathesis(fault: str | None, *, examples: int, seed: int, document: str) -> dict[str, Any]:
     """One schemathesis run (``document``: "generic" or "per-type") against ``fault``."""
-    from contract.schemas._openapi import load_openapi
+    from contract.schemas import load_openapi
     from contract.schemathesis_phase import run_schemathesis
 
     with CountingEmulator(() if fault is None else (fault,), seed=seed) as server:

@@ -117,7 +117,7 @@ def run(cases: int = 5000, repeats: int = 3, limit_mb: float = 300.0) -> dict[st
     for _ in range(repeats):
         small.append(measure(10))
         large.append(measure(examples))
-    report = {
+    report: dict[str, Any] = {
         "target_cases": cases,
         "fixed_cases": fixed,
         "cases_per_example": per_example,

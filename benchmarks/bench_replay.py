@@ -1,7 +1,8 @@
 """Replay scaling: seconds to replay recordings of about 500, 1,000 and 2,000 interactions.
 
 Each recording is made against the embedded emulator with enough valid examples to reach
-the size; each replay runs offline (vcrpy, network off) and is timed 3 times (median).
+the size; each replay runs offline (an httpx transport serves the cassette, no network)
+and is timed 3 times (median).
 
     python benchmarks/bench_replay.py [--sizes 500 1000 2000] [--repeats 3] [--json]
 """

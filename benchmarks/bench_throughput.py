@@ -29,16 +29,16 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import contract
 from contract.config import Config
 from contract.events import RunFinished
 
-try:
-    from benchmarks._support import CountingEmulator, prepare
-except ImportError:  # run as a script: this file's folder is on sys.path
-    from _support import CountingEmulator, prepare
+if not __package__:  # run as a script: the repository root must be importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks._support import CountingEmulator, prepare  # noqa: E402
 
 _CREATE = "/custom_object/"
 
@@ -72,7 +72,7 @@ def toolkit(server: CountingEmulator, examples: int, seed: int) -> dict[str, Any
 # Where a close-contract run spends its time: (label, file suffix, function) of the main
 # thread's calls that are never nested in one another.
 _PARTS = (
-    ("HTTP round trips (the emulator's work included)", "contract/client.py", "request"),
+    ("HTTP round trips (the emulator's work included)", "contract/client/_client.py", "request"),
     ("meta-schema checks of request schemas", "jsonschema/validators.py", "check_schema"),
 )
 
@@ -103,7 +103,7 @@ def profile(server: CountingEmulator, examples: int, seed: int) -> dict[str, flo
 
 def _create_document(server: CountingEmulator) -> dict[str, Any]:
     """The richest type's document, pinned to a real lead and references, create only."""
-    from contract.schemas._openapi import openapi_document
+    from contract.schemas import openapi_document
     from contract.schemathesis_phase import specialise_for_schemathesis
 
     richest, lead, references = prepare(server)
@@ -192,7 +192,7 @@ def run(
     ]
 
     def median(rows: list[dict[str, Any]], key: str) -> float:
-        return round(statistics.median(row[key] for row in rows), 1)
+        return round(float(statistics.median(row[key] for row in rows)), 1)
 
     return {
         "rounds": rounds,

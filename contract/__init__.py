@@ -33,12 +33,13 @@ if TYPE_CHECKING:
         RunStarted,
         Summary,
     )
-    from contract.schemas import load_schema, validator_for
-    from contract.schemas._per_type import (
+    from contract.schemas import (
         list_schema_for,
+        load_schema,
         request_schema_for,
         response_schema_for,
         update_schema_for,
+        validator_for,
     )
 
 __version__ = "0.1.0"
@@ -65,10 +66,10 @@ _EXPORTS: dict[str, str] = {
     "Summary": "contract.events",
     "load_schema": "contract.schemas",
     "validator_for": "contract.schemas",
-    "list_schema_for": "contract.schemas._per_type",
-    "request_schema_for": "contract.schemas._per_type",
-    "response_schema_for": "contract.schemas._per_type",
-    "update_schema_for": "contract.schemas._per_type",
+    "list_schema_for": "contract.schemas",
+    "request_schema_for": "contract.schemas",
+    "response_schema_for": "contract.schemas",
+    "update_schema_for": "contract.schemas",
 }
 
 __all__ = [

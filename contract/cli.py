@@ -28,7 +28,7 @@ _err = Console(stderr=True, highlight=False)
 def _fail(exc: ContractError, secrets: list[str | None] | None = None) -> NoReturn:
     # One clear line, no traceback: the message already says what to fix. The keys the
     # run was given are blanked once more here, whatever part of the core wrote it.
-    from contract._http import MIN_SECRET_LENGTH, redact, secret_forms
+    from contract.secrets import MIN_SECRET_LENGTH, redact, secret_forms
 
     given = (secrets or []) + [os.environ.get("CLOSE_API_KEY")]
     # A shorter key was refused before any use, so it cannot be in the message.
@@ -111,31 +111,30 @@ def target_options(function: F) -> F:
 def _config(**kw: Any) -> Any:
     from contract.config import Config
 
-    given: dict[str, Any] = {}
-    if kw["examples"] is not None:
-        given["examples"] = kw["examples"]
-    return Config(
-        base_url=kw["base_url"],
-        api_key=kw["api_key"],
-        other_api_key=kw["other_api_key"],
-        auth_scheme="bearer" if kw["bearer"] else "basic",
-        custom_object_type_ids=tuple(kw["type_ids"]),
-        lead_id=kw["lead_id"],
-        seed=kw["seed"],
-        max_inconclusive=kw["max_inconclusive"],
-        shrink=kw["shrink"],
-        schemathesis=kw["schemathesis"],
-        emulator_faults=tuple(kw["faults"]),
-        emulator_throttle=kw["emulator_throttle"],
-        record=kw.get("record"),
-        overwrite=kw.get("overwrite", False),
-        cassettes=kw.get("cassettes"),
-        baseline=kw.get("baseline"),
-        baseline_out=kw.get("out"),
-        report_json=kw.get("report_json"),
-        junit_xml=kw.get("junit_xml"),
-        report_md=kw.get("report_md"),
-        **given,
+    return Config.from_options(
+        {
+            "base_url": kw["base_url"],
+            "api_key": kw["api_key"],
+            "other_api_key": kw["other_api_key"],
+            "bearer": kw["bearer"],
+            "custom_object_type_ids": kw["type_ids"],
+            "lead_id": kw["lead_id"],
+            "examples": kw["examples"],
+            "seed": kw["seed"],
+            "max_inconclusive": kw["max_inconclusive"],
+            "shrink": kw["shrink"],
+            "schemathesis": kw["schemathesis"],
+            "emulator_faults": kw["faults"],
+            "emulator_throttle": kw["emulator_throttle"],
+            "record": kw.get("record"),
+            "overwrite": kw.get("overwrite"),
+            "cassettes": kw.get("cassettes"),
+            "baseline": kw.get("baseline"),
+            "baseline_out": kw.get("out"),
+            "report_json": kw.get("report_json"),
+            "junit_xml": kw.get("junit_xml"),
+            "report_md": kw.get("report_md"),
+        }
     )
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from contract._http import check_secret
 from contract.errors import ConfigurationError
+from contract.secrets import check_secret
 
 __all__ = ["DEFAULT_EXAMPLES", "MAX_EXAMPLES", "MAX_LIVE_EXAMPLES", "Config", "TargetKind"]
 
@@ -73,7 +75,7 @@ class Config:
 
     @property
     def target_kind(self) -> TargetKind:
-        """Which target the options select (see DESIGN.md "Targets")."""
+        """Which target the options select (see docs/design.md "Targets")."""
         if self.cassettes is not None:
             return "replay"
         return "live" if self.base_url else "emulator"
@@ -88,6 +90,27 @@ class Config:
         if self.record is not None or self.cassettes is not None:
             return False
         return self.shrink if self.shrink is not None else self.target_kind == "emulator"
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> Config:
+        """The configuration a front door's options describe, by field name.
+
+        A ``None`` value means the option was not given, so the field keeps its default
+        (and validation can tell "not given" from a given default, as ``--examples`` on a
+        replay needs); ``bearer=True`` selects Bearer auth; sequences become tuples.
+        Unknown names are a :class:`ConfigurationError`.
+        """
+        values = {name: value for name, value in options.items() if value is not None}
+        if values.pop("bearer", False):
+            values["auth_scheme"] = "bearer"
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigurationError(f"unknown option(s): {', '.join(unknown)}")
+        for name in ("custom_object_type_ids", "emulator_faults"):
+            if name in values:
+                values[name] = tuple(values[name])
+        return cls(**values)
 
     def resolved_api_key(self) -> str | None:
         """The key given, else ``CLOSE_API_KEY`` from the environment."""
@@ -172,7 +195,7 @@ class Config:
             )
 
     def _check_target_options(self) -> None:
-        """Refuse options the selected target would silently ignore (DESIGN.md: exit 2)."""
+        """Refuse options the selected target would silently ignore (docs/design.md: exit 2)."""
         kind = self.target_kind
         if self.cassettes is not None and self.base_url:
             raise ConfigurationError(

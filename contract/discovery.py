@@ -1,8 +1,7 @@
-"""Set up a run on any target: who the key is, which types exist, and their contracts.
+"""What the key's organization has: who the key is, which types exist, and their contracts.
 
-Only the endpoints DESIGN.md allows on a live organization are used here:
-``GET me/``, ``GET custom_object_type/[{id}/]``, ``GET custom_field/custom_object_type/``
-and ``GET lead/{id}/``.
+Only read endpoints that docs/design.md allows on a live organization are used here:
+``GET me/``, ``GET custom_object_type/[{id}/]`` and ``GET custom_field/custom_object_type/``.
 """
 
 from __future__ import annotations
@@ -14,15 +13,15 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from contract.client import CloseClient, Exchange
+from contract.client import CloseClient, Exchange, pages
 from contract.errors import ConfigurationError, ContractWarning
-from contract.schemas import validator_for
-from contract.schemas._per_type import (
+from contract.schemas import (
     fields_of,
     list_schema_for,
     request_schema_for,
     response_schema_for,
     update_schema_for,
+    validator_for,
 )
 
 __all__ = ["Organization", "TypeContract", "discover"]
@@ -109,15 +108,9 @@ def _me(client: CloseClient) -> tuple[str, str | None]:
 def _all(client: CloseClient, path: str) -> list[Mapping[str, Any]]:
     """Every item of a list endpoint, following ``has_more`` with ``_skip`` (DOC pagination)."""
     items: list[Mapping[str, Any]] = []
-    for _ in range(_MAX_PAGES):
-        params = {"_skip": str(len(items))} if items else None
-        body = _json(client.get(path, params=params), f"GET {path}")
-        page = body.get("data") if isinstance(body, dict) else None
-        if not isinstance(page, list) or not page:
-            break
-        items.extend(item for item in page if isinstance(item, Mapping))
-        if not body.get("has_more"):
-            break
+    for page in pages(lambda query: client.get(path, params=query), max_pages=_MAX_PAGES):
+        _json(page.exchange, f"GET {path}")  # an answer that is not JSON ends discovery
+        items.extend(page.items)
     return items
 
 

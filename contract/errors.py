@@ -132,17 +132,19 @@ class Regression(ContractViolation):
     """The API answered differently from a recorded baseline.
 
     ``path`` is the JSON path of the difference, ``old`` and ``new`` what the baseline and
-    the current run saw. Removed keys, type, format and status changes are ``breaking``;
-    added keys are ``additive``.
+    the current run saw, ``kind`` what changed (``status_change`` or one of
+    :data:`contract.baseline.DifferenceKind`). Removed keys, type, format and status
+    changes are ``breaking``; added keys are ``additive``.
     """
 
     path: str = ""
     old: Any = None
     new: Any = None
+    kind: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()
-        data.update(path=self.path, old=self.old, new=self.new)
+        data.update(path=self.path, old=self.old, new=self.new, kind=self.kind)
         return data
 
 

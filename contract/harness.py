@@ -1,60 +1,8 @@
-"""Building blocks for tests that talk to a Close target themselves (the pytest fixtures).
-
-Each piece cleans up after itself: the client is closed, the disposable lead and every
-instance made for references are deleted when their context ends.
-"""
+"""Building blocks for tests of one's own (kept at this path for existing imports; they
+live in :mod:`contract.engine`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from contract._session import Outcome, Session
-from contract._setup import References, prepare_lead, prepare_references
-from contract.cassettes import GeneratedSource
-from contract.client import CloseClient, RetryPolicy
-from contract.config import Config
-from contract.discovery import Organization, discover
-from contract.ledger import Ledger
-from contract.targets import Target
+from contract.engine import References, client_for, organization_for, references_for
 
 __all__ = ["References", "client_for", "organization_for", "references_for"]
-
-
-def client_for(target: Target, config: Config) -> CloseClient:
-    """A client for ``target`` with the configuration's auth scheme, timeouts and retries."""
-    return CloseClient(
-        target.base_url,
-        target.api_key,
-        auth_scheme=config.auth_scheme,
-        timeout=config.timeout,
-        retry=RetryPolicy(max_attempts=config.max_attempts, max_sleep=config.max_retry_sleep),
-        secrets=[k for k in (target.api_key, target.other_api_key) if k],
-    )
-
-
-def organization_for(client: CloseClient, config: Config) -> Organization:
-    """Who the key is and the contract of each (chosen) custom object type."""
-    return discover(client, config.custom_object_type_ids)
-
-
-@contextmanager
-def references_for(
-    client: CloseClient, organization: Organization, config: Config
-) -> Iterator[References]:
-    """Ids that valid payloads may reference; what was created for them is deleted after.
-
-    ``{"lead": [...], "user": [...], "contact": [...], "custom_object:<cotype_id>": [...]}``
-    """
-    ledger = Ledger(client)
-    session = Session(config, client, ledger)
-    setup = Outcome("setup", "references", None, None)
-    try:
-        lead, contacts = prepare_lead(session, setup)
-        refs: References = {"lead": [lead], "user": [organization.user_id], "contact": contacts}
-        prepare_references(
-            session, GeneratedSource(config.seed, shrink=False), organization, refs, []
-        )
-        yield refs
-    finally:
-        ledger.cleanup()

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from contract.client import CloseClient
     from contract.config import Config
     from contract.discovery import TypeContract
+    from contract.engine import Target
     from contract.reports import RunReport
-    from contract.targets import Target
 
 __all__ = [
     "close_client",
@@ -47,6 +47,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add("--close-base-url", help="API root of a live target (default: the embedded emulator).")
     add("--close-api-key", help="API key of the live target (default: $CLOSE_API_KEY).")
     add("--close-other-api-key", help="A second organization's key, for org_isolation.")
+    add("--close-bearer", action="store_true", help="Send the key as a Bearer token.")
     add("--close-cassettes", type=Path, help="Replay this recording directory offline.")
     add("--close-record", type=Path, help="Record cassettes, corpus and baseline into DIR.")
     add(
@@ -120,11 +121,11 @@ def _config_from(pytestconfig: pytest.Config, **overrides: Any) -> Config:
         "lead_id": option("close_lead_id"),
         "emulator_faults": tuple(option("close_fault")),
         "schemathesis": option("close_schemathesis"),
+        "bearer": option("close_bearer"),
+        "examples": option("close_examples"),
     }
-    if option("close_examples") is not None:
-        values["examples"] = option("close_examples")
     values.update(overrides)
-    return Config(**values)
+    return Config.from_options(values)
 
 
 @pytest.fixture(scope="session")
@@ -136,7 +137,7 @@ def close_config(pytestconfig: pytest.Config) -> Config:
 @pytest.fixture(scope="session")
 def close_target(close_config: Config) -> Iterator[Target]:
     """The target: the embedded emulator (started here, stopped at the end) or a live API."""
-    from contract.targets import open_target
+    from contract.engine import open_target
 
     if close_config.target_kind == "replay":
         pytest.skip("close_target talks to a server; --close-cassettes replays without one")
@@ -147,7 +148,7 @@ def close_target(close_config: Config) -> Iterator[Target]:
 @pytest.fixture(scope="session")
 def close_client(close_target: Target, close_config: Config) -> Iterator[CloseClient]:
     """A :class:`contract.client.CloseClient` for the target, closed at the end."""
-    from contract.harness import client_for
+    from contract.engine import client_for
 
     with client_for(close_target, close_config) as client:
         yield client
@@ -156,7 +157,7 @@ def close_client(close_target: Target, close_config: Config) -> Iterator[CloseCl
 @pytest.fixture(scope="session")
 def close_schema(close_client: CloseClient, close_config: Config) -> dict[str, TypeContract]:
     """Each custom object type's contract (request/update/response schemas), by type id."""
-    from contract.harness import organization_for
+    from contract.engine import organization_for
 
     return {t.type_id: t for t in organization_for(close_client, close_config).types}
 
@@ -166,7 +167,7 @@ def close_references(
     close_client: CloseClient, close_config: Config
 ) -> Iterator[dict[str, list[str]]]:
     """Real ids for payloads (lead, user, contact, custom_object:<cotype_id>); cleaned up."""
-    from contract.harness import organization_for, references_for
+    from contract.engine import organization_for, references_for
 
     organization = organization_for(close_client, close_config)
     with references_for(close_client, organization, close_config) as refs:

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from contract._http import redact as blank
-from contract._http import secret_forms
 from contract.errors import ConfigurationError, ContractViolation
 from contract.events import CaseFinished, Event, RunFinished, RunStarted, Summary
+from contract.secrets import redact as blank
+from contract.secrets import secret_forms
 
 __all__ = ["RunReport", "check_writable", "write_reports"]
 

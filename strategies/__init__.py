@@ -19,12 +19,14 @@ draws payloads that break one named rule (a :class:`Mutation` in :data:`MUTATION
 from __future__ import annotations
 
 from strategies._case import Case
+from strategies._formats import FORMAT_CHECKER
 from strategies._invalid import MUTATIONS, invalid_payloads, mutation_targets
 from strategies._model import MissingReferenceError
 from strategies._mutation import Mutation
 from strategies._valid import valid_payloads
 
 __all__ = [
+    "FORMAT_CHECKER",
     "MUTATIONS",
     "Case",
     "MissingReferenceError",

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 # Stubs for jsonschema may or may not be installed; either way the import is fine.
-from jsonschema import (  # type: ignore[import-untyped, unused-ignore]
-    Draft202012Validator,
-    FormatChecker,
-)
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
+
+from strategies._formats import FORMAT_CHECKER
 
 __all__ = [
     "TOP_LEVEL",
@@ -37,38 +34,6 @@ _KNOWN_TYPES = frozenset(
 
 class MissingReferenceError(ValueError):
     """A valid payload needs ids of existing objects that ``references`` does not hold."""
-
-
-# The same two formats the contract checks. jsonschema checks "date-time" only when an
-# optional package is installed, and the strategies must not depend on the environment.
-_FORMATS = FormatChecker(formats=())
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
-_DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$", re.ASCII
-)
-
-
-def _is_date(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
-    if not _DATE.match(value):
-        return False
-    date.fromisoformat(value)
-    return True
-
-
-def _is_datetime(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
-    if not _DATETIME.match(value):
-        return False
-    datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-    return True
-
-
-# Registered by call, not as decorators, so the functions keep their types for mypy.
-_FORMATS.checks("date", raises=ValueError)(_is_date)
-_FORMATS.checks("date-time", raises=ValueError)(_is_datetime)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,5 +157,5 @@ def _model_of_text(text: str) -> TypeModel:
         lead_pattern=lead_pattern if isinstance(lead_pattern, str) else None,
         fields=fields,
         schema=request_schema,
-        validator=Draft202012Validator(request_schema, format_checker=_FORMATS),
+        validator=Draft202012Validator(request_schema, format_checker=FORMAT_CHECKER),
     )

@@ -1,4 +1,4 @@
-"""The dependency rule of DESIGN.md, checked by parsing every import."""
+"""The dependency rule of docs/design.md, checked by parsing every import."""
 
 from __future__ import annotations
 
@@ -10,13 +10,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def imports_of(path: Path) -> set[str]:
+def imports_of(path: Path, known: set[str] | None = None) -> set[str]:
+    """The modules ``path`` imports; ``from pkg import sub`` counts as ``pkg.sub`` when
+    ``pkg.sub`` is one of ``known`` modules."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text("utf-8"))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
+            subs = {f"{node.module}.{alias.name}" for alias in node.names}
+            found.update(subs & (known or set()) or {node.module})
     return found
 
 
@@ -77,3 +80,82 @@ def test_the_rule_would_catch_a_violation(tmp_path: Path) -> None:
     sample = tmp_path / "x.py"
     sample.write_text("import pytest\nfrom contract.cli import main\n")
     assert {"pytest", "contract.cli"} <= imports_of(sample)
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def package_of(name: str, path: Path) -> str:
+    return name if path.name == "__init__.py" else name.rpartition(".")[0]
+
+
+ALL = {module_name(p): p for pkg in ("contract", "strategies", "benchmarks") for p in modules(pkg)}
+
+
+@pytest.mark.parametrize("name", sorted(ALL), ids=str)
+def test_no_module_imports_another_packages_private_modules(name: str) -> None:
+    own = package_of(name, ALL[name])
+    bad = set()
+    for imported in imports_of(ALL[name]):
+        head, _, last = imported.rpartition(".")
+        # contract.pkg._private may be imported from inside contract.pkg only.
+        if last.startswith("_") and not last.startswith("__") and not starts(own, head):
+            bad.add(imported)
+    assert not bad, f"{name} imports {sorted(bad)}: use the package's __init__ names"
+
+
+def import_targets(path: Path) -> set[str]:
+    """Like imports_of, but ``from pkg import module`` names the module it imports."""
+    return imports_of(path, known=set(ALL))
+
+
+def _graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for name, path in ALL.items():
+        targets = set()
+        for imported in import_targets(path):
+            # The root package is a lazy facade: it imports nothing when it is loaded.
+            while imported and imported not in ALL:
+                imported = imported.rpartition(".")[0]
+            if imported and imported != "contract" and imported != name:
+                targets.add(imported)
+        graph[name] = targets
+    return graph
+
+
+def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every cycle a depth-first walk of ``graph`` meets, as a path back to its start."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                cycles.append([*stack[stack.index(nxt) :], nxt])
+            elif nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+    return cycles
+
+
+def test_there_are_no_import_cycles() -> None:
+    cycles = find_cycles(_graph())
+    assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+def test_the_cycle_rule_would_catch_a_cycle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert find_cycles(graph) == [["a", "b", "c", "a"]]
+    assert find_cycles({"a": {"b"}, "b": set()}) == []

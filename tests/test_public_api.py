@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-# The names users and other tools rely on (DESIGN.md). Removing one is a breaking change.
+# The names users and other tools rely on (docs/design.md). Removing one is a breaking change.
 PROMISED = {
     "contract": {
         "run",
@@ -51,7 +51,7 @@ PACKAGES = [
     "strategies",
 ]
 
-# The checks DESIGN.md names; the registry may hold more, never fewer.
+# The checks docs/design.md names; the registry may hold more, never fewer.
 DESIGNED_CHECKS = {
     "not_a_server_error",
     "status_conformance",

@@ -3,7 +3,7 @@
 The emulator serves Close's custom object endpoints (and the few endpoints around
 them that a contract run needs: `me/`, custom object types and fields, leads) from a
 Starlette application backed by SQLite. It follows the facts gathered in
-`close-api.md` and never imports the rest of `contract`, so it cannot share the
+`docs/close-api.md` and never imports the rest of `contract`, so it cannot share the
 checker's assumptions. Faults from `FAULTS` turn it into a server with a realistic
 regression.
 

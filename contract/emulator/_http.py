@@ -2,7 +2,7 @@
 
 Every error the emulator produces is JSON: `{"error": "..."}` for 401/404/405/415/429
 and for malformed requests, and Close's validation shape
-`{"errors": [...], "field-errors": {...}}` for rejected payloads (close-api.md §3).
+`{"errors": [...], "field-errors": {...}}` for rejected payloads (docs/close-api.md §3).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The legacy lead resource, enough to own contacts and custom object instances.
 
-Legacy resources answer 200 on create and on delete (OAS, close-api.md §1.1).
+Legacy resources answer 200 on create and on delete (OAS, docs/close-api.md §1.1).
 Deleting a lead removes its contacts and its custom object instances too (INF).
 List Leads pages with `_skip`/`_limit`, trims each lead to `_fields` and answers `data`,
 `has_more` and `total_results` (DOC List Leads, pagination, fields), newest first (INF).

@@ -2,7 +2,7 @@
 
 Types (`cotype_` ids) and custom object custom fields (`cf_` ids) are created with
 201 (OAS, DOC). A type embeds the metadata of its fields; the field resource carries
-the full definition, including `choices` (close-api.md §2).
+the full definition, including `choices` (docs/close-api.md §2).
 """
 
 from __future__ import annotations

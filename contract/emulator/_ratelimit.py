@@ -1,7 +1,7 @@
 """Per-key request accounting behind the `RateLimit` header and `--throttle`.
 
 Close sends `RateLimit: limit=N, remaining=M, reset=S` (integer seconds) on its
-responses and answers 429 when a key exceeds its budget (close-api.md §5). The
+responses and answers 429 when a key exceeds its budget (docs/close-api.md §5). The
 emulator keeps a fixed window per key to fill the header, but the window is only
 advisory: 429s come from the deterministic `--throttle N` option (every N-th request
 of a key), so load tests never hit a surprise limit.

@@ -1,6 +1,6 @@
 """Validation of custom object create (POST) and update (PUT) payloads.
 
-Every rule below carries its evidence level from close-api.md: DOC (Close's docs),
+Every rule below carries its evidence level from docs/close-api.md: DOC (Close's docs),
 OAS (Close's OpenAPI and its examples), CODE-C (Close-owned code: closeio-api,
 cleancat, flask-mongorest), 3P (third-party observation), INF (inference).
 

@@ -6,8 +6,15 @@ import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
-from contract.baseline import Baseline, load_baseline
-from contract.shapes import Difference, Shape, compare, member_path, summarize
+from contract.baseline import (
+    Baseline,
+    Difference,
+    Shape,
+    compare,
+    load_baseline,
+    member_path,
+    summarize,
+)
 
 if TYPE_CHECKING:
     # pandas ships no type information; its frames are Any to the type checker.

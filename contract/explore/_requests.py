@@ -13,8 +13,8 @@ from strategies import Case
 if TYPE_CHECKING:
     # pandas ships no type information; its frames are Any to the type checker.
     import pandas as pd  # type: ignore[import-untyped, unused-ignore]
-from contract._http import redact, secret_forms
 from contract.explore._common import _SUCCESS, _frame, _optional
+from contract.secrets import redact, secret_forms
 
 # --- cases and requests ---------------------------------------------------------------------
 

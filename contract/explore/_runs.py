@@ -8,9 +8,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+from contract.baseline import summarize
 from contract.errors import ContractViolation
 from contract.events import CaseFinished, Event
-from contract.shapes import summarize
 
 if TYPE_CHECKING:
     # pandas ships no type information; its frames are Any to the type checker.

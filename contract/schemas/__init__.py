@@ -7,123 +7,28 @@ every ``$ref`` inlined, so a schema handed to a strategy or a front door is self
 
 from __future__ import annotations
 
-import copy
-import json
-import re
-from datetime import date, datetime
-from functools import cache
-from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
-
-from contract.errors import SchemaError
+from contract.schemas._files import FORMAT_CHECKER, SCHEMA_NAMES, load_schema, validator_for
+from contract.schemas._openapi import load_openapi, openapi_document
+from contract.schemas._per_type import (
+    FIELD_TYPES,
+    fields_of,
+    list_schema_for,
+    request_schema_for,
+    response_schema_for,
+    update_schema_for,
+)
 
 __all__ = [
+    "FIELD_TYPES",
     "FORMAT_CHECKER",
     "SCHEMA_NAMES",
+    "fields_of",
+    "list_schema_for",
+    "load_openapi",
     "load_schema",
+    "openapi_document",
+    "request_schema_for",
+    "response_schema_for",
+    "update_schema_for",
     "validator_for",
 ]
-
-Schema = dict[str, Any]
-
-SCHEMA_NAMES: tuple[str, ...] = (
-    "common",
-    "custom_object_create_request",
-    "custom_object_update_request",
-    "custom_object",
-    "custom_object_list",
-    "custom_field",
-    "error_validation",
-    "error_simple",
-)
-_URN = "urn:close-contract:"
-
-# jsonschema only checks "date-time" when an optional package is installed; the contract
-# must not silently weaken with the environment, so both formats are checked here.
-FORMAT_CHECKER = FormatChecker(formats=())
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
-
-
-@FORMAT_CHECKER.checks("date", raises=ValueError)
-def _is_date(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
-    if not _DATE.match(value):
-        return False
-    date.fromisoformat(value)
-    return True
-
-
-@FORMAT_CHECKER.checks("date-time", raises=ValueError)
-def _is_datetime(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
-    if not _DATETIME.match(value):
-        return False
-    datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-    return True
-
-
-@cache
-def _raw(name: str) -> Schema:
-    if name not in SCHEMA_NAMES:
-        raise SchemaError(f"unknown schema {name!r}: expected one of {', '.join(SCHEMA_NAMES)}")
-    text = resources.files(__name__).joinpath(f"{name}.schema.json").read_text("utf-8")
-    loaded: Schema = json.loads(text)
-    return loaded
-
-
-@cache
-def _registry() -> Registry[Any]:
-    return Registry().with_resources(
-        (f"{_URN}{name}", Resource.from_contents(_raw(name), default_specification=DRAFT202012))
-        for name in SCHEMA_NAMES
-    )
-
-
-def _inline(node: Any, base: str) -> Any:
-    """Replace every ``$ref`` below ``node`` by a copy of what it points to."""
-    if isinstance(node, list):
-        return [_inline(item, base) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if "$ref" in node:
-        ref = node["$ref"]
-        target = f"{base}{ref}" if ref.startswith("#") else ref
-        resolved = _registry().resolver().lookup(target)
-        document, _, _ = target.partition("#")
-        inlined = _inline(copy.deepcopy(resolved.contents), document)
-        if isinstance(inlined, dict):
-            # An embedded document must not re-base the schema it now lives in.
-            inlined = {k: v for k, v in inlined.items() if k not in ("$id", "$schema")}
-        siblings = {k: _inline(v, base) for k, v in node.items() if k != "$ref"}
-        return {**inlined, **siblings} if isinstance(inlined, dict) else inlined
-    return {key: _inline(value, base) for key, value in node.items() if key != "$defs"}
-
-
-def load_schema(name: str) -> Schema:
-    """Return the named contract schema, self-contained (all ``$ref`` inlined).
-
-    ``name`` is one of :data:`SCHEMA_NAMES`, e.g. ``"custom_object"`` for the instance
-    returned by create, retrieve and update. The result is a fresh copy: change it freely.
-    """
-    raw = _raw(name)
-    if name == "common":
-        return copy.deepcopy(raw)
-    inlined: Schema = _inline(raw, f"{_URN}{name}")
-    inlined["$schema"] = raw["$schema"]
-    return inlined
-
-
-def validator_for(schema: Schema) -> Draft202012Validator:
-    """A Draft 2020-12 validator for ``schema`` that also checks ``date``/``date-time``."""
-    try:
-        Draft202012Validator.check_schema(schema)
-    except Exception as exc:  # jsonschema.SchemaError; re-raised in the tool's family
-        raise SchemaError(f"not a valid JSON Schema 2020-12: {exc}") from exc
-    return Draft202012Validator(schema, format_checker=FORMAT_CHECKER, registry=_registry())

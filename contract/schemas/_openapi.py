@@ -12,7 +12,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from contract.schemas import load_schema
+from contract.schemas._files import load_schema
 
 __all__ = ["load_openapi", "openapi_document"]
 

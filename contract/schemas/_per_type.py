@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from contract.errors import ContractWarning, SchemaError
-from contract.schemas import load_schema
+from contract.schemas._files import load_schema
 
 __all__ = [
     "FIELD_TYPES",

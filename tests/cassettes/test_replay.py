@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -59,6 +61,40 @@ def test_replay_reaches_the_recorded_verdict(tmp_path: Path, fault: str) -> None
     # Then the same cases get the same statuses and the same violations
     assert replayed == recorded
     assert second.summary.by_check == first.summary.by_check
+
+
+def closed_port() -> int:
+    """A local port where nothing listens (it was free a moment ago)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_replay_opens_no_connection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a recording whose corpus says it was made at a port where nothing listens
+    recorded, first = verdict(contract.Config(examples=2, record=tmp_path / "rec"))
+    corpus_path = tmp_path / "rec" / "corpus.json"
+    corpus = json.loads(corpus_path.read_text("utf-8"))
+    url = urlsplit(corpus["base_url"])
+    corpus["base_url"] = urlunsplit(url._replace(netloc=f"127.0.0.1:{closed_port()}"))
+    corpus_path.write_text(json.dumps(corpus), "utf-8")
+    # And no socket in this process may connect anywhere
+    attempts: list[Any] = []
+
+    def refuse(_socket: Any, address: Any, *_: Any) -> None:
+        attempts.append(address)
+        raise OSError("the network is off in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    # When it is replayed
+    replayed, second = verdict(contract.Config(cassettes=tmp_path / "rec"))
+    # Then nothing tried to connect, and the replay reached the recorded verdict
+    assert attempts == []
+    assert replayed == recorded
+    assert second.summary.requests == first.summary.requests
+    assert second.summary.violations == first.summary.violations == 0
 
 
 def test_a_request_not_in_the_cassette_names_the_nearest(tmp_path: Path) -> None:

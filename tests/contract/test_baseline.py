@@ -345,6 +345,7 @@ def test_format_differences_as_json() -> None:
         "path": "$.name",
         "old": {"type": "string"},
         "new": None,
+        "kind": "removed_key",
     }
     assert len(entries) == 2
     assert json.loads(format_differences([], as_json=True)) == []

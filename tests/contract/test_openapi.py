@@ -6,7 +6,7 @@ import schemathesis
 from close_samples import FIELDS, TYPE
 from openapi_spec_validator import validate
 
-from contract.schemas._openapi import load_openapi, openapi_document
+from contract.schemas import load_openapi, openapi_document
 
 
 def test_committed_document_is_the_builders_output() -> None:

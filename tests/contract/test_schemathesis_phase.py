@@ -10,8 +10,11 @@ from __future__ import annotations
 import base64
 import copy
 import dataclasses
+import json
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +28,7 @@ from contract.client import CloseClient
 from contract.discovery import TypeContract, discover
 from contract.emulator import EmulatorServer
 from contract.errors import ConfigurationError
-from contract.schemas._openapi import load_openapi, openapi_document
+from contract.schemas import load_openapi, openapi_document
 from contract.schemathesis_phase import (
     DEFAULT_CHECKS,
     SchemathesisResult,
@@ -93,6 +96,26 @@ def _everything(result: SchemathesisResult) -> str:
     return repr(dataclasses.astuple(result))
 
 
+def _basic(key: str) -> str:
+    return "Basic " + base64.b64encode(f"{key}:".encode()).decode()
+
+
+def authorizations(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The Authorization header of every request sent through ``requests`` from now on
+    (schemathesis's transport; the toolkit's own client is httpx)."""
+    import requests
+
+    seen: list[str | None] = []
+    send = requests.Session.send
+
+    def recording(self: requests.Session, request: Any, **kwargs: Any) -> Any:
+        seen.append(request.headers.get("Authorization"))
+        return send(self, request, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "send", recording)
+    return seen
+
+
 def test_a_faithful_emulator_gives_no_findings_and_keeps_no_leftovers(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
@@ -153,6 +176,104 @@ def test_a_fault_is_reported_by_its_check(fault: str, check: str) -> None:
         if fault != "delete_noop":
             assert result.leftovers == ()
             assert t.rows() == before
+
+
+def test_bearer_sends_the_key_as_a_bearer_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent = authorizations(monkeypatch)
+    with target() as t:
+        before = t.rows()
+
+        result = t.run(auth_scheme="bearer", max_examples=3, seed=0)
+
+        # Then the emulator (it answers Bearer tokens too) accepted the run's requests...
+        assert result.findings == (), [(f.check, f.title) for f in result.findings]
+        assert result.errors == ()
+        assert result.created > 0
+        # ...and the phase's own cleanup deleted what it created.
+        assert result.leftovers == ()
+        assert t.rows() == before
+    key = t.srv.api_key
+    # Every request that carried the key carried it as a Bearer token, never as Basic.
+    assert sent.count(f"Bearer {key}") > 100
+    assert _basic(key) not in sent
+    assert all(a == f"Bearer {key}" for a in sent if a and key in a)
+
+
+def test_a_bearer_finding_refers_to_the_key_without_showing_it() -> None:
+    with target(faults=["auth_not_enforced"], api_key=CANARY_KEY) as t:
+        result = t.run(auth_scheme="bearer", max_examples=3, seed=0)
+
+    assert "ignored_auth" in {f.check for f in result.findings}, result.findings
+    assert CANARY_KEY not in _everything(result)
+    assert any(
+        '-H "Authorization: Bearer $CLOSE_API_KEY"' in f.reproduction for f in result.findings
+    ), [f.reproduction for f in result.findings]
+
+
+def test_with_on_created_the_caller_owns_the_instances_and_sees_every_answer() -> None:
+    created: list[str] = []
+    answers: list[tuple[str, str, int, bytes]] = []
+    with target() as t:
+        before = t.rows()
+        auth = (t.srv.api_key, "")
+
+        result = t.run(
+            max_examples=5,
+            seed=0,
+            on_created=created.append,
+            on_response=lambda *answer: answers.append(answer),
+        )
+
+        # Then each instance was handed over once, and the phase deleted none of them
+        assert len(created) == len(set(created)) == result.created > 0
+        assert result.leftovers == ()
+        url = f"{t.srv.base_url}/custom_object/{{}}/"
+        alive = [i for i in created if httpx.get(url.format(i), auth=auth).status_code == 200]
+        assert alive, "schemathesis deletes some instances itself, not all of them"
+        assert t.rows() == before + len(alive)
+        # ...every create answered was among them...
+        answered = {
+            json.loads(body)["id"]
+            for method, path, status, body in answers
+            if (method, path) == ("POST", "custom_object/") and 200 <= status < 300
+        }
+        assert answered and answered <= set(created)
+        # ...and the answers name paths as the client does: relative to the API root.
+        assert len(answers) <= result.requests
+        assert {method for method, *_ in answers} >= {"GET", "POST", "PUT", "DELETE"}
+        paths = {path for _, path, _, _ in answers}
+        assert "custom_object/" in paths
+        assert any(p.startswith("custom_object/custobj_") for p in paths)
+        assert all(p.startswith("custom_object/") for p in paths), paths
+        for object_id in alive:
+            httpx.delete(url.format(object_id), auth=auth)
+        assert t.rows() == before
+
+
+@pytest.mark.skipif(
+    threading.current_thread() is not threading.main_thread(),
+    reason="signals are delivered to the main thread only",
+)
+def test_ctrl_c_stops_the_phase_once_every_answered_create_is_handed_over() -> None:
+    created: list[str] = []
+
+    def on_created(object_id: str) -> None:
+        created.append(object_id)
+        if len(created) == 1:
+            # Ctrl-C, while a worker thread of schemathesis's is between requests
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+    with target() as t:
+        before = t.rows()
+        auth = (t.srv.api_key, "")
+
+        with pytest.raises(KeyboardInterrupt):
+            t.run(max_examples=10, seed=0, on_created=on_created)
+
+        # Then the run stopped, and what is left is exactly what it handed over
+        for object_id in created:
+            httpx.delete(f"{t.srv.base_url}/custom_object/{object_id}/", auth=auth)
+        assert t.rows() == before
 
 
 def test_put_and_delete_are_refused_on_instances_the_run_did_not_create() -> None:
@@ -222,6 +343,13 @@ def test_unusable_options_are_configuration_errors() -> None:
         )
     with pytest.raises(ConfigurationError, match="max_examples"):
         run_schemathesis("http://127.0.0.1:9/api/v1", "k", lead_id="lead_x", max_examples=0)
+    with pytest.raises(ConfigurationError, match="auth_scheme"):
+        run_schemathesis(
+            "http://127.0.0.1:9/api/v1",
+            "k",
+            lead_id="lead_x",
+            auth_scheme="digest",  # type: ignore[arg-type]
+        )
     assert "ignored_auth" in DEFAULT_CHECKS
 
 

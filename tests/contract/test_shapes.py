@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contract.shapes import (
+from contract.baseline import (
     Difference,
     compare,
     fold_field_errors,

@@ -16,10 +16,10 @@ import httpx
 import pytest
 from hypothesis import strategies as st
 
-from contract._hypo import drive
 from contract.config import Config
 from contract.emulator import EmulatorServer
-from contract.ledger import hold_interrupts
+from contract.engine import drive
+from contract.interrupts import hold_interrupts
 
 from ._support import leftovers, run_engine
 

@@ -8,7 +8,7 @@ import json
 import httpx
 
 from contract.client import CloseClient, RetryPolicy
-from contract.ledger import Ledger
+from contract.engine import Ledger
 
 ROOT = "https://api.close.example/api/v1"
 LEAD = "lead_disposable"

@@ -11,13 +11,13 @@ from urllib.parse import quote
 
 import pytest
 
-from contract._http import Redactor
 from contract.checks import CheckContext, run_checks
 from contract.client import Exchange
 from contract.emulator import EmulatorServer
 from contract.errors import ContractViolation
 from contract.events import CaseFinished
 from contract.reports import RunReport, write_reports
+from contract.secrets import Redactor
 
 from ._support import clean_env, cli
 from .test_engine_checks import exchange

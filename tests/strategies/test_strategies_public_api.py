@@ -14,6 +14,7 @@ ALLOWED = {"hypothesis", "jsonschema", "strategies"}
 
 def test_all_is_curated_and_documented() -> None:
     assert strategies.__all__ == [
+        "FORMAT_CHECKER",
         "MUTATIONS",
         "Case",
         "MissingReferenceError",
@@ -24,7 +25,7 @@ def test_all_is_curated_and_documented() -> None:
     ]
     for name in strategies.__all__:
         value = getattr(strategies, name)
-        if name != "MUTATIONS":
+        if name not in ("MUTATIONS", "FORMAT_CHECKER"):
             assert value.__doc__, f"{name} needs a docstring"
     assert issubclass(strategies.MissingReferenceError, ValueError)
 

@@ -10,15 +10,21 @@ import functools
 import re
 from typing import Any
 
-from contract._lifecycle import create_only
-from contract._session import Inconclusive, Outcome, Session
-from contract.cassettes import CaseSource
 from contract.discovery import Organization, TypeContract
+from contract.engine._lifecycle import create_only
+from contract.engine._session import Inconclusive, Outcome, Session
+from contract.engine._sources import CaseSource
 from contract.errors import ConfigurationError, TargetUnreachable
-from contract.ledger import hold_interrupts
+from contract.interrupts import hold_interrupts
 from strategies import MissingReferenceError, valid_payloads
 
-__all__ = ["References", "prepare_lead", "prepare_references", "reference_order"]
+__all__ = [
+    "References",
+    "prepare_decoys",
+    "prepare_lead",
+    "prepare_references",
+    "reference_order",
+]
 
 References = dict[str, list[str]]
 _OBJECT_ID = re.compile(r"^custobj_[0-9A-Za-z]+$")
@@ -46,7 +52,7 @@ def prepare_lead(s: Session, outcome: Outcome) -> tuple[str, list[str]]:
     return lead_id, contacts
 
 
-def _disposable_lead(s: Session, outcome: Outcome) -> dict[str, Any]:
+def _disposable_lead(s: Session, outcome: Outcome, role: str = "disposable") -> dict[str, Any]:
     """Create the run's own lead; an unanswered create is looked for before another try.
 
     The name carries the run's token, so a lead that shows up under it is provably the
@@ -55,7 +61,7 @@ def _disposable_lead(s: Session, outcome: Outcome) -> dict[str, Any]:
     token = f", run {s.run_token}" if s.run_token else ""
     for attempt in range(_LEAD_ATTEMPTS):
         number = f" #{attempt + 1}" if attempt else ""
-        name = f"close-contract disposable lead (seed {s.config.seed}{token}){number}"
+        name = f"close-contract {role} lead (seed {s.config.seed}{token}){number}"
         body = {"name": name, "contacts": [{"name": "close-contract contact"}]}
         # Ctrl-C waits until the new lead is in the ledger, so cleanup always deletes it.
         with hold_interrupts():
@@ -66,7 +72,7 @@ def _disposable_lead(s: Session, outcome: Outcome) -> dict[str, Any]:
                 if found is None:
                     continue
                 outcome.inconclusive = None  # the lead was found: setup goes on as planned
-                s.ledger.disposable_lead = str(found["id"])
+                s.ledger.own_lead(str(found["id"]), main=role == "disposable")
                 return found
             try:
                 lead = exchange.json()
@@ -75,14 +81,14 @@ def _disposable_lead(s: Session, outcome: Outcome) -> dict[str, Any]:
             if 200 <= exchange.status < 300 and isinstance(lead, dict) and "id" in lead:
                 outcome.inconclusive = None  # an earlier unanswered try made nothing visible
                 s.ledger.add("lead", str(lead["id"]))
-                s.ledger.disposable_lead = str(lead["id"])
+                s.ledger.own_lead(str(lead["id"]), main=role == "disposable")
                 return lead
         raise ConfigurationError(
-            f"could not create a disposable lead: POST lead/ answered {exchange.status}; "
+            f"could not create a {role} lead: POST lead/ answered {exchange.status}; "
             "pass --lead-id to use an existing lead"
         )
     raise TargetUnreachable(
-        f"could not create a disposable lead: {_LEAD_ATTEMPTS} creates went unanswered"
+        f"could not create a {role} lead: {_LEAD_ATTEMPTS} creates went unanswered"
     )
 
 
@@ -124,3 +130,32 @@ def prepare_references(
                 # An id the API got wrong is already a violation; it cannot be a reference.
                 if isinstance(object_id, str) and _OBJECT_ID.match(object_id):
                     refs.setdefault(f"custom_object:{tc.type_id}", []).append(object_id)
+
+
+def prepare_decoys(
+    s: Session, source: CaseSource, org: Organization, refs: References, outcomes: list[Outcome]
+) -> None:
+    """A second lead of the run's own with one instance of each type.
+
+    A list filtered by ``lead_id`` has then something to leave out: without instances on
+    another lead, a list that ignored its filter would look right. Skipped with
+    ``--lead-id``, where the run creates no lead of its own.
+    """
+    if s.config.lead_id:
+        return
+    setup = Outcome("setup", "decoy lead", None, None)
+    outcomes.append(setup)
+    decoy = str(_disposable_lead(s, setup, role="decoy")["id"])
+    on_decoy = {**refs, "lead": [decoy]}
+    for tc in org.types:
+        try:
+            outcomes.extend(
+                source.batch(
+                    f"decoy:{tc.type_id}",
+                    functools.partial(valid_payloads, tc.request_schema, references=on_decoy),
+                    functools.partial(create_only, s, tc, phase="setup"),
+                    1,
+                )
+            )
+        except MissingReferenceError:
+            continue  # its valid phase will say what is missing

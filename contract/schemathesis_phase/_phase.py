@@ -1,50 +1,46 @@
-"""The schemathesis phase: schemathesis's own checks run against the Custom Object endpoints.
-
-:func:`run_schemathesis` feeds the OpenAPI document of the five custom_object operations
-(specialised with one type's schemas when a :class:`~contract.discovery.TypeContract` is
-given) to schemathesis's engine, collects what its checks report as
-:class:`SchemathesisFinding` values and deletes every instance schemathesis created, also
-when the run fails. Schemathesis is imported inside the function, so ``import contract``
-stays light.
-
-```python
-result = run_schemathesis(base_url, api_key, type_contract=tc, lead_id=lead,
-                          references={"user": [user_id], "contact": contacts})
-for finding in result.findings:
-    print(finding.check, finding.operation, finding.title)
-```
-"""
+"""Running schemathesis's engine on the specialised document, and what it saw (see the
+package docstring for the whole phase)."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 
-from contract._schemathesis_document import (
+from contract.client import CloseClient, rate_limit_wait
+from contract.discovery import TypeContract
+from contract.errors import ConfigurationError, ContractError
+from contract.interrupts import hold_interrupts
+from contract.schemas import validator_for
+from contract.schemathesis_phase._config import (
+    DEFAULT_CHECKS,
+    EXCLUDED_CHECKS,
+    AuthScheme,
+    config_dict,
+)
+from contract.schemathesis_phase._document import (
     document_for,
     lenient,
     specialise_for_schemathesis,
 )
-from contract._schemathesis_tally import (
+from contract.schemathesis_phase._tally import (
+    OnCreated,
+    OnResponse,
     Redactor,
     SchemathesisFinding,
     Tally,
     consume,
 )
-from contract.client import CloseClient
-from contract.discovery import TypeContract
-from contract.errors import ConfigurationError, ContractError
-from contract.ledger import hold_interrupts
-from contract.schemas import validator_for
 
 __all__ = [
     "DEFAULT_CHECKS",
     "EXCLUDED_CHECKS",
+    "OnCreated",
+    "OnResponse",
     "SchemathesisFinding",
     "SchemathesisResult",
     "run_schemathesis",
@@ -52,30 +48,6 @@ __all__ = [
 ]
 
 Document = dict[str, Any]
-
-DEFAULT_CHECKS: Final[tuple[str, ...]] = (
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_schema_conformance",
-    "negative_data_rejection",
-    "positive_data_acceptance",
-    "ignored_auth",
-    "use_after_free",
-    "ensure_resource_availability",
-)
-"""The schemathesis checks the phase runs unless told otherwise."""
-
-# Checks switched off for one operation (operationId → check names), each because it would
-# judge a choice Close's documentation leaves open rather than the documented contract.
-EXCLUDED_CHECKS: Final[Mapping[str, tuple[str, ...]]] = {
-    # The list's filters are documented only as strings. What Close answers for a lead_id or
-    # custom_object_type_id that names nothing (an empty page or a 400) is not documented,
-    # and a malformed filter is, to the server, just another id that matches no lead.
-    "listCustomObjects": ("negative_data_rejection",),
-}
-
-_RESET: Final = re.compile(r"reset=(\d+(?:\.\d+)?)")
 _OBJECT_PATH: Final = "/custom_object/{id}/"
 _LIST_PATH: Final = "/custom_object/"
 _CLEANUP_TIMEOUT: Final = 30.0
@@ -90,8 +62,9 @@ class SchemathesisResult:
     sent (its probes, its checks' follow-up requests and 429s it waited out included), but
     not the cleanup;
     ``duration`` is the phase's wall time, cleanup included. ``created`` counts the
-    instances schemathesis created and ``leftovers`` holds those the cleanup could not
-    delete (a DELETE answered neither 2xx nor 404).
+    instances schemathesis created and ``leftovers`` holds those the phase's own cleanup
+    could not delete (a DELETE answered neither 2xx nor 404); it is always empty when an
+    ``on_created`` callback took the instances over.
     """
 
     findings: tuple[SchemathesisFinding, ...]
@@ -101,68 +74,6 @@ class SchemathesisResult:
     errors: tuple[str, ...]
     created: int = 0
     leftovers: tuple[str, ...] = ()
-
-
-# --- the document -------------------------------------------------------------------------
-
-
-def _config_dict(
-    base_url: str,
-    api_key: str,
-    *,
-    max_examples: int,
-    seed: int,
-    stateful: bool,
-    checks: Sequence[str],
-    workers: int,
-) -> dict[str, Any]:
-    # Every check not asked for is off, every one asked for is on (some are off by default).
-    enabled: dict[str, Any] = {"enabled": False}
-    enabled.update({name: {"enabled": True} for name in checks})
-    operations = [
-        {
-            "include-operation-id": operation_id,
-            "checks": {name: {"enabled": False} for name in names},
-        }
-        for operation_id, names in EXCLUDED_CHECKS.items()
-        if set(names) & set(checks)
-    ]
-    return {
-        "seed": seed,
-        "color": False,
-        # Reproductions are redacted here (see Redactor), precisely: schemathesis's own
-        # sanitising would hide which credentials a request carried.
-        "output": {"sanitization": {"enabled": False}},
-        # The cache replays and stores requests across runs on disk; a run must stand alone.
-        "cache": {"enabled": False},
-        "base-url": base_url,
-        "auth": {"basic": {"username": api_key, "password": ""}},
-        "workers": workers,
-        # A 429 is Close's documented rate limit, not an answer to judge: wait it out
-        # (Retry-After) and send the request again.
-        "rate-limit": "auto",
-        # Collect every failure of an operation, not only the first one.
-        "continue-on-failure": True,
-        "generation": {
-            "max-examples": max_examples,
-            "database": "none",
-            "deterministic": False,
-            # Whether Close ignores or rejects undocumented top-level keys is not documented.
-            "allow-extra-parameters": False,
-        },
-        # Values harvested from responses could name instances the run did not create (the
-        # lead's other instances, reference targets) and a PUT or DELETE would then change
-        # them; only the explicit links, which follow the run's own creates, are used.
-        "phases": {
-            "examples": {"extra-data-sources": {"responses": False}},
-            "coverage": {"extra-data-sources": {"responses": False}},
-            "fuzzing": {"extra-data-sources": {"responses": False}},
-            "stateful": {"enabled": stateful, "inference": {"algorithms": []}},
-        },
-        "analysis": {"constants": {"enabled": False}},
-        "checks": enabled,
-        "operations": operations,
-    }
 
 
 # --- what the run saw: findings, requests, instances ----------------------------------------
@@ -184,12 +95,13 @@ def _hooks(
         if response.status_code == 429:
             # A 429 waited out is retried and only the final answer is recorded.
             tally.requests += 1
-        if response.status_code == 429 and "retry-after" not in response.headers:
+        if response.status_code == 429:
             # Close's 429 says when to come back in `RateLimit: ... reset=S` (Retry-After is
-            # optional); schemathesis waits only on Retry-After, so it is added from it.
-            found = _RESET.search(", ".join(response.headers.get("ratelimit", [])))
-            if found:
-                response.headers["retry-after"] = [found.group(1)]
+            # optional); schemathesis waits only on Retry-After, so it is set to the wait the
+            # client would take (the same headers, read in the same order).
+            wait = rate_limit_wait(lambda name: _header(response.headers, name))
+            if wait is not None:
+                response.headers["retry-after"] = [f"{wait:g}"]
 
     def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
         # A body only the strict document rejects breaks no documented rule: accepting it
@@ -208,6 +120,12 @@ def _hooks(
     return before_call, after_call, filter_failure
 
 
+def _header(headers: Mapping[str, Sequence[str]], name: str) -> str | None:
+    # Schemathesis keeps response headers with lower-case names and list values.
+    values = headers.get(name.lower())
+    return ", ".join(values) if values else None
+
+
 def _lenient_validators(special: Document) -> dict[str, Draft202012Validator]:
     schemas = special["components"]["schemas"]
     return {
@@ -220,14 +138,15 @@ def _lenient_validators(special: Document) -> dict[str, Draft202012Validator]:
     }
 
 
-def _cleanup(base_url: str, api_key: str, ids: Iterable[str]) -> list[str]:
+def _cleanup(base_url: str, api_key: str, auth_scheme: AuthScheme, ids: Iterable[str]) -> list[str]:
     """Delete each instance; return those that could not be deleted (404 counts as gone).
 
     The client waits out 429s and retries 5xx within its bounds, as a live run needs; Ctrl-C
     is held until the cleanup is over, so a second one does not leave half of it behind.
     """
     leftovers = []
-    with hold_interrupts(), CloseClient(base_url, api_key, timeout=_CLEANUP_TIMEOUT) as client:
+    client = CloseClient(base_url, api_key, auth_scheme=auth_scheme, timeout=_CLEANUP_TIMEOUT)
+    with hold_interrupts(), client:
         for object_id in ids:
             try:
                 status = client.delete(f"custom_object/{object_id}/").status
@@ -245,6 +164,7 @@ def run_schemathesis(
     base_url: str,
     api_key: str,
     *,
+    auth_scheme: AuthScheme = "basic",
     type_contract: TypeContract | None = None,
     lead_id: str,
     references: Mapping[str, Sequence[str]] | None = None,
@@ -254,6 +174,8 @@ def run_schemathesis(
     checks: Sequence[str] = DEFAULT_CHECKS,
     workers: int = 1,
     document: Mapping[str, Any] | None = None,
+    on_created: OnCreated | None = None,
+    on_response: OnResponse | None = None,
 ) -> SchemathesisResult:
     """Run schemathesis's checks against the Custom Object endpoints of ``base_url``.
 
@@ -261,19 +183,37 @@ def run_schemathesis(
     shape), else :func:`openapi_document` specialised with
     ``type_contract``'s schemas (the generic one without), pinned to ``lead_id`` and
     ``references`` by :func:`specialise_for_schemathesis`; its server is ``base_url`` (the
-    API root). Authentication is Basic with ``api_key`` as the username. ``max_examples``
-    bounds each operation's generated cases and each stateful run; ``seed`` makes the
-    run repeatable; ``stateful=False`` skips the create → get/update/delete chains.
+    API root). ``auth_scheme`` is how ``api_key`` is sent: ``"basic"`` (the key as the
+    username, Close's documented scheme) or ``"bearer"`` (``Authorization: Bearer KEY``).
+    ``max_examples`` bounds each operation's generated cases and each stateful run;
+    ``seed`` makes the run repeatable; ``stateful=False`` skips the create →
+    get/update/delete chains.
 
-    Every instance schemathesis creates is deleted at the end, also when the run raises;
+    ``on_created(object_id)`` is called once for each instance schemathesis creates, as soon
+    as the create's answer arrives (from schemathesis's ``after_call`` hook, before the
+    next request; an instance only a check's follow-up request created is reported when its
+    scenario ends). The caller then owns those instances and the phase deletes none of
+    them. Without ``on_created`` (standalone use) every instance schemathesis created is
+    deleted at the end with a client of the phase's own, also when the run raises.
+    ``on_response(method, path, status, body)`` is called for each answer schemathesis
+    got, once its scenario ended (the final answer of each request; the probing phase's
+    requests are not included); ``path`` is relative to the API root, as
+    :class:`~contract.client.CloseClient` reports it (``custom_object/<id>/``).
+    ``on_created`` may be called from schemathesis's worker threads, ``on_response`` is
+    called from the caller's.
+
     PUT and DELETE are refused (reported in ``errors``) on instances the run did not
-    create. Raises :class:`~contract.errors.ConfigurationError` for an unusable option;
-    schemathesis's own failures are reported in ``errors``, not raised.
+    create. Ctrl-C stops schemathesis, waits for its workers to wind down (so every create
+    answered reaches ``on_created``), then raises ``KeyboardInterrupt``. Raises
+    :class:`~contract.errors.ConfigurationError` for an unusable option; schemathesis's own
+    failures are reported in ``errors``, not raised.
     """
     if max_examples < 1:
         raise ConfigurationError(f"max_examples must be at least 1, got {max_examples}")
     if workers < 1:
         raise ConfigurationError(f"workers must be at least 1, got {workers}")
+    if auth_scheme not in ("basic", "bearer"):
+        raise ConfigurationError(f"auth_scheme must be 'basic' or 'bearer', got {auth_scheme!r}")
     import schemathesis
     from schemathesis.checks import CHECKS
     from schemathesis.config import SchemathesisConfig
@@ -298,9 +238,10 @@ def run_schemathesis(
         # A generic document names no real type, so no generated create can be accepted.
         checks = [name for name in checks if name != "positive_data_acceptance"]
     config = SchemathesisConfig.from_dict(
-        _config_dict(
+        config_dict(
             base_url,
             api_key,
+            auth_scheme=auth_scheme,
             max_examples=max_examples,
             seed=seed,
             stateful=stateful,
@@ -309,7 +250,13 @@ def run_schemathesis(
         )
     )
     reference_ids = {i for ids in (references or {}).values() for i in ids}
-    tally = Tally(Redactor(api_key), protected=reference_ids)
+    tally = Tally(
+        Redactor(api_key),
+        protected=reference_ids,
+        root=urlsplit(base_url).path.rstrip("/"),
+        on_created=on_created,
+        on_response=on_response,
+    )
     started = time.perf_counter()
     schema = schemathesis.openapi.from_dict(special, config=config)
     before_call, after_call, filter_failure = _hooks(tally, schema, _lenient_validators(special))
@@ -327,7 +274,12 @@ def run_schemathesis(
             stream.stop()
             stream.generator.close()
         GLOBAL_HOOK_DISPATCHER.unregister(before_call)
-        leftovers = _cleanup(base_url, api_key, list(tally.created))
+        # With on_created, what was created is the caller's to delete (its ledger has it).
+        owned = on_created is None
+        leftovers = _cleanup(base_url, api_key, auth_scheme, list(tally.created)) if owned else []
+    if tally.interrupted:
+        # Schemathesis takes Ctrl-C as the end of its run; it is the end of the caller's too.
+        raise KeyboardInterrupt
     return SchemathesisResult(
         findings=tuple(tally.findings.values()),
         requests=tally.requests,

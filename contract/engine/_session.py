@@ -11,9 +11,9 @@ from typing import Any, ParamSpec, Unpack
 from contract.checks import CheckContext, run_checks
 from contract.client import CloseClient, Exchange, RequestOptions
 from contract.config import Config
+from contract.engine._ledger import Ledger
 from contract.errors import AmbiguousRequest, ContractViolation
 from contract.events import CaseFinished
-from contract.ledger import Ledger
 
 __all__ = ["GENERIC", "Inconclusive", "Outcome", "Session", "concludes"]
 
@@ -104,8 +104,6 @@ class Session:
     ledger: Ledger
     other_api_key: str | None = None
     observers: list[Observer] = field(default_factory=list)
-    # Requests sent by other generators on this run's behalf (the schemathesis phase).
-    extra_requests: int = 0
     # Unique to this run (kept in a recording, so a replay sends the same bodies): it makes
     # what the run names, such as its disposable lead, provably the run's own.
     run_token: str = ""

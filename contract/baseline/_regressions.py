@@ -4,19 +4,14 @@ and their rendering for ``close-contract diff``."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+import os
+from typing import Any
 
+from contract.baseline._baseline import Baseline, BaselineRecorder, load_baseline
+from contract.baseline._shapes import Difference, compare, summarize
 from contract.errors import Regression
-from contract.shapes import (
-    Difference,
-    compare,
-    summarize,
-)
 
-if TYPE_CHECKING:
-    from contract.baseline import Baseline, BaselineRecorder
-
-__all__ = ["compare_baselines", "compare_run", "format_differences"]
+__all__ = ["compare_baselines", "compare_run", "diff_paths", "format_differences"]
 
 _RERECORD = "record a new one with `close-contract baseline --out FILE`"
 _PHRASES = {
@@ -60,6 +55,7 @@ def _shape_regression(operation: str, difference: Difference) -> Regression:
         path=difference.path,
         old=difference.old,
         new=difference.new,
+        kind=difference.kind,
     )
 
 
@@ -86,6 +82,7 @@ def _status_regressions(
                 path=kind,
                 old=before,
                 new=after,
+                kind="status_change",
             )
         )
     return found
@@ -119,16 +116,6 @@ def compare_run(baseline: Baseline, recorder: BaselineRecorder) -> list[Regressi
     return found
 
 
-def _kind(regression: Regression) -> str:
-    # Regression carries no difference kind; its title was built from the kind's phrase.
-    if regression.check == "status_regression":
-        return "status_change"
-    for kind, phrase in _PHRASES.items():
-        if f": {phrase} at " in regression.title:
-            return kind
-    return ""
-
-
 def _regression_entry(regression: Regression) -> dict[str, Any]:
     return {
         "check": regression.check,
@@ -138,6 +125,7 @@ def _regression_entry(regression: Regression) -> dict[str, Any]:
         "path": regression.path,
         "old": regression.old,
         "new": regression.new,
+        "kind": regression.kind,
     }
 
 
@@ -153,7 +141,7 @@ def format_differences(regressions: list[Regression], *, as_json: bool = False) 
     if not ordered:
         return "No differences: the baselines agree."
     rows = [("SEVERITY", "CHECK", "WHERE", "OLD → NEW")] + [
-        (r.severity, r.check, r.title, f"{_render(_kind(r), r.old)} → {_render(_kind(r), r.new)}")
+        (r.severity, r.check, r.title, f"{_render(r.kind, r.old)} → {_render(r.kind, r.new)}")
         for r in ordered
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
@@ -170,3 +158,8 @@ def format_differences(regressions: list[Regression], *, as_json: bool = False) 
     tally = ", ".join(f"{n} {severity}" for severity, n in counts.items())
     lines.append(f"{len(ordered)} {noun}: {tally}")
     return "\n".join(lines)
+
+
+def diff_paths(old: str | os.PathLike[str], new: str | os.PathLike[str]) -> list[Regression]:
+    """``compare_baselines`` of two baseline files or cassette directories."""
+    return compare_baselines(load_baseline(old), load_baseline(new))

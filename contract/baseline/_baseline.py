@@ -23,9 +23,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
 from contract import __version__
-from contract._regressions import compare_baselines, compare_run, format_differences
-from contract.errors import CassetteError, ConfigurationError, Regression
-from contract.shapes import (
+from contract.baseline._shapes import (
     FoldKeys,
     Shape,
     fold_field_errors,
@@ -33,6 +31,7 @@ from contract.shapes import (
     shape_of,
     validate_shape,
 )
+from contract.errors import CassetteError, ConfigurationError
 
 __all__ = [
     "BASELINE_FILE",
@@ -41,10 +40,6 @@ __all__ = [
     "ENDPOINT",
     "FORMAT_VERSION",
     "NON_JSON",
-    "compare_baselines",
-    "compare_run",
-    "diff_paths",
-    "format_differences",
     "load_baseline",
     "operation_key",
     "parse_body",
@@ -363,8 +358,3 @@ def _public_target(target: str) -> str:
         return target
     host = parts.netloc.rpartition("@")[2]
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
-def diff_paths(old: str | os.PathLike[str], new: str | os.PathLike[str]) -> list[Regression]:
-    """``compare_baselines`` of two baseline files or cassette directories."""
-    return compare_baselines(load_baseline(old), load_baseline(new))

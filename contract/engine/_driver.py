@@ -12,13 +12,8 @@ and one raised in its garbage-collector callback is printed and then lost).
 
 from __future__ import annotations
 
-import gc
-import signal
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from types import FrameType
 from typing import Generic, Protocol, TypeVar
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
@@ -26,70 +21,26 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
-__all__ = ["Outcome", "drive", "run_seeded"]
+from contract.interrupts import interrupts_between_cases
+
+__all__ = ["Executed", "drive", "run_seeded"]
 
 T = TypeVar("T")
 
 
-class Outcome(Protocol):
+class Executed(Protocol):
     """What executing one case produced; ``failed`` makes Hypothesis shrink it."""
 
     @property
     def failed(self) -> bool: ...
 
 
-R = TypeVar("R", bound=Outcome)
+R = TypeVar("R", bound=Executed)
 
 
 @dataclass(slots=True)
 class _Failure(Exception, Generic[R]):
     outcome: R
-
-
-def _in_gc_callback(frame: FrameType | None) -> bool:
-    # An exception raised in a gc callback is reported as unraisable and discarded.
-    codes = {getattr(callback, "__code__", None) for callback in gc.callbacks}
-    while frame is not None:
-        if frame.f_code in codes:
-            return True
-        frame = frame.f_back
-    return False
-
-
-class _Interrupts:
-    """Ctrl-C while Hypothesis drives: raised at once inside a case, else at the next case."""
-
-    def __init__(self) -> None:
-        self.pending = False
-        self.inside_case = False
-
-    def handle(self, signum: int, frame: FrameType | None) -> None:
-        self.pending = True
-        if self.inside_case and not _in_gc_callback(frame):
-            raise KeyboardInterrupt
-
-    def check(self) -> None:
-        if self.pending:
-            raise KeyboardInterrupt
-
-
-@contextmanager
-def _interrupts() -> Iterator[_Interrupts]:
-    state = _Interrupts()
-    # Only Python's own Ctrl-C handler is replaced (not an ignored SIGINT nor a host's
-    # handler), and signal handlers only exist on the main thread.
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
-    ):
-        yield state
-        return
-    previous = signal.signal(signal.SIGINT, state.handle)
-    try:
-        yield state
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    state.check()
 
 
 def run_seeded(
@@ -153,7 +104,7 @@ def drive(
             state["failing"] = True
             raise _Failure(outcome)
 
-    with _interrupts() as interrupts:
+    with interrupts_between_cases() as interrupts:
         try:
             run_seeded(strategy, body, examples=examples, seed=seed, shrink=shrink)
         except _Failure as final:

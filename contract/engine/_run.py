@@ -16,9 +16,6 @@ from secrets import token_hex
 
 from hypothesis import strategies as st
 
-from contract._lifecycle import invalid_case, unknown_id_probes, valid_lifecycle
-from contract._session import Outcome, Session
-from contract._setup import References, prepare_lead, prepare_references
 from contract.baseline import (
     BaselineRecorder,
     compare_run,
@@ -26,19 +23,23 @@ from contract.baseline import (
     parse_body,
     write_baseline,
 )
-from contract.cassettes import (
-    CORPUS_FILE,
-    CaseSource,
-    Corpus,
-    GeneratedSource,
-    ReplaySource,
-    load_corpus,
-    recording,
-    replaying,
-)
-from contract.client import CloseClient, Exchange, RetryPolicy
+from contract.cassettes import CORPUS_FILE, Corpus, load_corpus, recording, replay_transport
+from contract.client import Exchange
 from contract.config import Config
 from contract.discovery import Organization, TypeContract, discover
+from contract.engine._fixtures import client_for
+from contract.engine._ledger import Ledger
+from contract.engine._lifecycle import invalid_case, unknown_id_probes, valid_lifecycle
+from contract.engine._references import (
+    References,
+    prepare_decoys,
+    prepare_lead,
+    prepare_references,
+)
+from contract.engine._schemathesis import schemathesis_case
+from contract.engine._session import Outcome, Session
+from contract.engine._sources import CaseSource, GeneratedSource, ReplaySource
+from contract.engine._targets import open_target
 from contract.errors import ConfigurationError, ContractViolation
 from contract.events import (
     CaseFinished,
@@ -50,8 +51,6 @@ from contract.events import (
     RunStarted,
     Summary,
 )
-from contract.ledger import Ledger
-from contract.targets import open_target
 from strategies import (
     Case,
     MissingReferenceError,
@@ -116,11 +115,15 @@ class _Tally:
     def __init__(self) -> None:
         self.cases = 0
         self.inconclusive = 0
+        # Requests another generator sent with its own HTTP stack (schemathesis).
+        self.foreign_requests = 0
         self.violations: list[ContractViolation] = []
 
     def add(self, event: CaseFinished) -> CaseFinished:
         self.cases += 1
         self.inconclusive += event.inconclusive is not None
+        if event.phase == "schemathesis":
+            self.foreign_requests += event.requests
         self.violations.extend(event.violations)
         return event
 
@@ -146,6 +149,7 @@ def _phases(
     refs: References = {"lead": [lead], "user": [org.user_id], "contact": contacts}
     outcomes = [setup]
     prepare_references(session, source, org, refs, outcomes)
+    prepare_decoys(session, source, org, refs, outcomes)
     for outcome in outcomes:
         yield tally.add(outcome.event())
     yield PhaseFinished("setup")
@@ -171,48 +175,8 @@ def _phases(
     if config.schemathesis:
         yield PhaseStarted("schemathesis", len(org.types))
         for tc in org.types:
-            yield tally.add(_schemathesis_case(session, tc, lead, refs))
+            yield tally.add(schemathesis_case(session, tc, lead, refs))
         yield PhaseFinished("schemathesis")
-
-
-def _schemathesis_case(
-    session: Session, tc: TypeContract, lead: str, refs: References
-) -> CaseFinished:
-    """Run schemathesis's own checks on this type: a second, independent generator."""
-    from contract.schemathesis_phase import run_schemathesis
-
-    config = session.config
-    result = run_schemathesis(
-        session.client.base_url,
-        session.client.api_key or "",
-        type_contract=tc,
-        lead_id=lead,
-        references=refs,
-        max_examples=config.examples,
-        seed=config.seed,
-    )
-    for leftover in result.leftovers:
-        session.ledger.add("custom_object", leftover)
-    violations = tuple(
-        ContractViolation(
-            check=f"schemathesis:{f.check}",
-            title=f"{f.operation}: {f.title}",
-            message=f.message,
-            reproduction=f.reproduction,
-        )
-        for f in result.findings
-    )
-    session.extra_requests += result.requests
-    return CaseFinished(
-        phase="schemathesis",
-        label=f"{tc.name}: schemathesis",
-        type_id=tc.type_id,
-        case=None,
-        requests=result.requests,
-        statuses=(),
-        elapsed=result.duration,
-        violations=violations,
-    )
 
 
 def run(config: Config) -> Iterator[Event]:
@@ -238,25 +202,18 @@ def run(config: Config) -> Iterator[Event]:
         run_token = replay.run_token if replay is not None else token_hex(6)
         if recorded is not None:
             recorded.run_token = run_token
-        if replay is not None and config.cassettes is not None:
-            stack.enter_context(replaying(config.cassettes))
+        # A replay answers from the cassette through the client's transport: no network.
+        transport = (
+            replay_transport(config.cassettes)
+            if replay is not None and config.cassettes is not None
+            else None
+        )
         source: CaseSource = (
             ReplaySource(replay)
             if replay is not None
             else GeneratedSource(config.seed, config.shrinking, recorded)
         )
-        client = stack.enter_context(
-            CloseClient(
-                target.base_url,
-                target.api_key,
-                auth_scheme=config.auth_scheme,
-                timeout=config.timeout,
-                retry=RetryPolicy(
-                    max_attempts=config.max_attempts, max_sleep=config.max_retry_sleep
-                ),
-                secrets=secrets,
-            )
-        )
+        client = stack.enter_context(client_for(target, config, transport=transport))
         ledger = Ledger(client)
         recorder = BaselineRecorder()
         session = Session(
@@ -306,7 +263,7 @@ def run(config: Config) -> Iterator[Event]:
             by_check[found.check] = by_check.get(found.check, 0) + 1
         summary = Summary(
             cases=tally.cases,
-            requests=client.requests_sent + session.extra_requests,
+            requests=client.requests_sent + tally.foreign_requests,
             violations=len(tally.violations),
             by_check=by_check,
             duration=time.perf_counter() - started,

@@ -8,8 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from contract.discovery import TypeContract
-from contract.schemas import load_schema
-from contract.schemas._openapi import openapi_document
+from contract.schemas import load_schema, openapi_document
 
 __all__ = ["document_for", "lenient", "specialise_for_schemathesis"]
 
@@ -156,6 +155,3 @@ def document_for(
         instance_schema=type_contract.response_schema,
         server_url=base_url,
     )
-
-
-# --- configuration ------------------------------------------------------------------------

@@ -1,22 +1,42 @@
 """What schemathesis reports during a phase, collected: findings (redacted, de-duplicated),
-requests, and the instances it created."""
+requests, and the instances it created (handed on to the caller as they are seen)."""
 
 from __future__ import annotations
 
 import base64
 import json
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from contract._http import REDACTED, redact, secret_forms
+from contract.interrupts import hold_interrupts
+from contract.secrets import REDACTED, redact, secret_forms
 
-__all__ = ["Redactor", "Refused", "SchemathesisFinding", "Tally", "consume", "object_ids"]
+__all__ = [
+    "OnCreated",
+    "OnResponse",
+    "Redactor",
+    "Refused",
+    "SchemathesisFinding",
+    "Tally",
+    "consume",
+    "object_ids",
+]
+
+OnCreated = Callable[[str], None]
+"""Called with the id of each instance schemathesis created, once."""
+OnResponse = Callable[[str, str, int, bytes], None]
+"""Called with (method, path relative to the API root, status, body) of each answer."""
 
 _CURL_AUTH: Final = '-u "$CLOSE_API_KEY:"'
-_AUTHORIZATION: Final = re.compile(r"(Authorization:\s*(?:Basic|Bearer)\s+)[^'\"\s]+", re.I)
+_CURL_BEARER: Final = '-H "Authorization: Bearer $CLOSE_API_KEY"'
+# A credential in a reproduction, unless it is already the reference to the run's key.
+_AUTHORIZATION: Final = re.compile(
+    r"(Authorization:\s*(?:Basic|Bearer)\s+)(?!\$CLOSE_API_KEY\b)[^'\"\s]+", re.I
+)
 _OBJECT_ID: Final = re.compile(r"^custobj_[0-9A-Za-z]+$")
 _CREATE_PATH: Final = "/custom_object"
 _WRITES: Final = frozenset({"PUT", "PATCH", "DELETE"})
@@ -47,6 +67,7 @@ class Redactor:
         # The run's own credentials become a reference to the key, as in the client's
         # reproductions, so the command works once CLOSE_API_KEY is set.
         text = text.replace(f"-H 'Authorization: Basic {self.basic}'", _CURL_AUTH)
+        text = text.replace(f"-H 'Authorization: Bearer {self.api_key}'", _CURL_BEARER)
         text = redact(text, secret_forms([self.api_key]))
         # Any other credential (a probe's made-up one) is hidden as well.
         return _AUTHORIZATION.sub(r"\1" + REDACTED, text)
@@ -75,11 +96,26 @@ class Tally:
 
     redact: Redactor
     protected: set[str]
+    # The API root's path ("/api/v1"): what paths handed to on_response are relative to.
+    root: str = ""
+    on_created: OnCreated | None = None
+    on_response: OnResponse | None = None
     findings: dict[tuple[str, str, str], SchemathesisFinding] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     created: dict[str, None] = field(default_factory=dict)
     requests: int = 0
     operations: set[str] = field(default_factory=set)
+    # Schemathesis took a Ctrl-C as the end of its run.
+    interrupted: bool = False
+    # Creates are seen from schemathesis's worker threads (hooks) and from the event stream.
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def relative(self, url: str) -> str:
+        """The path of ``url`` relative to the API root, as the client reports paths."""
+        path = urlsplit(url).path
+        if self.root and path.startswith(self.root + "/"):
+            path = path[len(self.root) :]
+        return path.lstrip("/")
 
     def observe(self, method: str, url: str, status: int, content: bytes | None) -> None:
         """Note the instance ids in a response: its own creates, and every other one seen."""
@@ -91,10 +127,19 @@ class Tally:
         if method.upper() == "POST" and 200 <= status < 300 and path.endswith(_CREATE_PATH):
             object_id = body.get("id") if isinstance(body, dict) else None
             if isinstance(object_id, str) and object_id:
-                self.created.setdefault(object_id, None)
+                self._created(object_id)
         # Anything else a response names may belong to someone else: the lead's other
         # instances, reference targets echoed in custom values.
         self.protected.update(i for i in object_ids(body) if i not in self.created)
+
+    def _created(self, object_id: str) -> None:
+        # Ctrl-C (where it can be held: on the main thread) waits until the caller has it.
+        with hold_interrupts(), self._lock:
+            if object_id in self.created:
+                return
+            self.created[object_id] = None
+            if self.on_created is not None:
+                self.on_created(object_id)
 
     def guard(self, method: str, object_id: Any) -> None:
         """Refuse to change an instance the run did not create."""
@@ -130,6 +175,13 @@ class Tally:
             if response is not None:
                 request = interaction.request
                 self.observe(request.method, request.uri, response.status_code, response.content)
+                if self.on_response is not None:
+                    self.on_response(
+                        request.method.upper(),
+                        self.relative(request.uri),
+                        response.status_code,
+                        response.content or b"",
+                    )
         for case_id, nodes in recorder.checks.items():
             node = recorder.cases.get(case_id)
             operation = node.value.operation.label if node is not None else recorder.label
@@ -164,6 +216,5 @@ def consume(tally: Tally, stream: Iterable[Any]) -> None:
             tally.error(f"{event.label}: {event.info.title}: {event.info.message}")
         elif isinstance(event, events.FatalError):
             tally.error(f"schemathesis stopped: {event.exception!r}")
-
-
-# --- hooks --------------------------------------------------------------------------------
+        elif isinstance(event, events.Interrupted):
+            tally.interrupted = True

@@ -8,11 +8,11 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
-from contract._session import GENERIC, Inconclusive, Outcome, Session, concludes
-from contract.checks import CheckContext
-from contract.client import UNSET, Exchange
+from contract.checks import CheckContext, Operation, echoed
+from contract.client import UNSET, Exchange, pages
 from contract.discovery import TypeContract
-from contract.ledger import hold_interrupts
+from contract.engine._session import GENERIC, Inconclusive, Outcome, Session, concludes
+from contract.interrupts import hold_interrupts
 from strategies import Case
 
 __all__ = ["create_only", "invalid_case", "unknown_id_probes", "update_for", "valid_lifecycle"]
@@ -33,11 +33,6 @@ def _json_object(exchange: Exchange) -> dict[str, Any] | None:
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
-
-
-def _echoed(payload: Mapping[str, Any]) -> dict[str, Any]:
-    keys = ("name", "lead_id", "custom_object_type_id")
-    return {k: v for k, v in payload.items() if k in keys or k.startswith("custom.")}
 
 
 def update_for(tc: TypeContract, case: Case, other: Case) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -126,18 +121,15 @@ def _read(
 
 
 def _listed(s: Session, outcome: Outcome, tc: TypeContract, object_id: str, lead: str) -> None:
-    skip = 0
-    for _ in range(_MAX_PAGES):
-        params = {"lead_id": lead, "custom_object_type_id": tc.type_id}
-        if skip:
-            params["_skip"] = str(skip)
-        exchange = s.send(outcome, "valid:list", "GET", "custom_object/", params=params)
-        body = _json_object(exchange) or {}
-        data = body.get("data") if isinstance(body.get("data"), list) else []
-        found = any(isinstance(i, dict) and i.get("id") == object_id for i in data or [])
-        last = found or not body.get("has_more") or not data
+    def send(query: Mapping[str, str]) -> Exchange:
+        return s.send(outcome, "valid:list", "GET", "custom_object/", params=query)
+
+    params = {"lead_id": lead, "custom_object_type_id": tc.type_id}
+    for page in pages(send, params, max_pages=_MAX_PAGES):
+        found = any(item.get("id") == object_id for item in page.items)
+        last = found or not page.has_more
         ctx = CheckContext(
-            exchange,
+            page.exchange,
             "list",
             frozenset({200}),
             case=outcome.case,
@@ -149,7 +141,6 @@ def _listed(s: Session, outcome: Outcome, tc: TypeContract, object_id: str, lead
         outcome.check((*names, "listed_after_create") if last else names, ctx)
         if last:
             return
-        skip += len(data or [])
 
 
 def _foreign_and_anonymous(
@@ -173,7 +164,7 @@ def _foreign_and_anonymous(
     key = s.other_api_key
     for method, where, extra in probes:
         exchange = s.send(outcome, f"isolation:{method}", method, where, api_key=key, **extra)
-        operation = "list" if where == "custom_object/" else "probe"
+        operation: Operation = "list" if where == "custom_object/" else "probe"
         ctx = CheckContext(
             exchange,
             operation,
@@ -206,7 +197,7 @@ def valid_lifecycle(
     object_id = _create(s, tc, case, outcome)
     if object_id is None:
         return outcome
-    expected = _echoed(case.payload)
+    expected = echoed(case.payload)
     _read(s, outcome, tc, object_id, "read_after_create", expected)
     _listed(s, outcome, tc, object_id, lead)
     if probe:

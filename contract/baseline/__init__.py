@@ -1,0 +1,75 @@
+"""Baselines: the response shapes and statuses a target showed, written to a file, and
+how a later run or another baseline differs from one (``Regression`` violations).
+
+A shape (see :func:`shape_of`) records keys, JSON types, string formats and nullability,
+and nothing that varies between responses; :func:`compare` lists how a newer shape
+differs from an older one, each difference with a severity.
+"""
+
+from __future__ import annotations
+
+from contract.baseline._baseline import (
+    BASELINE_FILE,
+    ENDPOINT,
+    FORMAT_VERSION,
+    NON_JSON,
+    Baseline,
+    BaselineRecorder,
+    load_baseline,
+    operation_key,
+    parse_body,
+    template_path,
+    write_baseline,
+)
+from contract.baseline._regressions import (
+    compare_baselines,
+    compare_run,
+    diff_paths,
+    format_differences,
+)
+from contract.baseline._shapes import (
+    Difference,
+    DifferenceKind,
+    FoldKeys,
+    Shape,
+    ShapeSeverity,
+    compare,
+    fold_field_errors,
+    format_of,
+    member_path,
+    merge,
+    shape_of,
+    summarize,
+    validate_shape,
+)
+
+__all__ = [
+    "BASELINE_FILE",
+    "ENDPOINT",
+    "FORMAT_VERSION",
+    "NON_JSON",
+    "Baseline",
+    "BaselineRecorder",
+    "Difference",
+    "DifferenceKind",
+    "FoldKeys",
+    "Shape",
+    "ShapeSeverity",
+    "compare",
+    "compare_baselines",
+    "compare_run",
+    "diff_paths",
+    "fold_field_errors",
+    "format_differences",
+    "format_of",
+    "load_baseline",
+    "member_path",
+    "merge",
+    "operation_key",
+    "parse_body",
+    "shape_of",
+    "summarize",
+    "template_path",
+    "validate_shape",
+    "write_baseline",
+]

@@ -1,0 +1,29 @@
+"""Recordings: a run's interactions as a vcrpy cassette, the corpus of its cases, and
+offline replay of both.
+
+- :func:`recording` records every HTTP interaction of a block into ``DIR/cassette.yaml``
+  (vcrpy's ``use_cassette`` with record hooks that scrub the keys);
+- :func:`replay_transport` is an httpx transport that answers each request from
+  ``DIR/cassette.yaml`` (read with vcrpy's persister and serializer), each recorded
+  interaction once and in order, without opening a connection;
+- :func:`load_corpus` reads ``DIR/corpus.json``: the cases a replay executes again.
+
+Only vcrpy's and httpx's public API is used: nothing is patched for a replay.
+"""
+
+from __future__ import annotations
+
+from contract.cassettes._corpus import CASSETTE_FILE, CORPUS_FILE, Corpus, Drawn, load_corpus
+from contract.cassettes._recording import recording, recording_files
+from contract.cassettes._replay import replay_transport
+
+__all__ = [
+    "CASSETTE_FILE",
+    "CORPUS_FILE",
+    "Corpus",
+    "Drawn",
+    "load_corpus",
+    "recording",
+    "recording_files",
+    "replay_transport",
+]

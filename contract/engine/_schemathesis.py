@@ -1,0 +1,90 @@
+"""The schemathesis phase inside a run: schemathesis's own checks on one type, sent with
+the session's credentials, its instances in the session's ledger, its answers shown to the
+session's observers (a baseline recorder sees them as it sees every other answer)."""
+
+from __future__ import annotations
+
+from contract.client import Exchange
+from contract.discovery import TypeContract
+from contract.engine._references import References
+from contract.engine._session import Session
+from contract.errors import ContractViolation
+from contract.events import CaseFinished
+
+__all__ = ["schemathesis_case"]
+
+
+def schemathesis_case(
+    session: Session, tc: TypeContract, lead: str, refs: References
+) -> CaseFinished:
+    """Run schemathesis's own checks on this type: a second, independent generator.
+
+    Requests go out with the session client's key and scheme (``--bearer`` included); each
+    instance schemathesis creates is added to the session's ledger as soon as its create is
+    answered, so the run's cleanup deletes it with everything else. Every answer
+    schemathesis got reaches the session's observers as an :class:`Exchange` of kind
+    ``schemathesis:<METHOD>`` (except answers the client would have retried: 429, 502,
+    503, 504). The event's ``requests`` is the number of requests schemathesis sent.
+    """
+    from contract.schemathesis_phase import run_schemathesis
+
+    client = session.client
+    config = session.config
+
+    def on_created(object_id: str) -> None:
+        session.ledger.add("custom_object", object_id)
+
+    def on_response(method: str, path: str, status: int, body: bytes) -> None:
+        if not 200 <= status < 300:
+            # Its failures come from cases generated anew each run: a baseline pinned to
+            # them would flag randomness, not the API. Its successes show stable shapes.
+            return
+        exchange = Exchange(
+            method=method,
+            url=f"{client.base_url}/{path}",
+            path=path,
+            params=(),
+            request_headers=(),
+            request_body=None,
+            status=status,
+            response_headers=(),
+            response_body=body,
+            elapsed=0.0,
+            attempts=1,
+            redactor=client.redactor,
+        )
+        for observer in session.observers:
+            observer(exchange, f"schemathesis:{method}")
+
+    result = run_schemathesis(
+        client.base_url,
+        client.api_key or "",
+        auth_scheme=client.auth_scheme,
+        type_contract=tc,
+        lead_id=lead,
+        references=refs,
+        max_examples=config.examples,
+        seed=config.seed,
+        on_created=on_created,
+        on_response=on_response,
+    )
+    violations = tuple(
+        ContractViolation(
+            check=f"schemathesis:{f.check}",
+            title=f"{f.operation}: {f.title}",
+            message=f.message,
+            reproduction=f.reproduction,
+        )
+        for f in result.findings
+    )
+    # The session's client did not send these, so its count does not hold them.
+    return CaseFinished(
+        phase="schemathesis",
+        label=f"{tc.name}: schemathesis",
+        type_id=tc.type_id,
+        case=None,
+        requests=result.requests,
+        statuses=(),
+        elapsed=result.duration,
+        violations=violations,
+    )

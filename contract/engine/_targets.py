@@ -1,0 +1,72 @@
+"""Open the target a configuration selects: the embedded emulator or a live API root."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from contract.cassettes import Corpus
+from contract.config import Config, TargetKind
+from contract.errors import ConfigurationError
+
+__all__ = ["Target", "open_target"]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a run sends its requests, with the keys to use."""
+
+    kind: TargetKind
+    base_url: str
+    api_key: str
+    other_api_key: str | None
+    description: str
+
+
+@contextmanager
+def open_target(config: Config, corpus: Corpus | None = None) -> Iterator[Target]:
+    """Yield the target of ``config``; an embedded emulator is stopped on exit.
+
+    For a replay, ``corpus`` (the recording's) says which API root was recorded; the keys
+    are stand-ins, since the recording holds none.
+    """
+    if config.target_kind == "live":
+        assert config.base_url is not None
+        key = config.resolved_api_key()
+        assert key is not None  # Config.validate() guarantees it
+        yield Target("live", config.base_url, key, config.other_api_key, config.base_url)
+        return
+    if config.target_kind == "replay":
+        if corpus is None:
+            raise ConfigurationError("a replay needs the recording's corpus")
+        other = "replay-placeholder-other-key" if corpus.has_other_key else None
+        yield Target(
+            "replay",
+            corpus.base_url,
+            "replay-placeholder-key",
+            other,
+            f"cassettes {config.cassettes}",
+        )
+        return
+    from contract.emulator import EmulatorServer
+
+    try:
+        server = EmulatorServer(
+            faults=config.emulator_faults,
+            throttle=config.emulator_throttle,
+            throttle_reset=config.emulator_throttle_reset,
+            db_path=config.emulator_db,
+            seed=config.seed,
+        )
+    except ValueError as exc:
+        raise ConfigurationError(f"emulator: {exc}") from exc
+    with server:
+        faults = f" with faults {', '.join(server.faults)}" if server.faults else ""
+        yield Target(
+            "emulator",
+            server.base_url,
+            server.api_key,
+            config.other_api_key or server.other_api_key,
+            f"embedded emulator{faults}",
+        )

@@ -1,0 +1,40 @@
+"""The schemathesis phase: schemathesis's own checks run against the Custom Object endpoints.
+
+:func:`run_schemathesis` feeds the OpenAPI document of the five custom_object operations
+(specialised with one type's schemas when a :class:`~contract.discovery.TypeContract` is
+given) to schemathesis's engine and collects what its checks report as
+:class:`SchemathesisFinding` values. It authenticates as the run's client does (Basic or
+Bearer); :data:`OnCreated` hands each instance it creates to the caller's cleanup (without
+one, the phase deletes them itself) and :data:`OnResponse` shows each answer it got.
+Schemathesis is imported inside the function, so ``import contract`` stays light.
+
+```python
+result = run_schemathesis(base_url, api_key, auth_scheme="bearer", type_contract=tc,
+                          lead_id=lead, references={"user": [user_id], "contact": contacts},
+                          on_created=lambda i: ledger.add("custom_object", i))
+for finding in result.findings:
+    print(finding.check, finding.operation, finding.title)
+```
+"""
+
+from __future__ import annotations
+
+from contract.schemathesis_phase._document import specialise_for_schemathesis
+from contract.schemathesis_phase._phase import (
+    DEFAULT_CHECKS,
+    EXCLUDED_CHECKS,
+    SchemathesisResult,
+    run_schemathesis,
+)
+from contract.schemathesis_phase._tally import OnCreated, OnResponse, SchemathesisFinding
+
+__all__ = [
+    "DEFAULT_CHECKS",
+    "EXCLUDED_CHECKS",
+    "OnCreated",
+    "OnResponse",
+    "SchemathesisFinding",
+    "SchemathesisResult",
+    "run_schemathesis",
+    "specialise_for_schemathesis",
+]
