@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from contract.errors import ContractViolation
+
+if TYPE_CHECKING:
+    from contract.config import Config, TargetKind
 
 __all__ = [
     "CaseFinished",
@@ -14,19 +18,90 @@ __all__ = [
     "PhaseFinished",
     "PhaseStarted",
     "RunFinished",
+    "RunOptions",
     "RunStarted",
     "Summary",
 ]
 
 
 @dataclass(frozen=True, slots=True)
+class RunOptions:
+    """What a run was asked to do, as its reports show it: the options that shape which
+    cases run and how they are judged. Never a key: only the scheme that carried it."""
+
+    examples: int
+    invalid_examples: int
+    seed: int
+    shrink: bool
+    schemathesis: bool
+    lead_id: str | None
+    custom_object_type_ids: tuple[str, ...]
+    faults: tuple[str, ...]
+    max_inconclusive: float
+    auth_scheme: str
+    baseline: str | None
+    checks: tuple[str, ...] = ()
+    exclude_checks: tuple[str, ...] = ()
+    exitfirst: bool = False
+
+    @classmethod
+    def from_config(cls, config: Config) -> RunOptions:
+        """The options of ``config``; ``shrink`` is whether the run shrinks (its default
+        depends on the target), ``faults`` the embedded emulator's, ``checks`` and
+        ``exclude_checks`` the selection given (empty: every check)."""
+        return cls(
+            examples=config.examples,
+            invalid_examples=config.invalid_examples,
+            seed=config.seed,
+            shrink=config.shrinking,
+            schemathesis=config.schemathesis,
+            lead_id=config.lead_id,
+            custom_object_type_ids=config.custom_object_type_ids,
+            faults=config.emulator_faults,
+            max_inconclusive=config.max_inconclusive,
+            auth_scheme=config.auth_scheme,
+            baseline=None if config.baseline is None else str(config.baseline),
+            checks=config.checks,
+            exclude_checks=config.exclude_checks,
+            exitfirst=config.exitfirst,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``options`` object of the JSON report."""
+        return {
+            "examples": self.examples,
+            "invalid_examples": self.invalid_examples,
+            "seed": self.seed,
+            "shrink": self.shrink,
+            "schemathesis": self.schemathesis,
+            "lead_id": self.lead_id,
+            "custom_object_type_ids": list(self.custom_object_type_ids),
+            "faults": list(self.faults),
+            "max_inconclusive": self.max_inconclusive,
+            "auth_scheme": self.auth_scheme,
+            "baseline": self.baseline,
+            "checks": list(self.checks),
+            "exclude_checks": list(self.exclude_checks),
+            "exitfirst": self.exitfirst,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RunStarted:
-    """The target is up and its custom object types are known."""
+    """The target is up and its custom object types are known.
+
+    ``target`` describes the target for people, ``target_kind`` names it for tools;
+    ``started_at`` is when the run began (UTC); ``options`` what it was asked to do. The
+    last three are optional so that a stream built by hand (tests, notebooks) still works.
+    """
 
     target: str
     base_url: str
     seed: int
     types: tuple[str, ...]
+    target_kind: TargetKind | None = None
+    started_at: datetime | None = None
+    options: RunOptions | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +159,8 @@ class Summary:
 
     ``inconclusive`` counts the cases the network decided (see :class:`CaseFinished`);
     ``inconclusive_budget`` is how many of them a run may have and still give a verdict
-    (``None``: any number).
+    (``None``: any number). ``stopped_early`` says the run stopped after its first case
+    with a violation (``Config.exitfirst``), so later phases did not run.
     """
 
     cases: int
@@ -95,6 +171,7 @@ class Summary:
     interrupted: bool = False
     inconclusive: int = 0
     inconclusive_budget: int | None = None
+    stopped_early: bool = False
 
     @property
     def over_budget(self) -> bool:
@@ -104,8 +181,11 @@ class Summary:
 
     @property
     def exit_code(self) -> int:
-        """1 when something broke the contract; else 3 when the network decided too many
-        cases for a verdict (like an unreachable target); else 0, the contract holds."""
+        """130 for a run stopped by Ctrl-C; 1 when something broke the contract; else 3 when
+        the network decided too many cases for a verdict (like an unreachable target); else
+        0, the contract holds."""
+        if self.interrupted:
+            return 130
         if self.violations:
             return 1
         return 3 if self.over_budget else 0
@@ -121,6 +201,7 @@ class Summary:
             "by_check": dict(sorted(self.by_check.items())),
             "duration": round(self.duration, 3),
             "interrupted": self.interrupted,
+            "stopped_early": self.stopped_early,
             "exit_code": self.exit_code,
         }
 

@@ -1,21 +1,26 @@
-"""Reports of a run: JSON, JUnit XML and Markdown hold the summary and every violation,
-are well-formed whatever a target answered, and never hold the API key."""
+"""Reports of a run: JSON, JUnit XML and Markdown hold the summary, the run's metadata and
+every violation, are well-formed whatever a target answered (and for a run cut short), go
+to standard output for the path ``-``, and never hold the API key."""
 
 from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
+from hypothesis import __version__ as hypothesis_version
+from jsonschema import Draft202012Validator
 
+from contract import __version__
 from contract.config import Config
 from contract.emulator import EmulatorServer
 from contract.errors import ConfigurationError, ContractViolation
-from contract.events import CaseFinished, RunFinished, RunStarted, Summary
-from contract.reports import RunReport, check_writable, write_reports
+from contract.events import CaseFinished, RunFinished, RunOptions, RunStarted, Summary
+from contract.reports import STDOUT, RunReport, check_writable, report_schema, write_reports
 
 from ._support import cli, live_config, run_engine
 
@@ -34,7 +39,15 @@ def faulty() -> RunReport:
     return report
 
 
+def report_of(config: Config) -> RunReport:
+    report = RunReport()
+    for event in run_engine(config).events:
+        report.add(event)
+    return report
+
+
 def written(report: RunReport, directory: Path, redact: tuple[str, ...] = ()) -> dict[str, str]:
+    """Every report of ``report``, written; the JSON one validated against the schema."""
     paths = {"json": directory / "r.json", "junit": directory / "r.xml", "md": directory / "r.md"}
     write_reports(
         report,
@@ -43,7 +56,9 @@ def written(report: RunReport, directory: Path, redact: tuple[str, ...] = ()) ->
         markdown_path=paths["md"],
         redact=redact,
     )
-    return {kind: path.read_text(encoding="utf-8") for kind, path in paths.items()}
+    texts = {kind: path.read_text(encoding="utf-8") for kind, path in paths.items()}
+    Draft202012Validator(report_schema()).validate(json.loads(texts["json"]))
+    return texts
 
 
 def test_json_report(faulty: RunReport, tmp_path: Path) -> None:
@@ -148,7 +163,10 @@ def test_the_key_is_in_no_report_and_no_output(tmp_path: Path) -> None:
 
     # Then the run found violations, and neither key is anywhere it wrote
     assert result.returncode == 1, result.stderr
-    assert json.loads(reports[0].read_text())["summary"]["violations"] > 0
+    data = json.loads(reports[0].read_text())
+    Draft202012Validator(report_schema()).validate(data)
+    assert data["summary"]["violations"] > 0
+    assert data["target"]["kind"] == "live"
     for key in (canary, srv.other_api_key):
         assert key not in result.stdout
         assert key not in result.stderr
@@ -184,7 +202,9 @@ def test_check_writable_accepts_new_directories_and_removes_its_probe(tmp_path: 
     # Then it is writable, and the check left nothing behind
     assert list(tmp_path.iterdir()) == []
     write_reports(RunReport(), json_path=path)
-    assert json.loads(path.read_text())["violations"] == []
+    data = json.loads(path.read_text())
+    Draft202012Validator(report_schema()).validate(data)
+    assert data["violations"] == []
 
 
 @pytest.mark.parametrize(
@@ -208,3 +228,226 @@ def test_check_writable_refuses_a_read_only_directory(tmp_path: Path) -> None:
             check_writable([tmp_path / "r.json"])
     finally:
         tmp_path.chmod(0o755)
+
+
+# --- metadata ---------------------------------------------------------------------------
+
+
+def test_the_engine_says_when_where_and_how_the_run_started() -> None:
+    # Given the moment before a run
+    before = datetime.now(UTC)
+    config = Config(examples=1, emulator_faults=("list_empty",), seed=7)
+
+    # When it runs
+    (started,) = (e for e in run_engine(config).events if isinstance(e, RunStarted))
+
+    # Then its first event names the target's kind, its start in UTC and its options
+    assert started.target_kind == "emulator"
+    assert started.started_at is not None and started.started_at.utcoffset() == timedelta(0)
+    assert before - timedelta(seconds=1) <= started.started_at <= datetime.now(UTC)
+    assert started.options == RunOptions.from_config(config)
+    assert started.options.faults == ("list_empty",) and started.options.seed == 7
+
+
+def test_json_report_has_the_runs_metadata(faulty: RunReport, tmp_path: Path) -> None:
+    data = json.loads(written(faulty, tmp_path)["json"])
+
+    assert data["format"] == 1 and data["interrupted"] is False
+    assert data["versions"]["close_contract"] == __version__
+    assert data["versions"]["hypothesis"] == hypothesis_version
+    started = datetime.fromisoformat(data["started_at"])
+    assert started.utcoffset() == timedelta(0) and data["started_at"].endswith("+00:00")
+    assert data["target"]["kind"] == "emulator"
+    assert data["target"]["base_url"].startswith("http://127.0.0.1:")
+    assert "list_empty" in data["target"]["description"]
+    assert data["options"]["examples"] == 3
+    assert data["options"]["faults"] == ["list_empty", "error_not_json"]
+    assert data["options"]["auth_scheme"] == "basic"
+    assert data["seed"] == 0 and data["types"] and faulty.started is not None
+    assert data["types"] == list(faulty.started.types)
+    assert data["duration"] == data["summary"]["duration"] > 0
+    assert data["cleanup"]["leftovers"] == [] and data["cleanup"]["deleted"] > 0
+
+
+def test_expected_statuses_read_as_sets(faulty: RunReport, tmp_path: Path) -> None:
+    data = json.loads(written(faulty, tmp_path)["json"])
+
+    expected = {c["expected_statuses"] for c in data["cases"]}
+    assert {"2xx", "400", "401"} <= expected
+    cased = [v for v in data["violations"] if v["case"]]
+    assert cased and {v["case"]["expected_statuses"] for v in cased} <= expected
+    listed = [v for v in cased if v["check"] == "listed_after_create"]
+    assert listed and {v["case"]["expected_statuses"] for v in listed} == {"2xx"}
+    valid = [c for c in data["cases"] if c["phase"] == "valid"]
+    assert valid and {c["expected_statuses"] for c in valid} == {"2xx"}
+    assert {c["mutation"] for c in valid} == {None}
+    assert all(c["mutation"] for c in data["cases"] if c["phase"] == "invalid")
+
+
+@pytest.mark.parametrize(
+    ("statuses", "text"),
+    [
+        (range(200, 300), "2xx"),
+        ({400}, "400"),
+        ({401}, "401"),
+        ({404, 400}, "400 or 404"),
+        ({*range(200, 300), 400}, "2xx or 400"),
+        ({200, 201}, "200 or 201"),
+    ],
+)
+def test_statuses_label(statuses: set[int], text: str) -> None:
+    from contract.reports import statuses_label
+
+    assert statuses_label(statuses) == text
+
+
+def test_junit_report_carries_the_metadata_as_properties(faulty: RunReport, tmp_path: Path) -> None:
+    root = ET.fromstring(written(faulty, tmp_path)["junit"])
+
+    suites = root.findall("testsuite")
+    assert suites and int(root.get("tests", "-1")) == faulty.summary.cases
+    assert faulty.started is not None
+    for suite in suites:
+        # properties come first in a testsuite, as the JUnit schema orders them
+        assert suite[0].tag == "properties"
+        props = {p.get("name"): p.get("value") for p in suite[0].findall("property")}
+        assert props["close_contract.version"] == __version__
+        assert props["hypothesis.version"] == hypothesis_version
+        assert props["seed"] == "0"
+        assert props["target"] == faulty.started.target
+        assert props["target.kind"] == "emulator"
+        assert props["interrupted"] == "false"
+        assert suite.get("timestamp") == props["started_at"]
+
+
+def test_markdown_report_starts_with_a_metadata_line(faulty: RunReport, tmp_path: Path) -> None:
+    lines = written(faulty, tmp_path)["md"].splitlines()
+
+    assert lines[0] == "# close-contract report"
+    meta = lines[2]
+    assert meta.startswith(f"close-contract {__version__}, Hypothesis {hypothesis_version}")
+    assert "started " in meta and "+00:00" in meta and "seed 0" in meta
+    assert "emulator http://127.0.0.1:" in meta
+    assert lines[4].startswith("Options: examples 3,")
+
+
+def test_reports_keep_no_credentials_of_the_base_url(tmp_path: Path) -> None:
+    # Given a live run whose API root was given with credentials in it
+    url = "https://api_5c0f3e9a71d2canary:@api.example.com:8443/api/v1?token=x#f"
+    started = RunStarted("live", url, 3, ("cotype_1",), target_kind="live")
+    report = RunReport(started=started)
+
+    # When every report is written
+    texts = written(report, tmp_path)
+
+    # Then each names the API root, and none holds what came before the host
+    assert json.loads(texts["json"])["target"]["base_url"] == "https://api.example.com:8443/api/v1"
+    assert "https://api.example.com:8443/api/v1" in texts["md"]
+    for text in texts.values():
+        assert "canary" not in text and "token=" not in text
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("http://127.0.0.1:8000/api/v1", "http://127.0.0.1:8000/api/v1"),
+        ("https://user:pw@api.close.com/api/v1/", "https://api.close.com/api/v1/"),
+        ("http://k@[::1]:9/api/v1", "http://[::1]:9/api/v1"),
+    ],
+)
+def test_the_base_url_is_shown_without_credentials(given: str, shown: str) -> None:
+    report = RunReport(started=RunStarted("live", given, 0, (), target_kind="live"))
+
+    assert report.to_json()["target"]["base_url"] == shown
+
+
+# --- inconclusive and interrupted runs --------------------------------------------------
+
+
+def test_inconclusive_cases_are_counted_and_listed(tmp_path: Path) -> None:
+    # Given a run with one case the network decided
+    report = RunReport(started=RunStarted("emulator", "http://127.0.0.1:1/api/v1", 0, ()))
+    why = "POST custom_object/ went unanswered after 1 attempt"
+    report.add(CaseFinished("valid", "Asset: valid", None, None, 1, (), 0.1, inconclusive=why))
+    report.add(CaseFinished("valid", "Asset: valid", None, None, 2, (201, 204), 0.1))
+    report.add(RunFinished(Summary(2, 3, 0, inconclusive=1, inconclusive_budget=0)))
+
+    # When its reports are written
+    texts = written(report, tmp_path)
+
+    # Then the count is in the summary, the reason on the case, a skip in JUnit
+    data = json.loads(texts["json"])
+    assert data["summary"]["inconclusive"] == 1 and data["summary"]["exit_code"] == 3
+    assert [c["inconclusive"] for c in data["cases"]] == [why, None]
+    (skipped,) = ET.fromstring(texts["junit"]).findall(".//testcase/skipped")
+    assert why in skipped.get("message", "")
+    assert f"- Asset: valid (valid): {why}" in texts["md"]
+    assert "No verdict: 1 inconclusive cases" in texts["md"]
+
+
+def test_reports_of_an_interrupted_run(faulty: RunReport, tmp_path: Path) -> None:
+    # Given the events of a run stopped by Ctrl-C: some cases, no cleanup, no RunFinished
+    partial = RunReport(started=faulty.started, cases=faulty.cases[: len(faulty.cases) // 2])
+    assert any(c.violations for c in partial.cases)
+
+    # When every report is written
+    texts = written(partial, tmp_path)
+
+    # Then each says it is partial, and holds what ran
+    data = json.loads(texts["json"])
+    assert data["interrupted"] is True and data["summary"]["interrupted"] is True
+    assert data["summary"]["exit_code"] == 130 and data["cleanup"] is None
+    assert data["summary"]["cases"] == len(partial.cases) == len(data["cases"])
+    assert data["summary"]["violations"] == len(data["violations"]) > 0
+    assert sum(data["summary"]["by_check"].values()) == len(data["violations"])
+    assert data["target"]["kind"] == "emulator" and data["options"]["examples"] == 3
+    root = ET.fromstring(texts["junit"])
+    assert len(root.findall(".//testcase")) == len(partial.cases)
+    assert {p.get("value") for p in root.iter("property") if p.get("name") == "interrupted"} == {
+        "true"
+    }
+    assert "**Interrupted**" in texts["md"] and "interrupted" in texts["md"].splitlines()[2]
+
+
+def test_reports_of_a_run_interrupted_before_it_started(tmp_path: Path) -> None:
+    texts = written(RunReport(), tmp_path)
+
+    data = json.loads(texts["json"])
+    assert data["interrupted"] is True and data["target"] is None and data["started_at"] is None
+    assert data["versions"]["close_contract"] == __version__
+    assert ET.fromstring(texts["junit"]).findall("testsuite") == []
+    assert "No verdict: the run was interrupted." in texts["md"]
+
+
+# --- standard output ----------------------------------------------------------------------
+
+
+def test_the_json_report_goes_to_stdout_for_a_dash(
+    faulty: RunReport,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a report path "-" (and a secret to blank), in a directory of its own
+    monkeypatch.chdir(tmp_path)
+    check_writable([STDOUT, tmp_path / "r.md"])
+    assert faulty.started is not None
+    secret = faulty.started.types[0]
+
+    # When the reports are written
+    write_reports(faulty, json_path=Path("-"), markdown_path=tmp_path / "r.md", redact=[secret])
+
+    # Then stdout holds exactly the JSON report, blanked, and no file named "-" exists
+    out = capfd.readouterr().out
+    data = json.loads(out)
+    Draft202012Validator(report_schema()).validate(data)
+    assert data["summary"]["violations"] == faulty.summary.violations
+    assert secret not in out and "[REDACTED]" in out
+    assert not (tmp_path / "-").exists() and (tmp_path / "r.md").is_file()
+
+
+def test_only_one_report_goes_to_stdout() -> None:
+    with pytest.raises(ConfigurationError, match="only one report can go to standard output"):
+        check_writable([STDOUT, None, Path("-")])
+    with pytest.raises(ConfigurationError, match="cannot write the baseline to standard output"):
+        check_writable([STDOUT], what="baseline", stdout=False)

@@ -1,0 +1,25 @@
+"""Reports of a run: JSON (a versioned format with a JSON Schema), JUnit XML and Markdown.
+
+:class:`RunReport` collects a run's events and renders them, also for a run that did not
+finish (Ctrl-C: marked interrupted); :func:`write_reports` writes them with every key
+blanked, to files or (for the path ``-``) to standard output; :func:`check_writable` tries
+the paths before a run sends anything. :func:`report_schema` is the JSON Schema
+(Draft 2020-12) that every JSON report of :data:`REPORT_FORMAT` validates against.
+"""
+
+from __future__ import annotations
+
+from contract.reports._files import STDOUT, check_writable, write_reports
+from contract.reports._json import REPORT_FORMAT, report_schema
+from contract.reports._metadata import statuses_label
+from contract.reports._report import RunReport
+
+__all__ = [
+    "REPORT_FORMAT",
+    "STDOUT",
+    "RunReport",
+    "check_writable",
+    "report_schema",
+    "statuses_label",
+    "write_reports",
+]

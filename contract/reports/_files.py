@@ -1,0 +1,136 @@
+"""Where reports go: files (tried before the run) or, for the path ``-``, standard output."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Final
+
+from contract.errors import ConfigurationError
+from contract.reports._report import RunReport
+from contract.secrets import redact as blank
+from contract.secrets import secret_forms
+
+__all__ = ["STDOUT", "check_writable", "write_reports"]
+
+STDOUT: Final = Path("-")
+"""The path that means standard output (``--report-json -``), as for most CLI tools."""
+
+
+def _to_stdout(text: str) -> None:
+    data = text.encode("utf-8", errors="backslashreplace")
+    try:
+        # Text already written must come first; the bytes go out as UTF-8 whatever the
+        # locale says, since a report piped into `jq` is read as UTF-8.
+        sys.stdout.flush()
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:
+            sys.stdout.write(data.decode("utf-8"))
+        else:
+            buffer.write(data)
+        sys.stdout.flush()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ConfigurationError(f"cannot write the report to standard output: {reason}") from exc
+
+
+def _write(path: Path, text: str) -> None:
+    if path == STDOUT:
+        _to_stdout(text)
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A lone surrogate (from a target's JSON) cannot be UTF-8: written as its escape.
+        path.write_text(text, encoding="utf-8", errors="backslashreplace")
+    except OSError as exc:
+        raise ConfigurationError(f"cannot write the report {path}: {exc.strerror}") from exc
+
+
+def _check_one(path: Path, what: str) -> None:
+    if path.is_dir():
+        raise ConfigurationError(f"cannot write the {what} {path}: it is a directory")
+    parent = path.parent
+    made: list[Path] = []
+    probe = parent
+    while not probe.exists():
+        made.append(probe)
+        probe = probe.parent
+    try:
+        if not probe.is_dir():
+            raise ConfigurationError(f"cannot write the {what} {path}: {probe} is not a directory")
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            descriptor, name = tempfile.mkstemp(prefix=".close-contract-", dir=parent)
+            os.close(descriptor)
+            os.unlink(name)
+            if path.exists() and not os.access(path, os.W_OK):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise ConfigurationError(f"cannot write the {what} {path}: {reason}") from exc
+    finally:
+        for directory in made:
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+
+
+def check_writable(
+    paths: Iterable[Path | None], *, what: str = "report", stdout: bool = True
+) -> None:
+    """Fail early (exit 2) on a report path that cannot be written, before any request.
+
+    The directory is tried for real (a temporary file created and removed): permission bits
+    say nothing for root, nor for places like ``/proc``. Directories made for the probe are
+    removed again. ``what`` names the file in messages ("report", "baseline"). The path
+    ``-`` (:data:`STDOUT`) is standard output: accepted once when ``stdout`` is true (two
+    reports there would be one unreadable stream), refused otherwise.
+    """
+    to_stdout = 0
+    for path in paths:
+        if path is None:
+            continue
+        if path == STDOUT:
+            if not stdout:
+                raise ConfigurationError(
+                    f"cannot write the {what} to standard output (-): give a file path"
+                )
+            to_stdout += 1
+            if to_stdout > 1:
+                raise ConfigurationError(
+                    f"only one {what} can go to standard output (-): give the others a file"
+                )
+            continue
+        _check_one(path, what)
+
+
+def write_reports(
+    report: RunReport,
+    *,
+    json_path: Path | None = None,
+    junit_path: Path | None = None,
+    markdown_path: Path | None = None,
+    redact: Sequence[str] = (),
+) -> None:
+    """Write the requested reports; every secret in ``redact`` is blanked first, in each
+    form it can take (raw, URL-encoded, Basic): the last gate before a file a CI keeps.
+
+    A path ``-`` (:data:`STDOUT`) writes that report to standard output, so the caller
+    must keep its own output off stdout then (``--report-json - | jq``).
+    """
+    forms = secret_forms(redact)
+
+    def clean(text: str) -> str:
+        return blank(text, forms)
+
+    if json_path is not None:
+        _write(json_path, clean(json.dumps(report.to_json(), indent=2, ensure_ascii=False)) + "\n")
+    if junit_path is not None:
+        _write(junit_path, clean(report.to_junit()))
+    if markdown_path is not None:
+        _write(markdown_path, clean(report.to_markdown()))

@@ -1,0 +1,95 @@
+"""The Markdown report: metadata, the summary table, each violation, inconclusive cases."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from contract.events import CaseFinished, Summary
+from contract.reports._metadata import Metadata, option_text
+
+__all__ = ["markdown_report"]
+
+
+def _header(meta: Metadata, s: Summary) -> list[str]:
+    lines = ["# close-contract report", "", meta.line(), ""]
+    options = meta.options
+    if options is not None:
+        shown = ", ".join(
+            f"{name} {option_text(value)}"
+            for name, value in options.items()
+            if value not in (None, [])
+        )
+        lines += [f"Options: {shown}.", ""]
+    if meta.interrupted:
+        lines += [
+            "**Interrupted**: the run stopped before it finished (Ctrl-C); this report holds "
+            "the cases that ran.",
+            "",
+        ]
+    lines += [
+        "| cases | requests | violations | inconclusive | duration |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+        f"| {s.cases} | {s.requests} | {s.violations} | {s.inconclusive} | {s.duration:.1f} s |",
+        "",
+    ]
+    return lines
+
+
+def _violations(cases: Sequence[CaseFinished]) -> list[str]:
+    lines: list[str] = []
+    for case in cases:
+        for found in case.violations:
+            lines += [
+                f"## [{found.check}] {found.title}",
+                "",
+                f"Case: {case.label} ({case.phase}), severity {found.severity}.",
+                "",
+                found.message,
+                "",
+            ]
+            if found.reproduction:
+                lines += ["```sh", found.reproduction, "```", ""]
+    return lines
+
+
+def _inconclusive(cases: Sequence[CaseFinished]) -> list[str]:
+    undecided = [c for c in cases if c.inconclusive]
+    if not undecided:
+        return []
+    lines = [
+        "## Inconclusive cases",
+        "",
+        "The network, not the API, decided these: a request that may have taken "
+        "effect went unanswered, so the case was not judged.",
+        "",
+    ]
+    lines += [f"- {c.label} ({c.phase}): {c.inconclusive}" for c in undecided]
+    lines.append("")
+    return lines
+
+
+def _verdict(meta: Metadata, s: Summary) -> str:
+    if s.over_budget:
+        return (
+            f"No verdict: {s.inconclusive} inconclusive cases, more than the "
+            f"{s.inconclusive_budget} allowed."
+        )
+    if s.violations:
+        return ""  # the violations above are the verdict
+    if meta.interrupted:
+        return "No verdict: the run was interrupted."
+    return "The contract holds: no violation."
+
+
+def markdown_report(meta: Metadata, summary: Summary, cases: Sequence[CaseFinished]) -> str:
+    """The report as Markdown: a metadata line, summary and per-check tables, each
+    violation with its curl reproduction, the inconclusive cases, the verdict."""
+    lines = _header(meta, summary)
+    if summary.by_check:
+        lines += ["| check | violations |", "| --- | ---: |"]
+        lines += [f"| `{k}` | {v} |" for k, v in sorted(summary.by_check.items())]
+        lines.append("")
+    lines += _violations(cases)
+    lines += _inconclusive(cases)
+    lines.append(_verdict(meta, summary))
+    return "\n".join(lines).rstrip() + "\n"

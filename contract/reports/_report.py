@@ -1,0 +1,110 @@
+"""RunReport: the events of one run, collected, rendered as JSON, JUnit XML or Markdown."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from contract.errors import ContractViolation
+from contract.events import CaseFinished, CleanupFinished, Event, RunFinished, RunStarted, Summary
+from contract.reports._json import json_report
+from contract.reports._junit import junit_report
+from contract.reports._markdown import markdown_report
+from contract.reports._metadata import Metadata, elapsed_since
+
+__all__ = ["RunReport"]
+
+
+@dataclass
+class RunReport:
+    """Collects the events of a run; renders them as JSON, JUnit XML or Markdown.
+
+    A report without :class:`~contract.events.RunFinished` is of a run that stopped early
+    (Ctrl-C): every rendering then says ``interrupted`` and holds the cases that ran.
+    """
+
+    started: RunStarted | None = None
+    cases: list[CaseFinished] = field(default_factory=list)
+    finished: RunFinished | None = None
+    cleanup: CleanupFinished | None = None
+
+    def add(self, event: Event) -> None:
+        """Take one event of the stream."""
+        if isinstance(event, RunStarted):
+            self.started = event
+        elif isinstance(event, CaseFinished):
+            self.cases.append(event)
+        elif isinstance(event, CleanupFinished):
+            self.cleanup = event
+        elif isinstance(event, RunFinished):
+            self.finished = event
+
+    @property
+    def interrupted(self) -> bool:
+        """The run stopped before its end (no :class:`~contract.events.RunFinished`)."""
+        return self.finished is None
+
+    @property
+    def summary(self) -> Summary:
+        """The run's summary (a partial one while the run is unfinished)."""
+        if self.finished is not None:
+            return self.finished.summary
+        by_check: dict[str, int] = {}
+        for found in (v for c in self.cases for v in c.violations):
+            by_check[found.check] = by_check.get(found.check, 0) + 1
+        since = elapsed_since(self.started)
+        return Summary(
+            cases=len(self.cases),
+            requests=sum(c.requests for c in self.cases),
+            violations=sum(by_check.values()),
+            by_check=by_check,
+            duration=sum(c.elapsed for c in self.cases) if since is None else since,
+            interrupted=True,
+            inconclusive=sum(c.inconclusive is not None for c in self.cases),
+        )
+
+    def select(
+        self,
+        *,
+        phase: str | None = None,
+        mutation: str | None = None,
+        checks: Collection[str] | None = None,
+        exclude: Collection[str] = (),
+    ) -> tuple[list[CaseFinished], list[ContractViolation]]:
+        """The cases of ``phase`` (and ``mutation``) and their violations of ``checks``."""
+        cases = [
+            c
+            for c in self.cases
+            if (phase is None or c.phase == phase)
+            and (mutation is None or (c.case or {}).get("mutation") == mutation)
+        ]
+        found = [
+            v
+            for c in cases
+            for v in c.violations
+            if (checks is None or v.check in checks) and v.check not in exclude
+        ]
+        return cases, found
+
+    def _metadata(self, summary: Summary) -> Metadata:
+        return Metadata(self.started, summary.duration, self.interrupted)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON report (format :data:`~contract.reports.REPORT_FORMAT`): ``format``,
+        ``interrupted``, ``versions``, ``started_at``, ``duration``, ``target``,
+        ``options``, ``seed``, ``types``, ``summary``, ``cleanup``, ``violations``,
+        ``cases``; ``report.schema.json`` describes each."""
+        summary = self.summary
+        return json_report(self._metadata(summary), summary, self.cases, self.cleanup)
+
+    def to_junit(self) -> str:
+        """One ``testsuite`` per phase (with the run's metadata as ``properties``), one
+        ``testcase`` per case, a ``failure`` per violation, inconclusive cases skipped."""
+        return junit_report(self._metadata(self.summary), self.cases)
+
+    def to_markdown(self) -> str:
+        """A readable report: metadata line, summary table, violations by check, then each
+        violation and the inconclusive cases."""
+        summary = self.summary
+        return markdown_report(self._metadata(summary), summary, self.cases)
