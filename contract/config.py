@@ -72,6 +72,13 @@ class Config:
     emulator_throttle: int | None = None
     emulator_throttle_reset: float = 0.0
     emulator_db: Path | None = None
+    # Which registered checks judge the answers (contract.checks.CHECKS names): only
+    # ``checks`` when given, never ``exclude_checks``. Baseline regressions and
+    # schemathesis's own findings are chosen by ``baseline`` and ``schemathesis`` instead.
+    checks: tuple[str, ...] = ()
+    exclude_checks: tuple[str, ...] = ()
+    # Stop after the first case with a violation (cleanup still runs).
+    exitfirst: bool = False
 
     @property
     def target_kind(self) -> TargetKind:
@@ -91,13 +98,24 @@ class Config:
             return False
         return self.shrink if self.shrink is not None else self.target_kind == "emulator"
 
+    @property
+    def enabled_checks(self) -> frozenset[str] | None:
+        """The registered checks the run applies; ``None`` when every one of them is."""
+        if not self.checks and not self.exclude_checks:
+            return None
+        # Imported here: the registry loads jsonschema and the client, which options don't need.
+        from contract.checks import CHECKS
+
+        return frozenset(self.checks or CHECKS) - frozenset(self.exclude_checks)
+
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> Config:
         """The configuration a front door's options describe, by field name.
 
         A ``None`` value means the option was not given, so the field keeps its default
         (and validation can tell "not given" from a given default, as ``--examples`` on a
-        replay needs); ``bearer=True`` selects Bearer auth; sequences become tuples.
+        replay needs); ``bearer=True`` selects Bearer auth; sequences become tuples, and
+        ``checks`` or ``exclude_checks`` given as one string are split at its commas.
         Unknown names are a :class:`ConfigurationError`.
         """
         values = {name: value for name, value in options.items() if value is not None}
@@ -110,6 +128,11 @@ class Config:
         for name in ("custom_object_type_ids", "emulator_faults"):
             if name in values:
                 values[name] = tuple(values[name])
+        for name in ("checks", "exclude_checks"):
+            if isinstance(values.get(name), str):
+                values[name] = tuple(n.strip() for n in values[name].split(",") if n.strip())
+            elif name in values:
+                values[name] = tuple(values[name])
         return cls(**values)
 
     def resolved_api_key(self) -> str | None:
@@ -121,8 +144,10 @@ class Config:
 
         Also refused: options the selected target would ignore (emulator switches on a live
         or replay target, keys for the embedded emulator or a replay, ``examples`` for a
-        replay), ``examples`` past its bound, and a ``record`` directory that already holds
-        a recording unless ``overwrite`` is set.
+        replay), ``examples`` past its bound, a ``record`` directory that already holds
+        a recording unless ``overwrite`` is set, check names the registry does not hold
+        (or a selection that leaves none), and ``exitfirst`` with ``record`` or
+        ``baseline_out``.
         """
         if self.examples < 1:
             raise ConfigurationError(
@@ -154,6 +179,7 @@ class Config:
             )
         self._check_target_options()
         self._check_record()
+        self._check_checks()
         if self.schemathesis and (self.record is not None or self.cassettes is not None):
             raise ConfigurationError(
                 "--schemathesis cannot be recorded or replayed: schemathesis generates its own "
@@ -262,6 +288,31 @@ class Config:
                 "--shrink cannot be recorded: a recording holds exactly the cases that were "
                 "reported, unshrunk, so that its replay reaches the same verdict; drop --shrink"
             )
+
+    def _check_checks(self) -> None:
+        """Refuse check names the registry does not hold, a selection that leaves no check,
+        and ``exitfirst`` where a partial run would be written down as a whole one."""
+        from contract.checks import CHECKS
+
+        for option, names in (("--checks", self.checks), ("--exclude-checks", self.exclude_checks)):
+            for name in names:
+                if name not in CHECKS:
+                    raise ConfigurationError(
+                        f"{option}: {name!r} is not a check; the checks are "
+                        f"{', '.join(sorted(CHECKS))}"
+                    )
+        if self.enabled_checks == frozenset():
+            raise ConfigurationError(
+                "--checks and --exclude-checks leave no check to run: exclude fewer checks"
+            )
+        if self.exitfirst:
+            for option, given in (("--record", self.record), ("--out", self.baseline_out)):
+                if given is not None:
+                    raise ConfigurationError(
+                        f"-x/--exitfirst cannot be combined with {option}: a run that stops "
+                        "at its first violation would write down only part of what the "
+                        "target does; drop -x"
+                    )
 
     def _check_record(self) -> None:
         """Refuse to record over an existing recording unless ``overwrite`` says so."""

@@ -17,7 +17,17 @@ from contract.checks._registry import (
     check,
     echoed,
     run_checks,
+    statuses_text,
     violation,
 )
 
-__all__ = ["CHECKS", "CheckContext", "Operation", "check", "echoed", "run_checks", "violation"]
+__all__ = [
+    "CHECKS",
+    "CheckContext",
+    "Operation",
+    "check",
+    "echoed",
+    "run_checks",
+    "statuses_text",
+    "violation",
+]

@@ -137,6 +137,7 @@ def body_of(ctx: CheckContext) -> Any:
 
 
 def statuses_text(statuses: frozenset[int]) -> str:
+    """The statuses a message names: ``any 2xx``, or each one, as in ``400 or 404``."""
     if statuses == frozenset(range(200, 300)):
         return "any 2xx"
     return " or ".join(str(s) for s in sorted(statuses))

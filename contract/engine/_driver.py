@@ -43,6 +43,11 @@ class _Failure(Exception, Generic[R]):
     outcome: R
 
 
+class _Stop(BaseException):
+    """Ends a batch at once: Hypothesis re-runs a case that raised an ``Exception`` (to
+    report it), which would send its requests twice; anything else it lets through."""
+
+
 def run_seeded(
     strategy: st.SearchStrategy[T],
     body: Callable[[T], None],
@@ -82,11 +87,13 @@ def drive(
     examples: int,
     seed: int,
     shrink: bool,
+    exitfirst: bool = False,
 ) -> list[R]:
     """Run ``execute`` on up to ``examples`` cases drawn from ``strategy``.
 
     Deterministic for a given ``seed``. Returns the outcomes in order; with ``shrink`` the
-    run stops at the first failure and reports its shrunk form last.
+    run stops at the first failure and reports its shrunk form last; with ``exitfirst``
+    (and no shrinking) it stops right after the first failure.
     """
     outcomes: list[R] = []
     state = {"failing": False}
@@ -103,6 +110,8 @@ def drive(
         if shrink and outcome.failed:
             state["failing"] = True
             raise _Failure(outcome)
+        if exitfirst and outcome.failed:
+            raise _Stop
 
     with interrupts_between_cases() as interrupts:
         try:
@@ -111,6 +120,8 @@ def drive(
             # The last raise is Hypothesis's replay of the minimal failing case.
             if outcomes and outcomes[-1].failed:
                 outcomes[-1] = final.outcome
+        except _Stop:
+            pass  # the failing case is the batch's last outcome
         except Flaky:
             pass  # the target answered differently on replay; keep the first failure as seen
     return outcomes

@@ -16,7 +16,7 @@ from contract.config import Config
 from contract.discovery import Organization, discover
 from contract.engine._ledger import Ledger
 from contract.engine._references import References, prepare_lead, prepare_references
-from contract.engine._session import Outcome, Session
+from contract.engine._session import Session
 from contract.engine._sources import GeneratedSource
 from contract.engine._targets import Target
 
@@ -57,7 +57,7 @@ def references_for(
     """
     ledger = Ledger(client)
     session = Session(config, client, ledger)
-    setup = Outcome("setup", "references", None, None)
+    setup = session.outcome("setup", "references", None, None)
     try:
         lead, contacts = prepare_lead(session, setup)
         refs: References = {"lead": [lead], "user": [organization.user_id], "contact": contacts}

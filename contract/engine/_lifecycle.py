@@ -58,7 +58,7 @@ def update_for(tc: TypeContract, case: Case, other: Case) -> tuple[dict[str, Any
 @concludes
 def create_only(s: Session, tc: TypeContract, case: Case, *, phase: str) -> Outcome:
     """POST one valid case and check the answer; the instance stays (ledger deletes it)."""
-    outcome = Outcome(phase, f"{tc.name}: reference instance", tc.type_id, case.to_dict())
+    outcome = s.outcome(phase, f"{tc.name}: reference instance", tc.type_id, case.to_dict())
     _create(s, tc, case, outcome)
     return outcome
 
@@ -193,7 +193,7 @@ def valid_lifecycle(
     s: Session, tc: TypeContract, case: Case, other: Case, lead: str, probe: bool
 ) -> Outcome:
     """Create, read, list, (probe,) update, read, delete, read: each step checked."""
-    outcome = Outcome("valid", f"{tc.name}: valid", tc.type_id, case.to_dict())
+    outcome = s.outcome("valid", f"{tc.name}: valid", tc.type_id, case.to_dict())
     object_id = _create(s, tc, case, outcome)
     if object_id is None:
         return outcome
@@ -261,7 +261,7 @@ def valid_lifecycle(
 def invalid_case(s: Session, tc: TypeContract, case: Case) -> Outcome:
     """POST a case that breaks one rule; it must be answered as the rule says."""
     label = f"{tc.name}: {case.mutation}" + (f" [{case.target}]" if case.target else "")
-    outcome = Outcome("invalid", label, tc.type_id, case.to_dict())
+    outcome = s.outcome("invalid", label, tc.type_id, case.to_dict())
     kind = "auth" if not case.send_credentials else "invalid"
     # A case the API wrongly accepts created an instance: the ledger deletes it.
     exchange, _ = _post(
@@ -292,7 +292,7 @@ def unknown_id_probes(s: Session, seed: int) -> Outcome:
     alphabet = string.ascii_letters + string.digits
     rng = random.Random(seed)
     object_id = "custobj_" + "".join(rng.choice(alphabet) for _ in range(43))
-    outcome = Outcome("probes", "unknown custom_object id", None, None)
+    outcome = s.outcome("probes", "unknown custom_object id", None, None)
     path = f"custom_object/{object_id}/"
     for method in ("GET", "PUT", "DELETE"):
         body = {"name": "x"} if method == "PUT" else UNSET

@@ -143,7 +143,7 @@ def prepare_decoys(
     """
     if s.config.lead_id:
         return
-    setup = Outcome("setup", "decoy lead", None, None)
+    setup = s.outcome("setup", "decoy lead", None, None)
     outcomes.append(setup)
     decoy = str(_disposable_lead(s, setup, role="decoy")["id"])
     on_decoy = {**refs, "lead": [decoy]}

@@ -10,14 +10,16 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
 from secrets import token_hex
 
 from hypothesis import strategies as st
 
 from contract.baseline import (
     BaselineRecorder,
+    PortableNames,
     compare_run,
     load_baseline,
     parse_body,
@@ -48,6 +50,7 @@ from contract.events import (
     PhaseFinished,
     PhaseStarted,
     RunFinished,
+    RunOptions,
     RunStarted,
     Summary,
 )
@@ -118,6 +121,7 @@ class _Tally:
         # Requests another generator sent with its own HTTP stack (schemathesis).
         self.foreign_requests = 0
         self.violations: list[ContractViolation] = []
+        self.stopped_early = False
 
     def add(self, event: CaseFinished) -> CaseFinished:
         self.cases += 1
@@ -139,12 +143,33 @@ def _observer(recorder: BaselineRecorder) -> Callable[[Exchange, str], None]:
     return observe
 
 
+def _until_first_violation(events: Generator[Event, None, None], tally: _Tally) -> Iterator[Event]:
+    """``events`` up to the first case with a violation, then the end of its phase.
+
+    The phases stop there (``-x``): no further case is drawn or sent. What the run created
+    is still deleted, since cleanup follows the phases whatever ended them.
+    """
+    phase: str | None = None
+    for event in events:
+        yield event
+        if isinstance(event, PhaseStarted):
+            phase = event.phase
+        elif isinstance(event, PhaseFinished):
+            phase = None
+        elif isinstance(event, CaseFinished) and event.violations:
+            events.close()
+            tally.stopped_early = True
+            if phase is not None:
+                yield PhaseFinished(phase)
+            return
+
+
 def _phases(
     session: Session, source: CaseSource, org: Organization, tally: _Tally
-) -> Iterator[Event]:
+) -> Generator[Event, None, None]:
     config = session.config
     yield PhaseStarted("setup")
-    setup = Outcome("setup", "disposable lead", None, None)
+    setup = session.outcome("setup", "disposable lead", None, None)
     lead, contacts = prepare_lead(session, setup)
     refs: References = {"lead": [lead], "user": [org.user_id], "contact": contacts}
     outcomes = [setup]
@@ -209,13 +234,12 @@ def run(config: Config) -> Iterator[Event]:
             else None
         )
         source: CaseSource = (
-            ReplaySource(replay)
+            ReplaySource(replay, exitfirst=config.exitfirst)
             if replay is not None
-            else GeneratedSource(config.seed, config.shrinking, recorded)
+            else GeneratedSource(config.seed, config.shrinking, recorded, config.exitfirst)
         )
         client = stack.enter_context(client_for(target, config, transport=transport))
         ledger = Ledger(client)
-        recorder = BaselineRecorder()
         session = Session(
             config,
             client,
@@ -223,7 +247,6 @@ def run(config: Config) -> Iterator[Event]:
             other_api_key=target.other_api_key,
             run_token=run_token,
         )
-        session.observers.append(_observer(recorder))
         completed = False
         try:
             org = discover(client, config.custom_object_type_ids)
@@ -232,14 +255,27 @@ def run(config: Config) -> Iterator[Event]:
                     "the organization has no custom object types to test "
                     "(create one, or pass --custom-object-type-id)"
                 )
+            # Built from what discovery found: the baseline keys types and fields by
+            # name, so it compares with an organization whose ids differ (discovery's
+            # own requests are not observed, they are not part of the contract).
+            recorder = BaselineRecorder(names=PortableNames(org.types))
+            session.observers.append(_observer(recorder))
             yield RunStarted(
                 target.description,
                 target.base_url,
                 config.seed,
                 tuple(t.type_id for t in org.types),
+                target_kind=target.kind,
+                # The wall clock when the run began (not now, after discovery): the
+                # monotonic ``started`` says how long ago that was.
+                started_at=datetime.now(UTC) - timedelta(seconds=time.perf_counter() - started),
+                options=RunOptions.from_config(config),
             )
-            yield from _phases(session, source, org, tally)
-            if baseline is not None:
+            phases = _phases(session, source, org, tally)
+            yield from _until_first_violation(phases, tally) if config.exitfirst else phases
+            # A run stopped early saw too little to be compared: every shape and status it
+            # did not reach would show up as a regression.
+            if baseline is not None and not tally.stopped_early:
                 yield PhaseStarted("baseline", 1)
                 outcome = Outcome("baseline", f"compared with {config.baseline}", None, None)
                 outcome.violations.extend(compare_run(baseline, recorder))
@@ -269,5 +305,6 @@ def run(config: Config) -> Iterator[Event]:
             duration=time.perf_counter() - started,
             inconclusive=tally.inconclusive,
             inconclusive_budget=math.floor(config.max_inconclusive * tally.cases),
+            stopped_early=tally.stopped_early,
         )
         yield RunFinished(summary, tuple(tally.violations))

@@ -40,6 +40,8 @@ class Outcome:
     finished: float | None = None
     # Why the network, not the API, decided this case (it then holds no verdict).
     inconclusive: str | None = None
+    # The registered checks this run applies (None: all); see Session.outcome.
+    enabled: frozenset[str] | None = None
 
     @property
     def failed(self) -> bool:
@@ -47,7 +49,9 @@ class Outcome:
         return bool(self.violations)
 
     def check(self, names: Iterable[str], ctx: CheckContext) -> list[ContractViolation]:
-        """Run checks on ``ctx`` and keep their violations."""
+        """Run the checks of ``names`` that the run applies on ``ctx``; keep their violations."""
+        if self.enabled is not None:
+            names = [name for name in names if name in self.enabled]
         found = run_checks(names, ctx)
         self.violations.extend(found)
         return found
@@ -107,6 +111,23 @@ class Session:
     # Unique to this run (kept in a recording, so a replay sends the same bodies): it makes
     # what the run names, such as its disposable lead, provably the run's own.
     run_token: str = ""
+    enabled_checks: frozenset[str] | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.enabled_checks = self.config.enabled_checks
+
+    def outcome(
+        self, phase: str, label: str, type_id: str | None, case: Mapping[str, Any] | None
+    ) -> Outcome:
+        """A new case's outcome, judged by the checks the run's configuration selects.
+
+        The selection is applied here rather than in :func:`~contract.checks.run_checks`:
+        every check of a case runs through :meth:`Outcome.check`, and an outcome made by
+        the session carries the selection along, so the registry stays a pure function of
+        its arguments and no run-wide state (a context variable would leak across the
+        yields of :func:`contract.run`) decides what is checked.
+        """
+        return Outcome(phase, label, type_id, case, enabled=self.enabled_checks)
 
     def send(
         self,

@@ -30,11 +30,15 @@ class CaseSource(Protocol):
 
 @dataclass
 class GeneratedSource:
-    """Draw cases with Hypothesis; when ``corpus`` is set, write each executed case into it."""
+    """Draw cases with Hypothesis; when ``corpus`` is set, write each executed case into it.
+
+    With ``exitfirst`` a batch ends at its first failing case.
+    """
 
     seed: int
     shrink: bool
     corpus: Corpus | None = None
+    exitfirst: bool = False
 
     def batch(
         self,
@@ -51,14 +55,25 @@ class GeneratedSource:
                 corpus.add(key, drawn)
             return execute(drawn)
 
-        return drive(strategy(), logged, examples=examples, seed=self.seed, shrink=self.shrink)
+        return drive(
+            strategy(),
+            logged,
+            examples=examples,
+            seed=self.seed,
+            shrink=self.shrink,
+            exitfirst=self.exitfirst,
+        )
 
 
 @dataclass
 class ReplaySource:
-    """Re-execute the cases a recording stored, in their order; nothing is generated."""
+    """Re-execute the cases a recording stored, in their order; nothing is generated.
+
+    With ``exitfirst`` a batch ends at its first failing case.
+    """
 
     corpus: Corpus
+    exitfirst: bool = False
 
     def batch(
         self,
@@ -68,4 +83,9 @@ class ReplaySource:
         examples: int,
     ) -> list[Outcome]:
         """Run the stored cases of ``key`` (none if the recording had none)."""
-        return [execute(drawn) for drawn in self.corpus.cases(key)]
+        outcomes: list[Outcome] = []
+        for drawn in self.corpus.cases(key):
+            outcomes.append(execute(drawn))
+            if self.exitfirst and outcomes[-1].failed:
+                break
+        return outcomes

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Iterable
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,3 +95,62 @@ def error_lines(stderr: str) -> list[str]:
 def mentions(texts: Iterable[str], secret: str) -> list[str]:
     """The texts that contain ``secret`` (for canary greps)."""
     return [text for text in texts if secret in text]
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    # A child inherits an ignored SIGINT (e.g. from a background job); a user's Ctrl-C is not.
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def interrupt_cli(args: list[str], delay: float) -> tuple[int | None, str, str]:
+    """Run ``close-contract ARGS``; Ctrl-C it ``delay`` s after it found its target.
+
+    Timing from the target line keeps the interrupt inside the run proper: while Python
+    imports the command is another matter (see test_engine_cli_errors), and so is the
+    moment the disposable lead is created (see test_engine_interrupts). Returns the exit
+    code, stdout and stderr.
+    """
+    output = tempfile.TemporaryFile("w+")
+    with _interruptible():
+        process = subprocess.Popen(
+            [*COMMAND, *args],
+            cwd=ROOT,
+            env=clean_env(),
+            stdout=output,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    lines: list[str] = []
+    started = threading.Event()
+
+    def read_stderr() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.append(line)
+            if line.startswith("target:"):
+                started.set()
+        started.set()  # the process ended before it found a target: fail below, not hang
+
+    with output, process:
+        reader = threading.Thread(target=read_stderr, daemon=True)
+        reader.start()
+        try:
+            assert started.wait(60), "the run did not start"
+            time.sleep(delay)
+            process.send_signal(signal.SIGINT)
+            process.wait(60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        reader.join(10)
+        output.seek(0)
+        return process.returncode, output.read(), "".join(lines)

@@ -4,13 +4,6 @@ nothing it did not create is touched."""
 from __future__ import annotations
 
 import random
-import signal
-import subprocess
-import tempfile
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +12,7 @@ import pytest
 
 from contract.emulator import EmulatorServer
 
-from ._support import COMMAND, ROOT, clean_env, leftovers, live_config, run_engine
+from ._support import interrupt_cli, leftovers, live_config, run_engine
 
 NOTHING_LEFT = {"custom_object": 0, "lead": 0, "contact": 0}
 
@@ -90,65 +83,12 @@ def test_run_on_a_given_lead_deletes_only_what_it_created(tmp_path: Path) -> Non
             assert leftovers(srv) == {"custom_object": 1, "lead": 1, "contact": 1}
 
 
-@contextmanager
-def _interruptible() -> Iterator[None]:
-    # A child inherits an ignored SIGINT (e.g. from a background job); a user's Ctrl-C is not.
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def _interrupt_run(srv: EmulatorServer, delay: float) -> tuple[int | None, str, str]:
-    """Start ``close-contract run`` on ``srv``; Ctrl-C it ``delay`` s after it found its target.
-
-    Timing from the target line keeps the interrupt inside the run proper: while Python
-    imports the command is another matter (see test_engine_cli_errors), and so is the
-    moment the disposable lead is created (see test_engine_interrupts).
-    """
-    command = [*COMMAND, "run", "--base-url", srv.base_url, "--api-key", srv.api_key]
-    output = tempfile.TemporaryFile("w+")
-    with _interruptible():
-        process = subprocess.Popen(
-            # Enough examples that the run outlasts the longest delay (setup takes ~0.1 s,
-            # the valid phase ~5 s on an idle machine; interrupts land in either).
-            [*command, "--examples", "150"],
-            cwd=ROOT,
-            env=clean_env(),
-            stdout=output,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-    lines: list[str] = []
-    started = threading.Event()
-
-    def read_stderr() -> None:
-        assert process.stderr is not None
-        for line in process.stderr:
-            lines.append(line)
-            if line.startswith("target:"):
-                started.set()
-        started.set()  # the process ended before it found a target: fail below, not hang
-
-    with output, process:
-        reader = threading.Thread(target=read_stderr, daemon=True)
-        reader.start()
-        try:
-            assert started.wait(60), "the run did not start"
-            time.sleep(delay)
-            process.send_signal(signal.SIGINT)
-            process.wait(60)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-        reader.join(10)
-        output.seek(0)
-        return process.returncode, output.read(), "".join(lines)
+    """``close-contract run`` on ``srv``, Ctrl-C'd ``delay`` s after it found its target."""
+    # Enough examples that the run outlasts the longest delay (setup takes ~0.1 s, the
+    # valid phase ~5 s on an idle machine; interrupts land in either).
+    args = ["run", "--base-url", srv.base_url, "--api-key", srv.api_key, "--examples", "150"]
+    return interrupt_cli(args, delay)
 
 
 # One seeded delay in each third of 0.3..3 s, so the interrupts hit different moments.

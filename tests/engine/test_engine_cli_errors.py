@@ -331,7 +331,7 @@ def test_a_directory_where_a_recording_file_is_expected(tmp_path: Path) -> None:
     assert_before_any_request(result)
 
 
-NO_OPERATIONS = b'{"version": 1, "endpoint": "custom_object", "operations": [], "statuses": {}}'
+NO_OPERATIONS = b'{"version": 2, "endpoint": "custom_object", "operations": [], "statuses": {}}'
 
 
 @pytest.mark.parametrize(

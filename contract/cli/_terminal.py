@@ -1,0 +1,256 @@
+"""What ``close-contract`` shows while a run goes and once it ended.
+
+During the run: a live progress bar per phase on a terminal, one line per phase end
+otherwise. At the end: the violations grouped by root cause (see
+:mod:`contract.cli._findings`), at most ``cap`` groups unless verbose, and the summary.
+Lines are never hard-wrapped (``soft_wrap``): a CI log keeps one line per finding for
+``grep``, and a curl reproduction stays copy-pasteable. Colour follows rich, which
+respects ``NO_COLOR`` and plain pipes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from contract.cli._findings import Findings, Group, Related, excerpt
+from contract.events import (
+    CaseFinished,
+    CleanupFinished,
+    Event,
+    PhaseFinished,
+    PhaseStarted,
+    RunFinished,
+    RunStarted,
+    Summary,
+)
+
+__all__ = ["QUIET", "VERBOSE", "Terminal", "plural"]
+
+QUIET, NORMAL, VERBOSE = -1, 0, 1
+DEFAULT_CAP = 10
+"""Root-cause groups shown at the end of a run unless ``-v`` asks for every one."""
+
+
+def plural(count: int, word: str) -> str:
+    """``1 case``, ``2 cases``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+@dataclass
+class _Phase:
+    name: str
+    cases: int = 0
+    failed: int = 0
+    inconclusive: int = 0
+    task: TaskID | None = None
+
+    def line(self) -> str:
+        parts = [plural(self.cases, "case")]
+        if self.failed:
+            parts.append(f"{self.failed} with violations")
+        if self.inconclusive:
+            parts.append(f"{self.inconclusive} inconclusive")
+        return f"{self.name}: {', '.join(parts)}"
+
+
+@dataclass
+class Terminal:
+    """Renders one run's events on ``err`` and its summary on ``out``.
+
+    ``verbosity`` is :data:`QUIET` (only the summary, errors and what was left behind),
+    0, or :data:`VERBOSE` (every group and every follow-on); ``redact`` blanks the run's
+    keys in what the target said; ``reports`` says whether a report holds what the cap
+    leaves out.
+    """
+
+    err: Console
+    out: Console
+    verbosity: int = NORMAL
+    redact: Callable[[str], str] = str
+    reports: bool = False
+    cap: int = DEFAULT_CAP
+    findings: Findings = field(default_factory=Findings)
+
+    def _say(self, text: str | Text, *, style: str | None = None) -> None:
+        shown = Text(self.redact(text)) if isinstance(text, str) else text
+        self.err.print(shown, style=style, soft_wrap=True)
+
+    def render(self, events: Iterator[Event], report: Callable[[Event], None]) -> RunFinished:
+        """Show ``events`` as they come, hand each to ``report``; the run's last event."""
+        live = self.err.is_terminal and self.verbosity > QUIET
+        progress = Progress(
+            TextColumn("{task.description:<12}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[failed]}", style="red"),
+            TimeElapsedColumn(),
+            console=self.err,
+            disable=not live,
+        )
+        phase: _Phase | None = None
+        finished: RunFinished | None = None
+        with progress:
+            for event in events:
+                report(event)
+                if isinstance(event, RunStarted) and self.verbosity > QUIET:
+                    types = plural(len(event.types), "type")
+                    self._say(f"target: {event.target} ({types}, seed {event.seed})")
+                elif isinstance(event, PhaseStarted):
+                    phase = _Phase(event.phase)
+                    phase.task = progress.add_task(event.phase, total=event.total, failed="")
+                elif isinstance(event, CaseFinished):
+                    self.findings.add(event)
+                    if phase is not None:
+                        phase.cases += 1
+                        phase.failed += bool(event.violations)
+                        phase.inconclusive += event.inconclusive is not None
+                        if phase.task is not None:
+                            failed = f"✗ {phase.failed}" if phase.failed else ""
+                            progress.update(phase.task, advance=1, failed=failed)
+                elif isinstance(event, PhaseFinished) and phase is not None:
+                    if phase.task is not None:
+                        progress.update(phase.task, total=phase.cases)
+                    if not live and self.verbosity > QUIET:
+                        self._say(phase.line())
+                    phase = None
+                elif isinstance(event, CleanupFinished):
+                    self._cleanup(event)
+                elif isinstance(event, RunFinished):
+                    finished = event
+        if finished is None:
+            raise RuntimeError("the run ended without its summary")
+        return finished
+
+    def _cleanup(self, event: CleanupFinished) -> None:
+        if self.verbosity > QUIET:
+            self._say(f"cleanup: deleted {event.deleted}")
+        # Shown even with -q: something of the run's own is still on the organization.
+        for leftover in event.leftovers:
+            self.err.print(
+                Text.assemble(("left behind:", "yellow"), " ", self.redact(leftover)),
+                soft_wrap=True,
+            )
+
+    def show_findings(self) -> None:
+        """The violations by root cause (capped unless verbose), then inconclusive cases."""
+        if self.verbosity <= QUIET:
+            return
+        findings = self.findings
+        groups = list(findings.groups.values())
+        if groups:
+            self._say(
+                f"{plural(findings.violations, 'violation')} in "
+                f"{plural(findings.cases, 'case')}, {plural(len(groups), 'root cause')}:"
+            )
+        shown = groups if self.verbosity >= VERBOSE else groups[: self.cap]
+        for group in shown:
+            self._group(group)
+        hidden = len(groups) - len(shown)
+        if hidden:
+            where = "see the report" if self.reports else "-v shows them"
+            self._say(f"… and {hidden} more ({where})")
+        self._inconclusive()
+
+    def _group(self, group: Group) -> None:
+        cause = group.cause
+        self.err.print(
+            Text.assemble(
+                ("✗ ", "red"),
+                (cause.first.check, "bold"),
+                ": ",
+                self.redact(cause.first.title),
+                f" ({plural(cause.count, 'case')})",
+            ),
+            soft_wrap=True,
+        )
+        self._example(cause)
+        count = group.follow_on_count
+        if not count:
+            return
+        where = "case" if cause.count == 1 else "cases"
+        self._say(
+            f"  +{count} follow-on {'failure' if count == 1 else 'failures'} in the same {where}"
+        )
+        if self.verbosity >= VERBOSE:
+            for related in group.follow_ons.values():
+                self._say(
+                    f"    ↳ {related.first.check}: {related.first.title} "
+                    f"({plural(related.count, 'time')})"
+                )
+
+    def _example(self, related: Related) -> None:
+        found = related.first
+        self._say(f"  case: {related.label} ({related.phase})")
+        response = found.response or {}
+        if "status" in response:
+            body = excerpt(str(response.get("response_body") or ""))
+            self._say(f"  answer: {response['status']}" + (f" {body}" if body else ""))
+        elif found.message:
+            self._say(f"  {excerpt(found.message)}")
+        if found.reproduction:
+            self._say(f"  reproduce: {excerpt(found.reproduction, limit=10_000)}")
+
+    def _inconclusive(self) -> None:
+        cases = self.findings.inconclusive
+        if not cases:
+            return
+        first = cases[0]
+        self.err.print(
+            Text.assemble(
+                ("? ", "yellow"),
+                f"{plural(len(cases), 'case')} inconclusive (network); the first: ",
+                self.redact(f"{first.label}: {first.inconclusive}"),
+            ),
+            soft_wrap=True,
+        )
+        if self.verbosity >= VERBOSE:
+            for case in cases[1:]:
+                self._say(f"  ? {case.label}: {case.inconclusive}")
+
+    def show_summary(self, summary: Summary) -> None:
+        """The totals, the violations per check and the verdict."""
+        table = Table(title="close-contract", show_edge=False)
+        for column in ("cases", "requests", "violations", "inconclusive", "duration"):
+            table.add_column(column, justify="right")
+        table.add_row(
+            str(summary.cases),
+            str(summary.requests),
+            str(summary.violations),
+            str(summary.inconclusive),
+            f"{summary.duration:.1f} s",
+        )
+        self.out.print(table)
+        if summary.by_check:
+            checks = Table(show_edge=False)
+            checks.add_column("check")
+            checks.add_column("violations", justify="right")
+            for name, count in sorted(summary.by_check.items()):
+                checks.add_row(name, str(count))
+            self.out.print(checks)
+        if summary.stopped_early:
+            self.out.print("stopped early (-x): the first case with a violation ended the run")
+        if summary.interrupted:
+            return  # the interrupt's own line says what happened
+        if summary.violations:
+            self.out.print("contract broken")
+        elif summary.over_budget:
+            self.out.print(
+                f"no verdict: the network left {plural(summary.inconclusive, 'case')} "
+                f"inconclusive, more than the {summary.inconclusive_budget} allowed "
+                "(--max-inconclusive)"
+            )
+        else:
+            self.out.print("contract holds")
