@@ -5,13 +5,20 @@ Options (group ``close``), session fixtures for tests of one's own (``close_targ
 and the ``close_run`` fixture that runs the whole contract with the marker's keyword
 arguments as core options. Importing this module stays cheap: pytest loads it in every
 session of every project that has close-contract installed, so the core is imported lazily.
+
+Under pytest-xdist the options are validated in the controller, before any worker starts;
+the controller gives its workers one shared directory (:func:`shared_directory`) so that
+the ready-made suite runs the contract once for all of them, and a worker that ends the
+session (:func:`abort_session`) ends it in the controller too, with its one-line cause.
+Messages name this plugin's options (``--close-api-key``), not the CLI's (``--api-key``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -23,6 +30,7 @@ if TYPE_CHECKING:
     from contract.reports import RunReport
 
 __all__ = [
+    "abort_session",
     "close_client",
     "close_config",
     "close_references",
@@ -31,6 +39,11 @@ __all__ = [
     "close_target",
     "pytest_addoption",
     "pytest_configure",
+    "pytest_configure_node",
+    "pytest_testnodedown",
+    "pytest_unconfigure",
+    "shared_directory",
+    "with_pytest_options",
 ]
 
 _PROFILES: dict[str, dict[str, Any]] = {
@@ -38,6 +51,32 @@ _PROFILES: dict[str, dict[str, Any]] = {
     "ci": {"derandomize": True, "database": None, "deadline": None, "print_blob": True},
     "nightly": {"max_examples": 200, "deadline": None},
 }
+
+# The core's messages name the CLI's options; pytest users type these instead.
+_PYTEST_OPTIONS = {
+    "--api-key": "--close-api-key",
+    "--base-url": "--close-base-url",
+    "--baseline": "--close-baseline",
+    "--bearer": "--close-bearer",
+    "--cassettes": "--close-cassettes",
+    "--custom-object-type-id": "--close-type-id",
+    "--emulator-fault": "--close-fault",
+    "--examples": "--close-examples",
+    "--lead-id": "--close-lead-id",
+    "--max-inconclusive": "--close-max-inconclusive",
+    "--other-api-key": "--close-other-api-key",
+    "--overwrite": "--close-overwrite",
+    "--record": "--close-record",
+    "--schemathesis": "--close-schemathesis",
+    "--seed": "--close-seed",
+}
+# A whole option name: "--api-key" but neither "--other-api-key" nor "--close-api-key".
+_OPTION_NAME = re.compile(r"(?<![\w-])--[a-z][a-z-]*(?![\w-])")
+
+# Keys of xdist's workerinput / workeroutput dicts.
+_SHARED_DIRECTORY = "close_contract_directory"
+_ABORTED = "close_contract_aborted"
+_SHARED = pytest.StashKey[Path]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -88,17 +127,80 @@ def pytest_configure(config: pytest.Config) -> None:
 
     from contract.errors import ContractError
 
-    try:
-        # Bad --close-* options are a usage error before any test runs (exit 4).
-        _config_from(config).validate()
-    except ContractError as exc:
-        raise pytest.UsageError(f"close-contract: {exc}") from None
+    # Bad --close-* options are a usage error before any test runs (exit 4). Under xdist
+    # the controller has checked the same options before starting the workers, and a
+    # worker that raised here would only show as a crashed node.
+    if not hasattr(config, "workerinput"):
+        try:
+            _config_from(config).validate()
+        except ContractError as exc:
+            raise pytest.UsageError(f"close-contract: {with_pytest_options(str(exc))}") from None
 
     for name, options in _PROFILES.items():
         try:
             settings.get_profile(name)
         except InvalidArgument:  # a project's own profile of that name wins
             settings.register_profile(name, **options)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the directory the session's xdist workers shared (controller only)."""
+    directory = config.stash.get(_SHARED, None)
+    if directory is not None:
+        import shutil
+
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist, in the controller: give each worker the session's shared directory
+    (the same one to a worker that replaces a crashed one)."""
+    directory = node.config.stash.get(_SHARED, None)
+    if directory is None:
+        import tempfile
+
+        directory = Path(tempfile.mkdtemp(prefix="close-contract-"))
+        node.config.stash[_SHARED] = directory
+    node.workerinput[_SHARED_DIRECTORY] = str(directory)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object | None) -> None:
+    """pytest-xdist, in the controller: a worker that ended the session with
+    :func:`abort_session` ends the controller's too, with the same line and exit code.
+
+    Left to xdist, a worker's ``pytest.exit`` reads as a crash ("node down:
+    keyboard-interrupt", exit 2) or an internal error (any other exit code)."""
+    aborted = getattr(node, "workeroutput", {}).get(_ABORTED)
+    if aborted is not None:
+        pytest.exit(aborted["message"], returncode=aborted["returncode"])
+
+
+def shared_directory(config: pytest.Config) -> Path | None:
+    """In a pytest-xdist worker, the directory that every worker of the session shares (to
+    run the contract once for all of them); None without xdist."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None or _SHARED_DIRECTORY not in workerinput:
+        return None
+    return Path(workerinput[_SHARED_DIRECTORY])
+
+
+def abort_session(config: pytest.Config, message: str, returncode: int) -> NoReturn:
+    """End the session now with the line ``close-contract: <message>`` (the options named
+    as this plugin's) and ``returncode``, from the main process or an xdist worker alike."""
+    line = f"close-contract: {with_pytest_options(message)}"
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        # The controller reads it when the worker is down (pytest_testnodedown).
+        workeroutput[_ABORTED] = {"message": line, "returncode": returncode}
+    pytest.exit(line, returncode=returncode)
+
+
+def with_pytest_options(message: str) -> str:
+    """``message`` with the CLI's option names replaced by this plugin's (``--api-key`` →
+    ``--close-api-key``); names without a pytest counterpart stay as they are."""
+    return _OPTION_NAME.sub(lambda m: _PYTEST_OPTIONS.get(m[0], m[0]), message)
 
 
 def _config_from(pytestconfig: pytest.Config, **overrides: Any) -> Config:

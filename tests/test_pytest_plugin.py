@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from contract.config import Config
 from contract.emulator import EmulatorServer
+from contract.engine import run
+from contract.errors import ContractViolation, Regression
+from contract.events import CaseFinished, Event, RunFinished, RunOptions, RunStarted, Summary
+from contract.pytest_plugin import with_pytest_options
+from contract.suite._handover import RunAborted, decode_events, encode_events, run_once
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,8 +80,86 @@ def test_a_network_that_decides_too_many_cases_ends_the_suite_with_3(
     result.stdout.fnmatch_lines(["*close-contract: no verdict: the network left * inconclusive*"])
 
 
-def test_xdist_workers_complete_and_clean_up(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    with EmulatorServer(db_path=tmp_path / "e.db") as server:
+def install_lead_counter(db_path: Path) -> None:
+    # The emulator deletes what a run created, so its tables cannot say how many runs
+    # there were; a trigger in its database keeps every lead id it ever inserted.
+    with closing(sqlite3.connect(db_path)) as db, db:
+        db.executescript(
+            "CREATE TABLE IF NOT EXISTS leads_created (id TEXT NOT NULL);"
+            "DELETE FROM leads_created;"
+            "CREATE TRIGGER IF NOT EXISTS count_leads AFTER INSERT ON lead"
+            " BEGIN INSERT INTO leads_created VALUES (new.id); END;"
+        )
+
+
+def leads_created(db_path: Path) -> int:
+    with closing(sqlite3.connect(db_path)) as db:
+        return int(db.execute("SELECT COUNT(*) FROM leads_created").fetchone()[0])
+
+
+def test_xdist_workers_share_one_contract_run(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    db_path = tmp_path / "e.db"
+    with EmulatorServer(db_path=db_path) as server:
+        options = {
+            "base_url": server.base_url,
+            "api_key": server.api_key,
+            "other_api_key": server.other_api_key,
+            "examples": 2,
+        }
+        # Given the leads one run creates (its disposable lead and a decoy)
+        install_lead_counter(db_path)
+        assert list(run(Config.from_options(options)))
+        per_run = leads_created(db_path)
+        assert per_run >= 1
+        install_lead_counter(db_path)
+        # When two workers run the suite
+        result = pytester.runpytest_subprocess(
+            "--pyargs",
+            "contract.suite",
+            "-p",
+            "xdist",
+            "-n",
+            "2",
+            "-v",
+            "--close-base-url",
+            server.base_url,
+            "--close-api-key",
+            server.api_key,
+            "--close-other-api-key",
+            server.other_api_key,
+            "--close-examples",
+            "2",
+        )
+        # Then both reported items, the target saw one run, and it was cleaned up
+        assert result.ret == 0, result.stdout.str()
+        assert outcomes(result)["passed"] >= 25
+        out = result.stdout.str()
+        assert "[gw0]" in out and "[gw1]" in out
+        assert leads_created(db_path) == per_run
+        assert server.count_rows("custom_object") == 0
+        assert server.count_rows("lead") == 0
+
+
+@pytest.mark.parametrize(
+    ("options", "returncode", "says"),
+    [
+        (
+            ("--close-type-id", "cotype_nope"),
+            2,
+            "*close-contract: unknown custom object type id cotype_nope*",
+        ),
+        (
+            ("--close-max-inconclusive", "0", "--close-examples", "1"),
+            3,
+            "*close-contract: no verdict: the network left * inconclusive*",
+        ),
+    ],
+    ids=["configuration", "no-verdict"],
+)
+def test_a_run_that_cannot_finish_under_xdist_ends_with_its_cause(
+    pytester: pytest.Pytester, options: tuple[str, ...], returncode: int, says: str
+) -> None:
+    with EmulatorServer(chaos=0.2, chaos_seed=1, chaos_retry_after=0) as server:
         result = pytester.runpytest_subprocess(
             "--pyargs",
             "contract.suite",
@@ -79,15 +171,25 @@ def test_xdist_workers_complete_and_clean_up(pytester: pytest.Pytester, tmp_path
             server.base_url,
             "--close-api-key",
             server.api_key,
-            "--close-other-api-key",
-            server.other_api_key,
-            "--close-examples",
-            "2",
+            *options,
         )
-        assert result.ret == 0, result.stdout.str()
-        assert outcomes(result)["passed"] >= 25
-        assert server.count_rows("custom_object") == 0
-        assert server.count_rows("lead") == 0
+    out = result.stdout.str() + result.stderr.str()
+    assert result.ret == returncode, out
+    result.stdout.fnmatch_lines([says])
+    for symptom in ("crashed", "node down", "INTERNALERROR", "Traceback"):
+        assert symptom not in out
+
+
+def test_bad_options_under_xdist_are_a_usage_error_before_the_workers_start(
+    pytester: pytest.Pytester,
+) -> None:
+    result = pytester.runpytest_subprocess(
+        "--pyargs", "contract.suite", "-p", "xdist", "-n", "2", "--close-examples", "0"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: close-contract: --close-examples must be at least 1*"])
+    out = result.stdout.str() + result.stderr.str()
+    assert "bringing up nodes" not in out and "crashed" not in out
 
 
 def test_marker_kwargs_are_core_options(pytester: pytest.Pytester) -> None:
@@ -141,7 +243,7 @@ def test_bad_options_are_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_x(close_config): pass")
     result = pytester.runpytest_subprocess("--close-examples", "0")
     assert result.ret != 0
-    result.stderr.fnmatch_lines(["*--examples must be at least 1*"])
+    result.stderr.fnmatch_lines(["*--close-examples must be at least 1*"])
 
 
 KEY = "api_" + "3f9c1e0b7d" * 3
@@ -151,10 +253,16 @@ COMMITTED = ROOT / "cassettes" / "emulator-default"
 @pytest.mark.parametrize(
     ("options", "says"),
     [
-        (("--close-cassettes", str(COMMITTED), "--close-examples", "3"), "*--examples 3 has no*"),
-        (("--close-api-key", KEY), "*--api-key is not used by the embedded emulator*"),
-        (("--close-record", str(COMMITTED)), "*already holds a recording*--overwrite*"),
-        (("--close-examples", "10001"), "*--examples must be at most 10000*"),
+        (
+            ("--close-cassettes", str(COMMITTED), "--close-examples", "3"),
+            "*--close-examples 3 has no*",
+        ),
+        (
+            ("--close-api-key", KEY),
+            "*--close-api-key is not used by the embedded emulator*--close-base-url URL*",
+        ),
+        (("--close-record", str(COMMITTED)), "*already holds a recording*--close-overwrite*"),
+        (("--close-examples", "10001"), "*--close-examples must be at most 10000*"),
     ],
     ids=["examples-on-replay", "key-on-emulator", "record-over-a-recording", "too-many"],
 )
@@ -199,3 +307,148 @@ def test_profiles_are_registered(pytester: pytest.Pytester) -> None:
         """
     )
     assert pytester.runpytest_subprocess().ret == 0
+
+
+def test_messages_name_the_plugins_options() -> None:
+    message = "--api-key needs --base-url; --other-api-key, --custom-object-type-id and --shrink"
+    assert with_pytest_options(message) == (
+        "--close-api-key needs --close-base-url; --close-other-api-key, --close-type-id "
+        "and --shrink"
+    )
+    assert with_pytest_options("--close-api-key --examples=3") == (
+        "--close-api-key --close-examples=3"
+    )
+
+
+def test_every_translated_option_exists(pytester: pytest.Pytester) -> None:
+    from contract.pytest_plugin import _PYTEST_OPTIONS
+
+    result = pytester.runpytest_subprocess("--help")
+    for name in _PYTEST_OPTIONS.values():
+        assert f"{name} " in result.stdout.str() or f"{name}=" in result.stdout.str(), name
+
+
+# -- the hand-over between xdist workers ------------------------------------------------
+
+
+def stream() -> list[Event]:
+    found = Regression(
+        check="shape_regression",
+        title="key removed",
+        case={"payload": {"$ref": "#/a", "tags": ("x", 1)}, "expected_statuses": [200]},
+        response={"status": 200, "body": {"$schema": None, "n": 1.5}},
+        path='$["custom.cf_x"]',
+        old={"type": "string"},
+        new=None,
+        kind="removed",
+    )
+    plain = ContractViolation(check="status_conformance", title="answered 500", message="m")
+    options = RunOptions.from_config(Config.from_options({"custom_object_type_ids": ["cotype_a"]}))
+    return [
+        RunStarted(
+            target="emulator",
+            base_url="http://x/api/v1",
+            seed=0,
+            types=("cotype_a",),
+            target_kind="emulator",
+            started_at=datetime(2024, 5, 1, 3, 0, tzinfo=UTC),
+            options=options,
+        ),
+        CaseFinished("baseline", "l", "cotype_a", None, 2, (200, 404), 0.25, (found, plain)),
+        RunFinished(Summary(1, 2, 2, {"shape_regression": 1}), (found, plain)),
+    ]
+
+
+def test_events_survive_the_hand_over_unchanged() -> None:
+    import json
+
+    events = stream()
+    back = decode_events(json.loads(json.dumps(encode_events(events))))
+    # repr shows every field, and tuples apart from lists
+    assert repr(back) == repr(events)
+    case = back[1]
+    assert isinstance(case, CaseFinished) and type(case.violations[0]) is Regression
+
+
+def test_a_real_runs_events_survive_the_hand_over(tmp_path: Path) -> None:
+    events = list(run(Config.from_options({"examples": 2, "emulator_faults": ["delete_noop"]})))
+    assert any(isinstance(e, CaseFinished) and e.violations for e in events)
+    assert repr(run_once(tmp_path, "gw0", lambda: events)) == repr(events)
+    assert repr(run_once(tmp_path, "gw1", lambda: [])) == repr(events)
+
+
+def test_concurrent_workers_share_one_run(tmp_path: Path) -> None:
+    calls: list[int] = []
+    results: list[list[Event]] = []
+
+    def produce() -> list[Event]:
+        calls.append(1)
+        time.sleep(0.5)
+        return stream()
+
+    def worker(name: str) -> None:
+        results.append(run_once(tmp_path, name, produce, poll=0.01))
+
+    threads = [threading.Thread(target=worker, args=(f"gw{i}",)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1
+    assert len(results) == 3 and all(repr(r) == repr(stream()) for r in results)
+
+
+def test_a_run_that_failed_fails_the_waiting_workers_the_same_way(tmp_path: Path) -> None:
+    def refuse() -> list[Event]:
+        raise RunAborted("unknown custom object type id cotype_x", 2)
+
+    with pytest.raises(RunAborted):
+        run_once(tmp_path, "gw0", refuse)
+    with pytest.raises(RunAborted) as caught:
+        run_once(tmp_path, "gw1", stream)
+    assert (caught.value.message, caught.value.returncode) == (
+        "unknown custom object type id cotype_x",
+        2,
+    )
+
+    def bug() -> list[Event]:
+        raise KeyError("k")
+
+    other = tmp_path / "other"
+    other.mkdir()
+    with pytest.raises(KeyError):
+        run_once(other, "gw0", bug)
+    with pytest.raises(RunAborted, match="the contract run in gw0 failed with KeyError") as bad:
+        run_once(other, "gw1", stream)
+    assert bad.value.returncode is None
+
+
+def claimed_by(directory: Path, pid: int) -> None:
+    import json
+    import socket
+
+    owner = {"worker": "gw0", "pid": pid, "host": socket.gethostname()}
+    (directory / "run.lock").write_text(json.dumps(owner))
+
+
+def test_a_runner_that_died_is_reported_not_waited_for(tmp_path: Path) -> None:
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    claimed_by(tmp_path, int(ended.stdout))
+    with pytest.raises(RunAborted, match=r"gw0 \(pid \d+\) was running .* ended without"):
+        run_once(tmp_path, "gw1", stream, poll=0.01)
+
+
+def test_a_runner_without_heartbeat_is_reported_after_the_timeout(tmp_path: Path) -> None:
+    claimed_by(tmp_path, os.getpid())
+    old = time.time() - 60
+    os.utime(tmp_path / "run.lock", (old, old))
+    with pytest.raises(RunAborted, match="no sign of life for 60 s") as caught:
+        run_once(tmp_path, "gw1", stream, stale_after=30, poll=0.01)
+    assert caught.value.returncode == 3
+
+
+def test_workers_that_cannot_see_the_directory_say_so(tmp_path: Path) -> None:
+    with pytest.raises(RunAborted, match="cannot see .*run the workers on this machine"):
+        run_once(tmp_path / "elsewhere", "gw1", stream)
