@@ -1,6 +1,9 @@
 """Baselines: the response shapes and statuses a target showed, written to a file, and
 how a later run or another baseline differs from one (``Regression`` violations).
 
+Baselines are keyed by type and field names, not ids (``PortableNames``), so one recorded
+on one organization or deployment compares with another that has the same types.
+
 A shape (see :func:`shape_of`) records keys, JSON types, string formats and nullability,
 and nothing that varies between responses; :func:`compare` lists how a newer shape
 differs from an older one, each difference with a severity.
@@ -14,13 +17,21 @@ from contract.baseline._baseline import (
     FORMAT_VERSION,
     NON_JSON,
     Baseline,
-    BaselineRecorder,
     load_baseline,
     operation_key,
-    parse_body,
+    operation_type,
     template_path,
     write_baseline,
 )
+from contract.baseline._names import (
+    CUSTOM_PREFIX,
+    DeclaredField,
+    NamedType,
+    PortableNames,
+    TypeDefinition,
+    portable_keys,
+)
+from contract.baseline._recorder import BaselineRecorder, parse_body
 from contract.baseline._regressions import (
     compare_baselines,
     compare_run,
@@ -45,16 +56,21 @@ from contract.baseline._shapes import (
 
 __all__ = [
     "BASELINE_FILE",
+    "CUSTOM_PREFIX",
     "ENDPOINT",
     "FORMAT_VERSION",
     "NON_JSON",
     "Baseline",
     "BaselineRecorder",
+    "DeclaredField",
     "Difference",
     "DifferenceKind",
     "FoldKeys",
+    "NamedType",
+    "PortableNames",
     "Shape",
     "ShapeSeverity",
+    "TypeDefinition",
     "compare",
     "compare_baselines",
     "compare_run",
@@ -66,7 +82,9 @@ __all__ = [
     "member_path",
     "merge",
     "operation_key",
+    "operation_type",
     "parse_body",
+    "portable_keys",
     "shape_of",
     "summarize",
     "template_path",

@@ -1,8 +1,10 @@
 """Baselines: what a target actually did, pinned so a later run can spot regressions.
 
 The documented contract allows a set of answers where Close documents none; a baseline
-pins the answer this target gave: the exact statuses per case kind and the response
-shape per operation and status. ``BaselineRecorder`` collects them during a run,
+pins the answer this target gave: the exact statuses per case kind, the response shape
+per operation and status, and the custom field definitions per type. Everything is keyed
+by what is stable across organizations and deployments (type and field names, see
+``PortableNames``), never by ids. ``BaselineRecorder`` collects them during a run,
 ``Baseline`` is the file (``close-contract baseline --out FILE``, or ``baseline.json`` in
 a cassette directory), and ``compare_baselines`` / ``compare_run`` turn differences into
 ``Regression`` violations (``close-contract diff OLD NEW``).
@@ -10,25 +12,20 @@ a cassette directory), and ``compare_baselines`` / ``compare_run`` turn differen
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import re
 import tempfile
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from contract import __version__
+from contract.baseline._names import DeclaredField
 from contract.baseline._shapes import (
-    FoldKeys,
     Shape,
-    fold_field_errors,
-    merge,
-    shape_of,
     validate_shape,
 )
 from contract.errors import CassetteError, ConfigurationError
@@ -36,19 +33,23 @@ from contract.errors import CassetteError, ConfigurationError
 __all__ = [
     "BASELINE_FILE",
     "Baseline",
-    "BaselineRecorder",
     "ENDPOINT",
     "FORMAT_VERSION",
     "NON_JSON",
     "load_baseline",
     "operation_key",
-    "parse_body",
+    "operation_type",
     "template_path",
     "write_baseline",
 ]
 
-FORMAT_VERSION: Final = 1
-"""The baseline file format this toolkit reads and writes."""
+FORMAT_VERSION: Final = 2
+"""The baseline file format this toolkit reads and writes.
+
+2: custom fields keyed ``custom.<field name>``, instance operations split per type name,
+field definitions per type (``types``). 1 keyed custom fields by the recording
+organization's ids and is not read: see ``Baseline.from_json``.
+"""
 
 ENDPOINT: Final = "custom_object"
 """The endpoint family every baseline of this toolkit describes."""
@@ -58,6 +59,7 @@ BASELINE_FILE: Final = "baseline.json"
 
 _REQUIRED = ("version", "endpoint", "operations", "statuses")
 _RERECORD = "record a new one with `close-contract baseline --out FILE`"
+_DECLARED_KEYS = {"type": str, "multiple": bool, "required": bool}
 
 
 class _NonJson:
@@ -93,14 +95,20 @@ class Baseline:
     """What one run of one target did: statuses per case kind, shapes per operation.
 
     ``operations`` is keyed ``"<METHOD> <path template> <status>"`` (e.g.
-    ``"GET custom_object/{id}/ 200"``), ``statuses`` by case kind (e.g. ``"valid:create"``,
+    ``"GET custom_object/{id}/ 404"``), with `` [<type>]`` appended when the body is an
+    instance or a list of instances of one type (``"GET custom_object/{id}/ 200
+    [Subscription]"``, see :func:`operation_key`); custom field keys in the shapes are
+    ``custom.<field name>``. ``statuses`` is keyed by case kind (e.g. ``"valid:create"``,
     ``"invalid:unknown_custom_field"``, ``"probe:unknown_id:GET"``) with the sorted unique
-    statuses seen. ``target`` is free text without credentials.
+    statuses seen. ``types`` holds each type's field definitions by type and field key
+    (``{"Subscription": {"custom.Seats": {"type": "number", "multiple": false,
+    "required": false}}}``). ``target`` is free text without credentials.
     """
 
     target: str
     operations: dict[str, Shape] = field(default_factory=dict)
     statuses: dict[str, list[int]] = field(default_factory=dict)
+    types: dict[str, dict[str, DeclaredField]] = field(default_factory=dict)
     created: str = field(default_factory=_now)
     version: int = FORMAT_VERSION
     toolkit_version: str = __version__
@@ -116,6 +124,7 @@ class Baseline:
             "created": self.created,
             "operations": self.operations,
             "statuses": {kind: sorted(set(codes)) for kind, codes in self.statuses.items()},
+            "types": self.types,
         }
 
     def to_json(self) -> str:
@@ -127,7 +136,10 @@ class Baseline:
         """Parse a baseline file's text; ``source`` names the file in error messages.
 
         Raises ``CassetteError`` when the text is not JSON, not a baseline, of another
-        format version or of another endpoint.
+        format version or of another endpoint. A baseline of format 1 is refused rather
+        than converted: it keys custom fields by the ids of the organization it was
+        recorded on and merges the instances of every type, and it does not hold the
+        ids' names, so no conversion could tell which field or type a key meant.
         """
         try:
             data = json.loads(text)
@@ -143,6 +155,12 @@ class Baseline:
             )
         # Checked before the other keys: another version may legitimately lack them.
         version = data.get("version")
+        if type(version) is int and 1 <= version < FORMAT_VERSION:
+            raise CassetteError(
+                f"{source}: recorded by an older version (baseline format {version}, keyed "
+                f"by ids; this close-contract reads format {FORMAT_VERSION}, keyed by "
+                "names): record it again with close-contract baseline --out FILE"
+            )
         if "version" in data and (type(version) is not int or version != FORMAT_VERSION):
             raise CassetteError(
                 f"{source}: baseline format version {version!r} is not supported (this "
@@ -168,6 +186,7 @@ class Baseline:
             endpoint=ENDPOINT,
             operations=_operations_from(data["operations"], source),
             statuses=_statuses_from(data["statuses"], source),
+            types=_types_from(data.get("types", {}), source),
             **text_fields,
         )
 
@@ -201,6 +220,29 @@ def _statuses_from(value: Any, source: str) -> dict[str, list[int]]:
             )
         statuses[kind] = sorted(set(codes))
     return statuses
+
+
+def _types_from(value: Any, source: str) -> dict[str, dict[str, DeclaredField]]:
+    if not isinstance(value, dict):
+        raise CassetteError(f"{source}: malformed baseline: 'types' must be an object")
+    types: dict[str, dict[str, DeclaredField]] = {}
+    for type_key, fields in value.items():
+        if not isinstance(fields, dict):
+            raise CassetteError(
+                f"{source}: malformed baseline: types[{type_key!r}] must be an object"
+            )
+        for key, declared in fields.items():
+            if not (
+                isinstance(declared, dict)
+                and declared.keys() == _DECLARED_KEYS.keys()
+                and all(type(declared[k]) is t for k, t in _DECLARED_KEYS.items())
+            ):
+                raise CassetteError(
+                    f"{source}: malformed baseline: types[{type_key!r}][{key!r}] must be "
+                    '{"type": string, "multiple": boolean, "required": boolean}'
+                )
+        types[type_key] = fields
+    return types
 
 
 def _baseline_file(path: str | os.PathLike[str]) -> Path:
@@ -276,85 +318,23 @@ def template_path(path: str) -> str:
     return "/".join(templated)
 
 
-def operation_key(method: str, path: str, status: int) -> str:
-    """The key of an operation in ``Baseline.operations``: ``"GET custom_object/{id}/ 200"``."""
-    return f"{method.upper()} {template_path(path)} {status}"
+def operation_key(method: str, path: str, status: int, type_key: str | None = None) -> str:
+    """The key of an operation in ``Baseline.operations``: ``"GET custom_object/{id}/ 404"``.
 
-
-def parse_body(content: bytes | str) -> Any:
-    """A response body as ``observe`` wants it: parsed JSON, None when empty, else NON_JSON."""
-    if isinstance(content, bytes):
-        try:
-            content = content.decode("utf-8")
-        except UnicodeDecodeError:
-            return NON_JSON
-    if not content.strip():
-        return None
-    try:
-        return json.loads(content)
-    except ValueError:
-        return NON_JSON
-
-
-class BaselineRecorder:
-    """Collects what a run observed; ``build`` turns it into a ``Baseline``.
-
-    Safe to share between threads. ``fold_keys`` is passed to ``shape_of`` (by default
-    validation-error maps fold their keys).
+    ``type_key`` (a type's portable name) qualifies an operation whose body is of one
+    type: ``"GET custom_object/{id}/ 200 [Subscription]"``. The qualifier comes last and
+    runs to the end of the key, so any character in a type name is unambiguous.
     """
-
-    def __init__(self, *, fold_keys: FoldKeys | None = fold_field_errors) -> None:
-        self._fold_keys = fold_keys
-        self._operations: dict[str, Shape] = {}
-        self._statuses: dict[str, set[int]] = {}
-        self._lock = threading.Lock()
-
-    def observe(self, operation_key: str, status: int, body: Any | None) -> None:
-        """Record one response to ``"<METHOD> <path>"`` (the path may hold real ids).
-
-        ``body`` is the parsed JSON, None for an empty body, or ``NON_JSON`` (see
-        ``parse_body``). A JSON ``null`` body is recorded as empty.
-        """
-        method, _, path = operation_key.strip().partition(" ")
-        key = f"{method.upper()} {template_path(path.strip())} {status}"
-        if body is None:
-            shape: Shape = {"type": "empty"}
-        elif body is NON_JSON:
-            shape = {"type": "non-json"}
-        else:
-            shape = shape_of(body, fold_keys=self._fold_keys)
-        with self._lock:
-            seen = self._operations.get(key)
-            self._operations[key] = shape if seen is None else merge(seen, shape)
-
-    def observe_status(self, case_kind: str, status: int) -> None:
-        """Record the status one case of ``case_kind`` (e.g. ``"valid:create"``) got."""
-        with self._lock:
-            self._statuses.setdefault(case_kind, set()).add(status)
-
-    @property
-    def operations(self) -> dict[str, Shape]:
-        """A copy of the shapes observed so far, by operation key."""
-        with self._lock:
-            return copy.deepcopy(self._operations)
-
-    @property
-    def statuses(self) -> dict[str, list[int]]:
-        """The sorted statuses observed so far, by case kind."""
-        with self._lock:
-            return {kind: sorted(codes) for kind, codes in self._statuses.items()}
-
-    def build(self, target: str) -> Baseline:
-        """The baseline of everything observed, for ``target`` (credentials are dropped)."""
-        return Baseline(
-            target=_public_target(target), operations=self.operations, statuses=self.statuses
-        )
+    return qualified(f"{method.upper()} {template_path(path)} {status}", type_key)
 
 
-def _public_target(target: str) -> str:
-    # A URL may carry a key as user info or in the query; neither belongs in a file.
-    parts = urlsplit(target)
-    if not (parts.scheme and parts.netloc):
-        return target
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+def qualified(key: str, type_key: str | None) -> str:
+    return key if type_key is None else f"{key} [{type_key}]"
+
+
+def operation_type(key: str) -> str | None:
+    """The type key an operation key is qualified with (see :func:`operation_key`)."""
+    parts = key.split(" ", 3)
+    if len(parts) < 4 or not (parts[3].startswith("[") and parts[3].endswith("]")):
+        return None
+    return parts[3][1:-1]

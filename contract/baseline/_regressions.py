@@ -1,5 +1,5 @@
-"""Baseline comparison: differences in statuses and shapes as ``Regression`` violations,
-and their rendering for ``close-contract diff``."""
+"""Baseline comparison: differences in statuses, field definitions and shapes as
+``Regression`` violations, and their rendering for ``close-contract diff``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,17 @@ import json
 import os
 from typing import Any
 
-from contract.baseline._baseline import Baseline, BaselineRecorder, load_baseline
-from contract.baseline._shapes import Difference, compare, summarize
+from contract.baseline._baseline import Baseline, load_baseline, operation_type
+from contract.baseline._names import DeclaredField
+from contract.baseline._recorder import BaselineRecorder
+from contract.baseline._shapes import (
+    Difference,
+    Shape,
+    ShapeSeverity,
+    compare,
+    member_path,
+    summarize,
+)
 from contract.errors import Regression
 
 __all__ = ["compare_baselines", "compare_run", "diff_paths", "format_differences"]
@@ -59,6 +68,90 @@ def _shape_regression(operation: str, difference: Difference) -> Regression:
     )
 
 
+# A change of a field's definition, with its severity. A field that became required is
+# breaking (unlike a response key that became required): creates that leave it out are
+# now rejected. One that became optional is breaking as for a response key: instances may
+# now lack it.
+_FIELD_CHANGES: dict[str, tuple[str, ShapeSeverity]] = {
+    "removed_key": ("field removed", "breaking"),
+    "added_key": ("field added", "additive"),
+    "type_change": ("field type changed", "breaking"),
+    "became_required": ("field became required", "breaking"),
+    "became_optional": ("field became optional", "breaking"),
+}
+
+
+def _declared_type(field: DeclaredField) -> str:
+    return f"{field['type']} (multiple)" if field["multiple"] else str(field["type"])
+
+
+def _field_regression(
+    type_key: str, key: str, kind: str, old: str | None, new: str | None
+) -> Regression:
+    phrase, severity = _FIELD_CHANGES[kind]
+    path = member_path("$", key)
+    was, now = _render(kind, old), _render(kind, new)
+    return Regression(
+        check="shape_regression",
+        title=f"type {type_key}: {phrase} at {path}",
+        message=(
+            f"type {type_key} {path}: the baseline's field definitions have {was}, this run's "
+            f"have {now} ({was} → {now}). If the change is intended, {_RERECORD}."
+        ),
+        severity=severity,
+        path=path,
+        old=old,
+        new=new,
+        kind=kind,
+    )
+
+
+def _field_regressions(
+    old: dict[str, dict[str, DeclaredField]], new: dict[str, dict[str, DeclaredField]]
+) -> list[Regression]:
+    found: list[Regression] = []
+    # A type in one side only is ignored, as an operation is: a run may select its types.
+    for type_key in sorted(old.keys() & new.keys()):
+        before, after = old[type_key], new[type_key]
+        for key in sorted(before.keys() | after.keys()):
+            if key not in after:
+                found.append(
+                    _field_regression(
+                        type_key, key, "removed_key", _declared_type(before[key]), None
+                    )
+                )
+                continue
+            if key not in before:
+                found.append(
+                    _field_regression(type_key, key, "added_key", None, _declared_type(after[key]))
+                )
+                continue
+            was, now = _declared_type(before[key]), _declared_type(after[key])
+            if was != now:
+                found.append(_field_regression(type_key, key, "type_change", was, now))
+            if before[key]["required"] != after[key]["required"]:
+                kind = "became_required" if after[key]["required"] else "became_optional"
+                flags = (
+                    ("optional", "required") if after[key]["required"] else ("required", "optional")
+                )
+                found.append(_field_regression(type_key, key, kind, *flags))
+    return found
+
+
+def _shape_regressions(
+    old: Baseline, operation: str, was: Shape, now: Shape, *, partial: bool
+) -> list[Regression]:
+    # A custom key the baseline's definitions already declare is not new when it shows up:
+    # its field was there, the baseline's cases just never sent it a value.
+    declared = old.types.get(operation_type(operation) or "", {})
+    known = {member_path(parent, key) for key in declared for parent in ("$", "$.data[*]")}
+    return [
+        _shape_regression(operation, d)
+        for d in compare(was, now, partial=partial)
+        if not (d.kind == "added_key" and d.path in known)
+    ]
+
+
 def _status_regressions(
     old: dict[str, list[int]], new: dict[str, list[int]], *, partial: bool
 ) -> list[Regression]:
@@ -89,15 +182,17 @@ def _status_regressions(
 
 
 def compare_baselines(old: Baseline, new: Baseline) -> list[Regression]:
-    """Status changes per case kind, then shape differences per operation in both.
+    """Status changes per case kind, field definition changes per type, then shape
+    differences per operation in both.
 
     An operation missing from ``new`` is not a regression by itself (a status change
-    shows up in ``statuses``); neither is a case kind missing from ``new``.
+    shows up in ``statuses``); neither is a case kind or a type missing from ``new``.
     """
     found = _status_regressions(old.statuses, new.statuses, partial=False)
+    found.extend(_field_regressions(old.types, new.types))
     for operation in sorted(old.operations.keys() & new.operations.keys()):
-        differences = compare(old.operations[operation], new.operations[operation])
-        found.extend(_shape_regression(operation, d) for d in differences)
+        was, now = old.operations[operation], new.operations[operation]
+        found.extend(_shape_regressions(old, operation, was, now, partial=False))
     return found
 
 
@@ -109,10 +204,11 @@ def compare_run(baseline: Baseline, recorder: BaselineRecorder) -> list[Regressi
     every time are not regressions; anything it saw that the baseline never did is.
     """
     found = _status_regressions(baseline.statuses, recorder.statuses, partial=True)
+    found.extend(_field_regressions(baseline.types, recorder.types))
     observed = recorder.operations
     for operation in sorted(baseline.operations.keys() & observed.keys()):
-        differences = compare(baseline.operations[operation], observed[operation], partial=True)
-        found.extend(_shape_regression(operation, d) for d in differences)
+        was, now = baseline.operations[operation], observed[operation]
+        found.extend(_shape_regressions(baseline, operation, was, now, partial=True))
     return found
 
 

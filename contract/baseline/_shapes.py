@@ -86,7 +86,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 class Difference:
     """One way a newer shape differs from an older one.
 
-    ``path`` is a JSON path (``$.data[*].name``, ``$["custom.cf_x"]``); ``old`` and ``new``
+    ``path`` is a JSON path (``$.data[*].name``, ``$["custom.Seats"]``); ``old`` and ``new``
     are JSON-ready: shapes for removed and added keys (``None`` on the absent side),
     types, formats (``None`` = no recognisable format), or the words ``"nullable"`` /
     ``"non-nullable"`` and ``"required"`` / ``"optional"``.
@@ -103,7 +103,7 @@ def member_path(parent: str, key: str) -> str:
     """The JSON path of ``key`` inside the object at ``parent``.
 
     Identifiers use dot notation (``$.lead_id``), other keys bracket notation
-    (``$["custom.cf_x"]``), and ``"*"`` (the folded entry of a map) the wildcard ``.*``.
+    (``$["custom.Seats"]``), and ``"*"`` (the folded entry of a map) the wildcard ``.*``.
     """
     if key == "*":
         return f"{parent}.*"
@@ -144,7 +144,9 @@ def shape_of(value: Any, *, fold_keys: FoldKeys | None = fold_field_errors) -> S
     ``fold_keys`` decides, for each object's JSON path, whether the object is a map whose
     keys are data: it returns the key every member folds into (the map's values are
     merged under it) or None to shape each key on its own. Pass ``None`` to fold nothing.
-    Custom field keys (``custom.cf_…``) are stable per organization and stay individual.
+    Custom field keys stay individual: a baseline recorder renames them to
+    ``custom.<field name>`` before shaping (see ``PortableNames``), which is stable across
+    organizations.
     """
     return _shape(value, "$", fold_keys)
 

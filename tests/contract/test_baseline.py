@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +17,16 @@ from contract.baseline import (
     NON_JSON,
     Baseline,
     BaselineRecorder,
+    PortableNames,
     compare_baselines,
     compare_run,
     diff_paths,
     format_differences,
     load_baseline,
     operation_key,
+    operation_type,
     parse_body,
+    portable_keys,
     template_path,
     write_baseline,
 )
@@ -172,22 +177,38 @@ def valid_document() -> dict[str, Any]:
         ("[1, 2]", "expected a JSON object"),
         (json.dumps({"hello": "world"}), "missing 'version', 'endpoint'"),
         (json.dumps({**valid_document(), "version": 99}), "format version 99 is not supported"),
+        (
+            json.dumps({**valid_document(), "version": 1}),
+            "recorded by an older version (baseline format 1, keyed by ids; this "
+            f"close-contract reads format {FORMAT_VERSION}, keyed by names): record it again "
+            "with close-contract baseline --out FILE",
+        ),
+        (json.dumps({"version": 1, "hello": "world"}), "recorded by an older version"),
         (json.dumps({**valid_document(), "version": "1"}), "format version '1'"),
         (json.dumps({**valid_document(), "endpoint": "lead"}), "for endpoint 'lead'"),
         (json.dumps({**valid_document(), "statuses": {"valid:create": ["201"]}}), "statuses"),
         (json.dumps({**valid_document(), "operations": {CREATE: {"type": "int"}}}), CREATE),
         (json.dumps({**valid_document(), "target": 3}), "'target' must be a string"),
+        (json.dumps({**valid_document(), "types": []}), "'types' must be an object"),
+        (
+            json.dumps({**valid_document(), "types": {"Event": {"custom.Seats": {"type": 3}}}}),
+            "types['Event']['custom.Seats'] must be",
+        ),
     ],
     ids=[
         "not-json",
         "not-an-object",
         "missing-keys",
         "future-version",
+        "older-version",
+        "older-version-of-another-layout",
         "version-not-int",
         "other-endpoint",
         "bad-statuses",
         "bad-shape",
         "bad-target",
+        "types-not-an-object",
+        "bad-field-definition",
     ],
 )
 def test_bad_files_are_cassette_errors_naming_the_file(
@@ -204,6 +225,13 @@ def test_bad_files_are_cassette_errors_naming_the_file(
     assert fragment in message
     assert "\n" not in message
     assert caught.value.exit_code == 2
+
+
+def test_a_baseline_without_field_definitions_loads_with_none() -> None:
+    document = valid_document()
+    del document["types"]
+
+    assert Baseline.from_json(json.dumps(document), source="x.json").types == {}
 
 
 def test_missing_file_and_empty_cassette_directory(tmp_path: Path) -> None:
@@ -349,3 +377,287 @@ def test_format_differences_as_json() -> None:
     }
     assert len(entries) == 2
     assert json.loads(format_differences([], as_json=True)) == []
+
+
+# -- portable keys -------------------------------------------------------------------------
+
+TYPE_ID = INSTANCE["custom_object_type_id"]
+KINDS, CATEGORY, COUNT = (
+    "custom.cf_UpyNBvr6Rw8UBHh7zRboL3PYhbOVJl3XvwgPm3jg64S",
+    "custom.cf_cSh3fWT3rEJ1BFSezme2YAG6bPrZV5wUWKKrW4iN19g",
+    "custom.cf_1nkEQf4yKqGMc2E5mtTnSzTNCNUc2NTNkz7fS33OXOt",
+)
+FIELDS: list[dict[str, Any]] = [
+    EXAMPLES["custom_field_choices"],  # "Event kinds": choices, multiple
+    {"id": CATEGORY.removeprefix("custom."), "name": "Category", "type": "text", "required": True},
+    EXAMPLES["custom_field_reference"],  # "Related resource": custom_object
+    EXAMPLES["custom_field_created"],  # "User Count": number, required
+]
+EVENT: dict[str, Any] = {**INSTANCE, COUNT: 12}
+
+
+@dataclass(frozen=True)
+class FakeType:
+    """A discovered type as the recorder reads it (``TypeContract`` has these fields)."""
+
+    type_id: str
+    name: str
+    fields: Sequence[Mapping[str, Any]]
+
+
+def other_ids(value: Any) -> Any:
+    """``value`` as another organization shows it: the same types under other ids."""
+    text = json.dumps(value)
+    for old_id in sorted({TYPE_ID, *(f["id"] for f in FIELDS)}):
+        text = text.replace(old_id, old_id[:-6] + "ZZZZZZ")
+    return json.loads(text)
+
+
+def event_type(*, elsewhere: bool = False, **changes: Any) -> FakeType:
+    """The "Event" type, here or under other ids, its "User Count" field changed."""
+    fields = [{**f, **changes} if f["id"] == COUNT.removeprefix("custom.") else f for f in FIELDS]
+    kind = FakeType(TYPE_ID, "Event", fields)
+    return FakeType(other_ids(kind.type_id), kind.name, other_ids(fields)) if elsewhere else kind
+
+
+def portable(*types: FakeType, instance: dict[str, Any] | None = None) -> BaselineRecorder:
+    """A recorder with portable names that saw one create, one read and one list."""
+    recorder = BaselineRecorder(names=PortableNames(types or [event_type()]))
+    seen = EVENT if instance is None else instance
+    recorder.observe("POST custom_object/", 201, seen)
+    recorder.observe(f"GET custom_object/{ID}/", 200, seen)
+    recorder.observe("GET custom_object/", 200, {"data": [seen], "has_more": False})
+    recorder.observe_status("valid:create", 201)
+    return recorder
+
+
+def test_custom_keys_are_keyed_by_field_name_and_instances_by_type_name() -> None:
+    baseline = portable().build("emulator")
+
+    assert sorted(baseline.operations) == [
+        "GET custom_object/ 200 [Event]",
+        "GET custom_object/{id}/ 200 [Event]",
+        "POST custom_object/ 201 [Event]",
+    ]
+    created = baseline.operations["POST custom_object/ 201 [Event]"]
+    assert sorted(key for key in created["keys"] if key.startswith("custom.")) == [
+        "custom.Category",
+        "custom.Event kinds",
+        "custom.Related resource",
+        "custom.User Count",
+    ]
+    assert created["keys"]["custom.Event kinds"] == {"type": "array", "items": {"type": "string"}}
+    # A field that is not required is present when a case sent it a value: optional.
+    assert created["optional"] == ["custom.Event kinds", "custom.Related resource"]
+    listed = baseline.operations["GET custom_object/ 200 [Event]"]["keys"]["data"]["items"]
+    assert listed["optional"] == created["optional"]
+    assert baseline.types == {
+        "Event": {
+            "custom.Category": {"type": "text", "multiple": False, "required": True},
+            "custom.Event kinds": {"type": "choices", "multiple": True, "required": False},
+            "custom.Related resource": {
+                "type": "custom_object",
+                "multiple": False,
+                "required": False,
+            },
+            "custom.User Count": {"type": "number", "multiple": False, "required": True},
+        }
+    }
+    # No id is left in a key: only value formats name a prefix.
+    assert "cf_" not in baseline.to_json() and "cotype_1" not in baseline.to_json()
+    assert Baseline.from_json(baseline.to_json(), source="x.json") == baseline
+
+
+def test_the_same_types_under_other_ids_compare_cleanly() -> None:
+    here = portable().build("production")
+    there = portable(event_type(elsewhere=True), instance=other_ids(EVENT))
+
+    assert other_ids(EVENT) != EVENT
+    assert there.build("candidate").to_dict()["operations"] == here.to_dict()["operations"]
+    assert compare_baselines(here, there.build("candidate")) == []
+    assert compare_run(here, there) == []
+
+
+def test_a_real_change_of_a_field_is_still_reported_under_other_ids() -> None:
+    baseline = portable().build("production")
+    # When, under other ids, the number field "User Count" becomes text, its values strings,
+    changed = {**other_ids(EVENT), other_ids(COUNT): "12"}
+    run = portable(event_type(elsewhere=True, type="text"), instance=changed)
+
+    regressions = compare_run(baseline, run)
+
+    # Then its definition and every shape that shows it report it, by name.
+    assert [(r.title, r.severity, r.old, r.new) for r in regressions] == [
+        ('type Event: field type changed at $["custom.User Count"]', "breaking", "number", "text"),
+        (
+            'GET custom_object/ 200 [Event]: type changed at $.data[*]["custom.User Count"]',
+            "breaking",
+            "number",
+            "string",
+        ),
+        (
+            'GET custom_object/{id}/ 200 [Event]: type changed at $["custom.User Count"]',
+            "breaking",
+            "number",
+            "string",
+        ),
+        (
+            'POST custom_object/ 201 [Event]: type changed at $["custom.User Count"]',
+            "breaking",
+            "number",
+            "string",
+        ),
+    ]
+    assert all(r.check == "shape_regression" for r in regressions)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"accepts_multiple_values": True},
+            [("field type changed", "breaking", "number", "number (multiple)")],
+        ),
+        ({"required": False}, [("field became optional", "breaking", "required", "optional")]),
+        # A renamed field is another field to a client that reads it by name.
+        (
+            {"name": "Seats"},
+            [
+                ("field added", "additive", None, "number"),
+                ("field removed", "breaking", "number", None),
+            ],
+        ),
+    ],
+    ids=["multiplicity", "required", "renamed"],
+)
+def test_every_change_of_a_definition_is_reported(
+    changes: dict[str, Any], expected: list[tuple[str, str, Any, Any]]
+) -> None:
+    run = portable(event_type(elsewhere=True, **changes), instance=other_ids(EVENT))
+
+    found = compare_run(portable().build("production"), run)
+    declared = [r for r in found if r.title.startswith("type Event: ")]
+
+    assert [(r.title.split(" at ")[0], r.severity, r.old, r.new) for r in declared] == [
+        (f"type Event: {phrase}", severity, was, now) for phrase, severity, was, now in expected
+    ]
+
+
+def test_a_field_that_became_required_is_breaking_and_an_added_type_is_ignored() -> None:
+    old = portable(FakeType(TYPE_ID, "Event", FIELDS[:3]), instance=INSTANCE).build("production")
+    required = {**FIELDS[0], "required": True}
+    new = portable(
+        FakeType(TYPE_ID, "Event", [required, *FIELDS[1:]]),
+        FakeType("cotype_2", "Room", []),
+        instance=EVENT,
+    )
+
+    regressions = compare_baselines(old, new.build("candidate"))
+
+    assert [(r.title, r.severity) for r in regressions if r.title.startswith("type ")] == [
+        ('type Event: field became required at $["custom.Event kinds"]', "breaking"),
+        ('type Event: field added at $["custom.User Count"]', "additive"),
+    ]
+    text = format_differences(regressions)
+    assert "optional → required" in text and "absent → number" in text
+
+
+def test_a_declared_custom_key_the_baseline_never_saw_is_not_added() -> None:
+    # If the baseline's cases never sent the optional "Event kinds" a value,
+    baseline = portable(instance={k: v for k, v in EVENT.items() if k != KINDS}).build("base")
+
+    # Then a run that sent one shows no added key: the field was declared all along,
+    assert compare_run(baseline, portable()) == []
+    # But a custom key that no definition declares is an added key.
+    stray = "custom.cf_strayAAAAAAAAAAAAAAAA"
+    found = compare_run(baseline, portable(instance={**EVENT, stray: 1}))
+    assert {(r.kind, r.path) for r in found} == {
+        ("added_key", f'$["{stray}"]'),
+        ("added_key", f'$.data[*]["{stray}"]'),
+    }
+
+
+def test_lists_are_split_per_type_and_unknown_types_are_recorded_as_answered() -> None:
+    room_type, seats = "cotype_2RoomRoomRoomRoomRoom1", "cf_roomSeatsAAAAAAAAAAAAA"
+    names = PortableNames(
+        [
+            event_type(),
+            FakeType(room_type, "Room", [{"id": seats, "name": "Seats", "type": "number"}]),
+        ]
+    )
+    room = {"id": "custobj_roomAAAAAAAAAAAA", "custom_object_type_id": room_type}
+    stranger = {**room, "custom_object_type_id": "cotype_unknownAAAAAAAAAA"}
+    recorder = BaselineRecorder(names=names)
+
+    listing = {"data": [EVENT, {**room, f"custom.{seats}": 3}, stranger], "has_more": False}
+    recorder.observe("GET custom_object/", 200, listing)
+    recorder.observe("GET custom_object/", 200, {"data": [], "has_more": False})
+    recorder.observe(f"GET custom_object/{ID}/", 200, {**stranger, "custom.cf_x": 1})
+
+    operations = recorder.operations
+    assert sorted(operations) == [
+        "GET custom_object/ 200",
+        "GET custom_object/ 200 [Event]",
+        "GET custom_object/ 200 [Room]",
+        "GET custom_object/{id}/ 200",
+    ]
+    # Each type's view holds its own items only: "Seats" is Room's.
+    rooms = operations["GET custom_object/ 200 [Room]"]["keys"]["data"]["items"]
+    assert rooms["keys"]["custom.Seats"] == {"type": "number"}
+    events = operations["GET custom_object/ 200 [Event]"]["keys"]["data"]["items"]
+    assert "custom.Seats" not in events["keys"] and "custom.User Count" in events["keys"]
+    # An instance of a type the run did not discover keeps the keys it was answered with.
+    assert "custom.cf_x" in operations["GET custom_object/{id}/ 200"]["keys"]
+
+
+@pytest.mark.parametrize(
+    ("entries", "expected"),
+    [
+        ([("cf_a", "Seats"), ("cf_b", "Notes")], {"cf_a": "Seats", "cf_b": "Notes"}),
+        # The same name twice: the id tells them apart, whichever comes first.
+        ([("cf_b", "Notes"), ("cf_a", "Notes")], {"cf_a": "Notes#cf_a", "cf_b": "Notes#cf_b"}),
+        # No name: the id.
+        (
+            [("cf_a", ""), ("cf_b", None), ("cf_c", " ")],
+            {"cf_a": "cf_a", "cf_b": "cf_b", "cf_c": "cf_c"},
+        ),
+        # A name that could pass for an id or for a suffixed key: suffixed.
+        ([("cf_a", "cf_b"), ("cf_b", "x")], {"cf_a": "cf_b#cf_a", "cf_b": "x"}),
+        ([("cf_a", "A#cf_b"), ("cf_b", "A")], {"cf_a": "A#cf_b#cf_a", "cf_b": "A"}),
+        # Any other character is kept: JSON paths quote it.
+        ([("cf_a", 'Price ("net") [€]')], {"cf_a": 'Price ("net") [€]'}),
+        # Ids of another form that collide with a name still end up unique.
+        ([("p", ""), ("q", "p")], {"p": "p#p", "q": "p#q"}),
+    ],
+    ids=["unique", "duplicates", "no-name", "id-like", "suffix-like", "characters", "odd-ids"],
+)
+def test_portable_keys_are_unique_and_deterministic(
+    entries: list[tuple[str, Any]], expected: dict[str, str]
+) -> None:
+    assert portable_keys(entries, "cf_") == expected
+    assert portable_keys(reversed(entries), "cf_") == expected
+    assert len(set(expected.values())) == len(expected)
+
+
+def test_duplicate_type_names_and_type_names_in_operation_keys() -> None:
+    names = PortableNames(
+        [
+            FakeType("cotype_b", "Event", []),
+            FakeType("cotype_a", "Event", []),
+            FakeType("cotype_c", "cotype_c", []),  # a type without a name shows its id
+            FakeType("cotype_d", "Room [east] 2", []),
+        ]
+    )
+
+    keys = [getattr(names.named(t), "key", None) for t in ("cotype_a", "cotype_b", "cotype_c")]
+    assert keys == ["Event#cotype_a", "Event#cotype_b", "cotype_c"]
+    assert sorted(names.declared) == [
+        "Event#cotype_a",
+        "Event#cotype_b",
+        "Room [east] 2",
+        "cotype_c",
+    ]
+    key = operation_key("get", f"custom_object/{ID}/", 200, "Room [east] 2")
+    assert key == "GET custom_object/{id}/ 200 [Room [east] 2]"
+    assert operation_type(key) == "Room [east] 2"
+    assert operation_type("GET custom_object/{id}/ 404") is None

@@ -47,7 +47,7 @@ def test_shape_of_the_documented_instance_recognises_ids_and_offset_datetimes() 
     assert keys["organization_id"] == {"type": "string", "format": "id:orga_"}
     assert keys["date_created"] == {"type": "string", "format": "datetime+offset"}
     assert keys["name"] == {"type": "string"}
-    # Custom field keys are stable per organization, so they are shaped one by one.
+    # Custom field keys are shaped one by one (a recorder first renames them by field name).
     assert keys[CF_CHOICES] == {"type": "array", "items": {"type": "string"}}
     # A shape is JSON-ready as it is.
     assert json.loads(json.dumps(shape)) == shape
