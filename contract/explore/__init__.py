@@ -9,7 +9,7 @@ between two baselines::
     cases = explore.draw_cases(schema, references=refs, seed=0)
     explore.cases_frame(cases)                      # mutation, target, reason, expected, payload
     frame = explore.events_frame(contract.run(config))
-    explore.plot_status_codes(frame)                # a matplotlib Figure on an Agg canvas
+    explore.plot_status_codes(frame)                # an Agg Figure; violating answers hatched
     explore.drift_tree(old_baseline, new_baseline)  # renders as HTML in a notebook
 
 pandas and matplotlib belong to the ``notebooks`` extra: they are imported only by the

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Literal
+from typing import Final, Literal
 
 from contract.baseline import (
     Baseline,
@@ -15,10 +15,6 @@ from contract.baseline import (
     member_path,
     summarize,
 )
-
-if TYPE_CHECKING:
-    # pandas ships no type information; its frames are Any to the type checker.
-    pass
 from contract.explore._common import BaselineSource
 from contract.explore._requests import format_statuses
 

@@ -55,26 +55,77 @@ def _canvas(ax: Axes | None, size: tuple[float, float], needed_by: str) -> tuple
     return figure, figure.add_subplot()
 
 
+# Violating answers: hatched over their status's colour, so the status stays readable.
+_VIOLATION_COLOR: Final = "#b00020"
+_VIOLATION_LABEL: Final = "violates the contract"
+
+
 def plot_status_codes(frame: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     """Horizontal stacked bars: responses per case kind, one colour per status code.
 
-    ``frame`` is an :func:`events_frame`; draws on ``ax`` when given, else on a new
-    figure. Returns the figure (display it, or ``figure.savefig("statuses.png")``).
+    The answers a violation was found on (the ``violating`` column) are hatched in red
+    within their status's segment, and the kinds that have any are labelled in red, so a
+    201 for an invalid payload stands out among the expected ones. ``frame`` is an
+    :func:`events_frame`; draws on ``ax`` when given, else on a new figure. Returns the
+    figure (display it, or ``figure.savefig("statuses.png")``).
     """
     counts = status_counts(frame)
+    marked = status_counts(frame, violating=True)
     height = max(3.0, 0.28 * len(counts.index) + 1.5)
     figure, axes = _canvas(ax, (9.0, height), "plot_status_codes")
     kinds = [str(kind) for kind in counts.index]
+    # Numeric rows, not category names: the hatched overlay draws only on some rows.
+    rows = list(range(len(kinds)))
     left = [0] * len(kinds)
+    handles: list[Any] = []
+    violating: Any = None
     for status in counts.columns:
         values = [int(v) for v in counts[status]]
-        axes.barh(kinds, values, left=left, color=_status_color(int(status)), label=str(status))
+        bars = axes.barh(rows, values, left=left, color=_status_color(int(status)))
+        bars.set_label(str(status))
+        handles.append(bars)
+        flagged = [(row, int(marked.loc[kind, status])) for row, kind in enumerate(counts.index)]
+        flagged = [(row, width) for row, width in flagged if width]
+        if flagged:
+            violating = axes.barh(
+                [row for row, _ in flagged],
+                [width for _, width in flagged],
+                left=[left[row] for row, _ in flagged],
+                color="none",
+                edgecolor=_VIOLATION_COLOR,
+                hatch="////",
+                linewidth=1.2,
+            )
+            for patch in violating:
+                patch.set_gid("violating")
         left = [a + b for a, b in zip(left, values, strict=True)]
+    axes.set_yticks(rows, labels=kinds)
+    for row, (label, kind) in enumerate(zip(axes.get_yticklabels(), counts.index, strict=True)):
+        count = int(marked.loc[kind].sum())
+        if not count:
+            continue
+        # A few violating answers among many are a sliver of the bar: say how many too.
+        label.set_color(_VIOLATION_COLOR)
+        label.set_fontweight("bold")
+        axes.annotate(
+            f"{count} violating",
+            xy=(left[row], row),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            color=_VIOLATION_COLOR,
+        )
     axes.invert_yaxis()  # run order from the top
     axes.set_xlabel("responses")
     axes.set_title("Status codes per case kind")
-    if len(counts.columns):
-        axes.legend(title="status", loc="lower right")
+    if violating is not None:
+        # Room for a count beside the longest bar; autoscaling does not see the text.
+        axes.set_xlim(0, max(left) * 1.15)
+        total = int(marked.to_numpy().sum())
+        violating.set_label(f"{_VIOLATION_LABEL} ({total})")
+        handles.append(violating)
+    if handles:
+        axes.legend(handles=handles, title="status", loc="lower right")
     return figure
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from collections import Counter
@@ -41,9 +42,33 @@ _EVENT_COLUMNS: Final = [
     "statuses",
     "elapsed",
     "violations",
+    "violating",
     "checks",
     "passed",
 ]
+
+
+def _violating_statuses(event: CaseFinished) -> tuple[int, ...]:
+    """The status of each answer of the case that broke the contract, each answer once.
+
+    A violation carries the answer it was found on; two checks may flag the same answer,
+    so answers are told apart by their content (request and response, timing included).
+    Violations without an answer (a regression found when the run's baseline is compared)
+    mark none. Since an answer is known only by its content, a status is never marked on
+    more answers than the case received with it.
+    """
+    answers: dict[str, int] = {}
+    for violation in event.violations:
+        status = (violation.response or {}).get("status")
+        if not isinstance(status, int):
+            continue
+        identity = json.dumps([violation.request, violation.response], sort_keys=True, default=str)
+        answers.setdefault(identity, status)
+    received = Counter(event.statuses)
+    flagged = Counter(answers.values())
+    return tuple(
+        status for status in sorted(flagged) for _ in range(min(flagged[status], received[status]))
+    )
 
 
 def events_frame(events: Iterable[Event]) -> pd.DataFrame:
@@ -51,8 +76,10 @@ def events_frame(events: Iterable[Event]) -> pd.DataFrame:
 
     Columns: ``phase``, ``kind`` (:func:`case_kind`), ``label``, ``type_id``,
     ``mutation``, ``target``, ``requests``, ``statuses`` (a tuple, one per request),
-    ``elapsed`` (seconds), ``violations`` (count), ``checks`` (the checks that failed,
-    comma-separated) and ``passed``. Accepts the live iterator of :func:`contract.run`.
+    ``elapsed`` (seconds), ``violations`` (count), ``violating`` (the status of each
+    answer a violation was found on, ascending: ``(201,)`` for an invalid payload that was
+    accepted), ``checks`` (the checks that failed, comma-separated) and ``passed``.
+    Accepts the live iterator of :func:`contract.run`.
     """
     pandas = _optional("pandas", "events_frame")
     rows = []
@@ -72,11 +99,12 @@ def events_frame(events: Iterable[Event]) -> pd.DataFrame:
                 "statuses": tuple(event.statuses),
                 "elapsed": event.elapsed,
                 "violations": len(event.violations),
+                "violating": _violating_statuses(event),
                 "checks": ", ".join(sorted({v.check for v in event.violations})),
                 "passed": event.passed,
             }
         )
-    optional = ("type_id", "mutation", "target", "statuses")
+    optional = ("type_id", "mutation", "target", "statuses", "violating")
     return _frame(pandas, rows, _EVENT_COLUMNS, optional=optional)
 
 
@@ -112,22 +140,36 @@ def _percentile(ordered: Sequence[float], fraction: float) -> float:
     return ordered[max(1, math.ceil(len(ordered) * fraction)) - 1]
 
 
-def status_counts(frame: pd.DataFrame) -> pd.DataFrame:
-    """Responses per case kind (rows, in run order) and status code (columns, ascending)."""
+def status_counts(frame: pd.DataFrame, *, violating: bool = False) -> pd.DataFrame:
+    """Responses per case kind (rows, in run order) and status code (columns, ascending).
+
+    With ``violating=True`` only the answers that broke the contract are counted (the
+    ``violating`` column of an :func:`events_frame`), in the same rows and columns as
+    all answers, so the two tables line up cell by cell.
+    """
     pandas = _optional("pandas", "status_counts")
-    seen = Counter(
-        (str(kind), int(status))
-        for kind, statuses in zip(frame["kind"], frame["statuses"], strict=True)
-        for status in statuses
-    )
+    seen = _tally(frame["kind"], frame["statuses"])
     kinds = list(dict.fromkeys(kind for kind, _ in seen))
     codes = sorted({status for _, status in seen})
+    if violating:
+        # A frame built before the column existed has no violating answers to count.
+        marked = frame["violating"] if "violating" in frame.columns else [()] * len(frame)
+        seen = _tally(frame["kind"], marked)
     rows = [[seen[(kind, code)] for code in codes] for kind in kinds]
     return pandas.DataFrame(
         rows,
         index=pandas.Index(kinds, name="kind"),
         columns=pandas.Index(codes, name="status"),
         dtype="int64",
+    )
+
+
+def _tally(kinds: Iterable[Any], statuses: Iterable[Any]) -> Counter[tuple[str, int]]:
+    """How many answers of each status each case kind received."""
+    return Counter(
+        (str(kind), int(status))
+        for kind, answered in zip(kinds, statuses, strict=True)
+        for status in answered or ()
     )
 
 

@@ -35,9 +35,6 @@ from contract.events import (
 )
 from strategies import Case, mutation_targets
 
-ROOT = Path(__file__).resolve().parents[2]
-COMMITTED = ROOT / "cassettes" / "emulator-default"
-
 TYPE_ID = "cotype_" + "T" * 22
 LEAD = "lead_" + "L" * 43
 KEY = "api_explore_secret_key"
@@ -249,7 +246,17 @@ def finished(
     )
 
 
-BROKEN = ContractViolation(check="status_conformance", title="answered 201, expected 400")
+def answer(status: int, elapsed: float = 0.01) -> dict[str, Any]:
+    """The ``response`` summary a check attaches to a violation."""
+    return {"status": status, "response_body": "{}", "elapsed": elapsed, "attempts": 1}
+
+
+BROKEN = ContractViolation(
+    check="status_conformance",
+    title="answered 201, expected 400",
+    request={"method": "POST", "path": "/api/v1/custom_object/"},
+    response=answer(201),
+)
 EVENTS = [
     RunStarted("emulator", "http://h/api/v1", 0, (TYPE_ID,)),
     PhaseStarted("valid"),
@@ -291,6 +298,53 @@ def test_events_frame_keeps_finished_cases_in_run_order() -> None:
     assert list(failing["violations"]) == [1]
     assert frame.loc[5, "type_id"] is None and frame.loc[5, "mutation"] is None
     assert frame.loc[0, "statuses"] == (201, 200, 200, 204, 404)
+
+
+def test_events_frame_lists_the_status_of_each_violating_answer() -> None:
+    frame = explore.events_frame(EVENTS)
+
+    assert frame.loc[3, "violating"] == (201,)
+    assert all(marked == () for marked in frame.loc[frame["passed"], "violating"])
+
+
+def test_violating_answers_are_counted_once_and_never_more_than_received() -> None:
+    request = {"method": "PUT", "path": "/api/v1/custom_object/x/"}
+    first, second = answer(200, elapsed=0.1), answer(200, elapsed=0.2)
+
+    def flagged(check: str, response: dict[str, Any] | None) -> ContractViolation:
+        return ContractViolation(check=check, title="t", request=request, response=response)
+
+    same_answer_twice = (flagged("echo_conformance", first), flagged("update_conformance", first))
+    two_answers = (flagged("echo_conformance", first), flagged("echo_conformance", second))
+    # A regression found when the baselines are compared concerns no single answer.
+    no_answer = (Regression(check="status_regression", title="valid:create"),)
+    events = [
+        finished("valid", (201, 200, 200), violations=same_answer_twice),
+        finished("valid", (201, 200, 200), violations=two_answers),
+        finished("valid", (201, 200), violations=two_answers),
+        finished("baseline", (), violations=no_answer),
+    ]
+
+    frame = explore.events_frame(events)
+
+    assert list(frame["violating"]) == [(200,), (200, 200), (200,), ()]
+    counts = explore.status_counts(frame, violating=True)
+    assert counts.loc["valid", 200] == 4 and counts.loc["valid", 201] == 0
+
+
+def test_status_counts_of_violating_answers_line_up_with_all_answers() -> None:
+    frame = explore.events_frame(EVENTS)
+    every = explore.status_counts(frame)
+    marked = explore.status_counts(frame, violating=True)
+
+    assert list(marked.index) == list(every.index)
+    assert list(marked.columns) == list(every.columns)
+    assert int(marked.to_numpy().sum()) == 1
+    assert marked.loc["invalid:choice_not_allowed", 201] == 1
+    assert (marked <= every).to_numpy().all()
+    # A frame made before the column existed has nothing to mark.
+    older = frame.drop(columns="violating")
+    assert int(explore.status_counts(older, violating=True).to_numpy().sum()) == 0
 
 
 def test_events_frame_of_no_events_has_the_columns() -> None:
@@ -371,10 +425,44 @@ def test_plot_status_codes_stacks_one_colour_per_status() -> None:
     (axes,) = figure.axes
     legend = axes.get_legend()
     assert legend is not None
-    assert [t.get_text() for t in legend.get_texts()] == ["200", "201", "204", "400", "401", "404"]
+    statuses = ["200", "201", "204", "400", "401", "404"]
+    assert [t.get_text() for t in legend.get_texts()] == [*statuses, "violates the contract (1)"]
     kinds = len(explore.status_counts(frame).index)
-    assert len(axes.patches) == kinds * 6  # one (possibly empty) segment per kind and status
+    marks = [p for p in axes.patches if p.get_gid() == "violating"]
+    # One (possibly empty) segment per kind and status, and one mark per violating segment.
+    assert len(axes.patches) == kinds * 6 + len(marks)
     assert png_of(figure).startswith(b"\x89PNG")
+
+
+def test_plot_status_codes_marks_the_violating_answers() -> None:
+    frame = explore.events_frame(EVENTS)
+    counts = explore.status_counts(frame)
+    (axes,) = explore.plot_status_codes(frame).axes
+
+    (mark,) = [p for p in axes.patches if p.get_gid() == "violating"]
+    row = list(counts.index).index("invalid:choice_not_allowed")
+    assert mark.get_hatch() == "////"
+    assert mark.get_width() == 1
+    # Drawn over the 201 segment of its row: after that row's 200s, centred on the row.
+    assert mark.get_x() == counts.loc["invalid:choice_not_allowed", 200]
+    assert mark.get_y() + mark.get_height() / 2 == row
+    labels = {t.get_text(): t for t in axes.get_yticklabels()}
+    assert labels["invalid:choice_not_allowed"].get_fontweight() == "bold"
+    assert labels["valid"].get_fontweight() == "normal"
+    assert [t.get_text() for t in axes.texts] == ["1 violating"]
+
+
+def test_plot_status_codes_without_violations_has_no_marks() -> None:
+    passing = [e for e in EVENTS if not (isinstance(e, CaseFinished) and e.violations)]
+    (axes,) = explore.plot_status_codes(explore.events_frame(passing)).axes
+
+    assert not [p for p in axes.patches if p.get_gid() == "violating"]
+    legend = axes.get_legend()
+    assert legend is not None
+    assert all("violates" not in t.get_text() for t in legend.get_texts())
+    assert not axes.texts
+    empty = explore.plot_status_codes(explore.events_frame([]))
+    assert png_of(empty).startswith(b"\x89PNG")
 
 
 def test_plots_draw_on_given_axes() -> None:
@@ -417,73 +505,88 @@ def test_plot_latency_spaces_bins_logarithmically_for_a_wide_spread() -> None:
 
 
 @pytest.fixture(scope="module")
-def committed() -> Baseline:
-    return load_baseline(COMMITTED)
+def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A recording made here, so the drift tests follow the baseline format of this checkout."""
+    directory = tmp_path_factory.mktemp("explore") / "recording"
+    list(contract.run(contract.Config(examples=1, record=directory)))
+    return directory
+
+
+@pytest.fixture(scope="module")
+def recorded(recording: Path) -> Baseline:
+    return load_baseline(recording)
+
+
+def operation(baseline: Baseline, start: str) -> str:
+    """The first operation key that starts with ``start`` (keys may name the type after it)."""
+    return next(key for key in sorted(baseline.operations) if key.startswith(start))
 
 
 def drifted(old: Baseline) -> Baseline:
-    """The committed baseline with one change of each kind."""
+    """``old`` with one change of each kind."""
     operations = copy.deepcopy(old.operations)
     statuses = copy.deepcopy(old.statuses)
-    item = operations["GET custom_object/{id}/ 200"]
+    item = operations[operation(old, "GET custom_object/{id}/ 200")]
     del item["keys"]["date_updated"]  # removed
     item["keys"]["name"] = {"type": "number"}  # type change
     item["keys"]["archived"] = {"type": "boolean"}  # added
-    operations["POST custom_object/ 200"] = operations.pop("POST custom_object/ 201")
+    created = operation(old, "POST custom_object/ 201")
+    operations[created.replace(" 201", " 200", 1)] = operations.pop(created)
     statuses["valid:create"] = [200]
     return replace(old, operations=operations, statuses=statuses, target="drifted")
 
 
-def test_drift_tree_marks_every_regression(committed: Baseline) -> None:
-    new = drifted(committed)
-    tree = explore.drift_tree(committed, new)
+def test_drift_tree_marks_every_regression(recorded: Baseline) -> None:
+    new = drifted(recorded)
+    tree = explore.drift_tree(recorded, new)
     marks = {(line.label, line.mark) for line in tree.lines}
+    created = operation(recorded, "POST custom_object/ 201")
 
-    assert tree.changes == len(compare_baselines(committed, new)) == 4
+    assert tree.changes == len(compare_baselines(recorded, new)) == 4
     assert {
         ("date_updated", "removed"),
         ("name", "changed"),
         ("archived", "added"),
         ("valid:create", "changed"),
-        ("POST custom_object/ 201", "only-old"),
-        ("POST custom_object/ 200", "only-new"),
+        (created, "only-old"),
+        (created.replace(" 201", " 200", 1), "only-new"),
     } <= marks
     text = str(tree)
     assert "-     date_updated  string[datetime+offset]  (removed, breaking)" in text
     assert "~     name  string → number  (type changed, breaking)" in text
     assert "+     archived  boolean  (added, additive)" in text
     assert "~   valid:create  201 → 200  (status changed, breaking)" in text
-    assert "<   POST custom_object/ 201  object  (only in old)" in text
+    assert f"<   {created}  object  (only in old)" in text
 
 
-def test_drift_tree_folds_or_hides_what_did_not_change(committed: Baseline) -> None:
-    new = drifted(committed)
-    full = explore.drift_tree(committed, new)
-    focused = explore.drift_tree(committed, new, show_unchanged=False)
+def test_drift_tree_folds_or_hides_what_did_not_change(recorded: Baseline) -> None:
+    new = drifted(recorded)
+    full = explore.drift_tree(recorded, new)
+    focused = explore.drift_tree(recorded, new, show_unchanged=False)
 
     assert focused.changes == full.changes
     assert len(focused.lines) < len(full.lines)
-    assert ("DELETE custom_object/{id}/ 204", "unchanged") in {
-        (line.label, line.mark) for line in full.lines
-    }
+    deleted = operation(recorded, "DELETE custom_object/{id}/ 204")
+    assert (deleted, "unchanged") in {(line.label, line.mark) for line in full.lines}
     # An unchanged operation is one folded line: none of its keys is listed.
     labels = [line.label for line in full.lines]
-    listing = labels.index("GET custom_object/ 200")
+    listing = labels.index(operation(recorded, "GET custom_object/ 200"))
     assert full.lines[listing].mark == "unchanged"
     assert full.lines[listing + 1].depth <= 1
     unchanged = [line for line in focused.lines if line.mark == "unchanged" and line.depth]
-    assert all(line.label == "GET custom_object/{id}/ 200" for line in unchanged)
+    item = operation(recorded, "GET custom_object/{id}/ 200")
+    assert all(line.label == item for line in unchanged)
 
 
-def test_drift_tree_of_equal_baselines_marks_nothing(committed: Baseline) -> None:
-    tree = explore.drift_tree(COMMITTED, str(COMMITTED / "baseline.json"), show_unchanged=False)
+def test_drift_tree_of_equal_baselines_marks_nothing(recording: Path, recorded: Baseline) -> None:
+    tree = explore.drift_tree(recording, str(recording / "baseline.json"), show_unchanged=False)
     assert tree.changes == 0
     assert [line.label for line in tree.lines] == ["statuses", "operations"]
-    assert explore.drift_tree(committed, committed).changes == 0
+    assert explore.drift_tree(recorded, recorded).changes == 0
 
 
-def test_drift_tree_renders_escaped_html(committed: Baseline) -> None:
-    tree = explore.drift_tree(committed, drifted(committed), show_unchanged=False)
+def test_drift_tree_renders_escaped_html(recorded: Baseline) -> None:
+    tree = explore.drift_tree(recorded, drifted(recorded), show_unchanged=False)
     page = tree._repr_html_()
 
     assert page == tree.html()

@@ -8,11 +8,16 @@ the embedded emulator.
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
+import httpx
 import nbformat
 import pytest
 from nbclient import NotebookClient
@@ -22,11 +27,17 @@ from contract.emulator import DEFAULT_API_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-EXPECTED = ["01-explore-payloads.ipynb", "02-run-the-contract.ipynb", "03-shape-drift.ipynb"]
+EXPECTED = [
+    "01-explore-payloads.ipynb",
+    "02-run-the-contract.ipynb",
+    "03-shape-drift.ipynb",
+    "04-compare-recordings.ipynb",
+]
 PER_NOTEBOOK = 40.0  # seconds, kernel start included
-TOTAL = 120.0
+TOTAL = 160.0
 IMPORT = re.compile(r"^\s*(?:from|import)\s+([\w.]+)", re.MULTILINE)
 LIVE_VARIABLES = ("CLOSE_BASE_URL", "CLOSE_API_KEY", "CLOSE_OTHER_API_KEY")
+JUPYTER = Path(sys.executable).parent / "jupyter"
 
 
 def code_cells(notebook: NotebookNode) -> list[NotebookNode]:
@@ -111,6 +122,7 @@ CHECKS: dict[str, list[str]] = {
         "embedded emulator with faults accept_invalid_choice",
         "status_conformance",
         "invalid:choice_not_allowed",
+        "violating answers, hatched in the chart below",
     ],
     "03-shape-drift.ipynb": [
         "key removed at $.date_updated",
@@ -119,8 +131,19 @@ CHECKS: dict[str, list[str]] = {
         "(type changed, breaking)",
         "valid:create  201 → 200",
     ],
+    "04-compare-recordings.ipynb": [
+        "recorded last-night/ from an emulator with no fault",
+        "recorded tonight/ from an emulator with create_returns_200, drop_date_updated",
+        "case kinds changed their statuses",
+        "close-contract diff last-night tonight: exit 1",
+        "key removed at $.date_updated",
+        'class="close-contract-drift"',
+        "201 → 200  (status changed, breaking)",
+        "cases offline:",
+        "response_schema_conformance",
+    ],
 }
-IMAGES = {"02-run-the-contract.ipynb": 2}
+IMAGES = {"02-run-the-contract.ipynb": 2, "04-compare-recordings.ipynb": 1}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -150,3 +173,104 @@ def test_notebooks_import_only_public_modules() -> None:
         if any(part.startswith("_") for part in match.group(1).split("."))
     ]
     assert not offenders, f"notebooks use private modules: {offenders}"
+
+
+# --- the notebooks extra: jupyter nbconvert and jupyter lab ---------------------------------
+
+
+def test_the_notebooks_extra_brings_what_jupyter_needs() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    extra = project["project"]["optional-dependencies"]["notebooks"]
+    names = {re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0].lower() for requirement in extra}
+
+    # `jupyter lab` (jupyterlab), `jupyter nbconvert --execute` (nbconvert on nbclient), the
+    # kernel the notebooks name (ipykernel), and what the notebooks import.
+    assert {"jupyterlab", "nbconvert", "nbclient", "nbformat", "ipykernel"} <= names
+    assert {"matplotlib", "pandas"} <= names
+
+
+def test_jupyter_nbconvert_executes_a_notebook(kernel_env: None, tmp_path: Path) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    source = "from contract import explore\nprint('explore has', len(explore.__all__), 'names')"
+    notebook.cells = [nbformat.v4.new_code_cell(source)]
+    nbformat.write(notebook, tmp_path / "probe.ipynb")
+
+    command = [str(JUPYTER), "nbconvert", "--to", "notebook", "--execute", "probe.ipynb"]
+    done = subprocess.run(
+        [*command, "--output", "executed"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stderr
+    (output,) = outputs_of(nbformat.read(tmp_path / "executed.ipynb", as_version=4))
+    assert output.text.startswith("explore has ")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_jupyter_lab_serves_the_notebooks(
+    kernel_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Jupyter's runtime files and settings go to the test's directory, not the home.
+    for name in ("JUPYTER_RUNTIME_DIR", "JUPYTER_CONFIG_DIR", "IPYTHONDIR"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    port, token = free_port(), "close-contract-test-token"
+    # A file, not a pipe: nobody reads the log while the server runs, and a full pipe
+    # would block it.
+    log = (tmp_path / "jupyter-lab.log").open("w")
+    server = subprocess.Popen(
+        [
+            str(JUPYTER),
+            "lab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={ROOT / 'notebooks'}",
+            # An extension manager that never asks a package index for anything.
+            "--LabApp.extension_manager=readonly",
+            # CI runs as root, where the server refuses to start unless told otherwise.
+            *(["--allow-root"] if os.geteuid() == 0 else []),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        headers = {"Authorization": f"token {token}"}
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                log.flush()
+                output = (tmp_path / "jupyter-lab.log").read_text("utf-8", errors="replace")
+                pytest.fail(f"jupyter lab exited {server.returncode}:\n{output[-3000:]}")
+            try:
+                page = httpx.get(f"{base}/lab", headers=headers, timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "jupyter lab did not start in 60 s"
+                time.sleep(0.5)
+        assert page.status_code == 200 and "JupyterLab" in page.text
+        contents = httpx.get(f"{base}/api/contents", headers=headers, timeout=10).json()
+        listed = [item["name"] for item in contents["content"] if item["type"] == "notebook"]
+        assert sorted(listed) == EXPECTED
+        kernels = httpx.get(f"{base}/api/kernelspecs", headers=headers, timeout=10).json()
+        assert "python3" in kernels["kernelspecs"]
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
