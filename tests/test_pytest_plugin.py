@@ -59,22 +59,19 @@ def test_the_suite_replays_offline_from_cassettes(pytester: pytest.Pytester) -> 
     assert outcomes(result)["passed"] >= 25
 
 
+def suite_on(pytester: pytest.Pytester, server: EmulatorServer, *options: str) -> pytest.RunResult:
+    """``pytest --pyargs contract.suite`` against ``server`` as a live target."""
+    target = ("--close-base-url", server.base_url, "--close-api-key", server.api_key)
+    return pytester.runpytest_subprocess("--pyargs", "contract.suite", *target, *options)
+
+
 def test_a_network_that_decides_too_many_cases_ends_the_suite_with_3(
     pytester: pytest.Pytester,
 ) -> None:
     # A fifth of the requests disturbed: some creates go unanswered, and none may be.
     with EmulatorServer(chaos=0.2, chaos_seed=1, chaos_retry_after=0) as server:
-        result = pytester.runpytest_subprocess(
-            "--pyargs",
-            "contract.suite",
-            "--close-examples",
-            "1",
-            "--close-base-url",
-            server.base_url,
-            "--close-api-key",
-            server.api_key,
-            "--close-max-inconclusive",
-            "0",
+        result = suite_on(
+            pytester, server, "--close-examples", "1", "--close-max-inconclusive", "0"
         )
     assert result.ret == 3, result.stdout.str()
     result.stdout.fnmatch_lines(["*close-contract: no verdict: the network left * inconclusive*"])
@@ -113,23 +110,8 @@ def test_xdist_workers_share_one_contract_run(pytester: pytest.Pytester, tmp_pat
         assert per_run >= 1
         install_lead_counter(db_path)
         # When two workers run the suite
-        result = pytester.runpytest_subprocess(
-            "--pyargs",
-            "contract.suite",
-            "-p",
-            "xdist",
-            "-n",
-            "2",
-            "-v",
-            "--close-base-url",
-            server.base_url,
-            "--close-api-key",
-            server.api_key,
-            "--close-other-api-key",
-            server.other_api_key,
-            "--close-examples",
-            "2",
-        )
+        other = ("--close-other-api-key", server.other_api_key, "--close-examples", "2")
+        result = suite_on(pytester, server, "-p", "xdist", "-n", "2", "-v", *other)
         # Then both reported items, the target saw one run, and it was cleaned up
         assert result.ret == 0, result.stdout.str()
         assert outcomes(result)["passed"] >= 25
@@ -160,19 +142,7 @@ def test_a_run_that_cannot_finish_under_xdist_ends_with_its_cause(
     pytester: pytest.Pytester, options: tuple[str, ...], returncode: int, says: str
 ) -> None:
     with EmulatorServer(chaos=0.2, chaos_seed=1, chaos_retry_after=0) as server:
-        result = pytester.runpytest_subprocess(
-            "--pyargs",
-            "contract.suite",
-            "-p",
-            "xdist",
-            "-n",
-            "2",
-            "--close-base-url",
-            server.base_url,
-            "--close-api-key",
-            server.api_key,
-            *options,
-        )
+        result = suite_on(pytester, server, "-p", "xdist", "-n", "2", *options)
     out = result.stdout.str() + result.stderr.str()
     assert result.ret == returncode, out
     result.stdout.fnmatch_lines([says])
