@@ -68,6 +68,13 @@ def _disposable_lead(s: Session, outcome: Outcome, role: str = "disposable") -> 
             try:
                 exchange = s.send(outcome, "setup:lead", "POST", "lead/", json=body)
             except Inconclusive:
+                if not s.run_token:
+                    # Without the token (a recording made before it existed) the name is
+                    # not the run's alone: no lead of that name can be proven the run's own.
+                    raise TargetUnreachable(
+                        f"POST lead/ went unanswered; if it created a lead named {name!r}, "
+                        "delete it by hand (it cannot be told apart from other runs' leads)"
+                    ) from None
                 found = s.ledger.adopt_lead(name)
                 if found is None:
                     continue

@@ -6,6 +6,7 @@ import functools
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from secrets import token_hex
 from typing import Any, ParamSpec, Unpack
 
 from contract.checks import CheckContext, run_checks
@@ -110,7 +111,7 @@ class Session:
     observers: list[Observer] = field(default_factory=list)
     # Unique to this run (kept in a recording, so a replay sends the same bodies): it makes
     # what the run names, such as its disposable lead, provably the run's own.
-    run_token: str = ""
+    run_token: str = field(default_factory=lambda: token_hex(6))
     enabled_checks: frozenset[str] | None = field(init=False)
 
     def __post_init__(self) -> None:
