@@ -36,6 +36,7 @@ __all__ = [
     "ENDPOINT",
     "FORMAT_VERSION",
     "NON_JSON",
+    "baseline_file",
     "load_baseline",
     "operation_key",
     "operation_type",
@@ -245,7 +246,8 @@ def _types_from(value: Any, source: str) -> dict[str, dict[str, DeclaredField]]:
     return types
 
 
-def _baseline_file(path: str | os.PathLike[str]) -> Path:
+def baseline_file(path: str | os.PathLike[str]) -> Path:
+    """The file a baseline at ``path`` lives in: ``path/baseline.json`` for a directory."""
     file = Path(path)
     return file / BASELINE_FILE if file.is_dir() else file
 
@@ -255,7 +257,7 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
 
     Raises ``CassetteError`` (one line naming the file) when it is missing or unusable.
     """
-    file = _baseline_file(path)
+    file = baseline_file(path)
     try:
         text = file.read_text("utf-8")
     except FileNotFoundError:
@@ -273,7 +275,7 @@ def write_baseline(path: str | os.PathLike[str], baseline: Baseline) -> Path:
     The file is replaced atomically, so an interrupted run never leaves half a baseline.
     Returns the file written; raises ``ConfigurationError`` when it cannot be written.
     """
-    file = _baseline_file(path)
+    file = baseline_file(path)
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", dir=file.parent)

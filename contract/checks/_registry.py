@@ -11,12 +11,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any, Literal
 
 from contract.client import Exchange
 from contract.errors import ContractViolation, Severity
+from contract.statuses import status_set
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 __all__ = [
     "CHECKS",
@@ -140,7 +142,7 @@ def statuses_text(statuses: frozenset[int]) -> str:
     """The statuses a message names: ``any 2xx``, or each one, as in ``400 or 404``."""
     if statuses == frozenset(range(200, 300)):
         return "any 2xx"
-    return " or ".join(str(s) for s in sorted(statuses))
+    return status_set(statuses)
 
 
 def echoed(sent: Mapping[str, Any]) -> dict[str, Any]:

@@ -106,15 +106,6 @@ def _config(kw: dict[str, Any]) -> Config:
     )
 
 
-def _baseline_file(out: Path | None) -> Path | None:
-    # `baseline --out DIR` writes DIR/baseline.json, as write_baseline does.
-    if out is not None and out.is_dir():
-        from contract.baseline import BASELINE_FILE
-
-        return out / BASELINE_FILE
-    return out
-
-
 def _terminal(kw: dict[str, Any]) -> Terminal:
     reports = [kw.get(name) for name in ("report_json", "junit_xml", "report_md")]
     # A report written to standard output (`--report-json -`) owns it: the summary moves
@@ -144,13 +135,15 @@ def _execute(
     begun = False
     try:
         # Imported inside the try: a Ctrl-C while the core loads is still exit 130.
+        from contract.baseline import baseline_file
         from contract.engine import run as run_contract
         from contract.reports import check_writable
 
         config = _config(kw)
         config.validate()
         check_writable((config.report_json, config.junit_xml, config.report_md))
-        check_writable((_baseline_file(config.baseline_out),), what="baseline", stdout=False)
+        out = config.baseline_out
+        check_writable((baseline_file(out) if out else None,), what="baseline", stdout=False)
         begun = True
         return config, terminal.render(run_contract(config), report.add)
     except ContractError as exc:

@@ -246,7 +246,6 @@ class CloseClient:
         repeatable = request.method in _IDEMPOTENT
         faults: list[AttemptFault] = []
         statuses: list[int] = []
-        where = f"{request.method} {self.redact(path)}"
         for attempt in range(policy.max_attempts):
             last = attempt + 1 == policy.max_attempts
             self._requests_sent += 1
@@ -258,8 +257,8 @@ class CloseClient:
                 faults.append(fault)
                 reason = self.redact(self._describe(exc))
                 if fault == "ambiguous" and not repeatable:
-                    raise _ambiguous(
-                        where, f"{reason} after the request was sent", attempt
+                    raise self._ambiguous(
+                        request, path, f"{reason} after the request was sent", attempt
                     ) from exc
                 if last:
                     raise TargetUnreachable(
@@ -276,12 +275,13 @@ class CloseClient:
             faults.append(fault)
             statuses.append(status)
             if fault == "ambiguous" and not repeatable:
-                raise _ambiguous(where, f"a gateway answered {status}", attempt)
+                raise self._ambiguous(request, path, f"a gateway answered {status}", attempt)
             if last:
                 seen = ", ".join(str(s) for s in dict.fromkeys(statuses))
                 raise TargetUnreachable(
                     f"the target kept answering {seen} after {policy.max_attempts} "
-                    f"attempt{plural_s(policy.max_attempts)} ({where})"
+                    f"attempt{plural_s(policy.max_attempts)} "
+                    f"({request.method} {self.redact(path)})"
                 )
             # A 429 says when to come back; so may a 503 (RFC 9110 section 10.2.3).
             wait = rate_limit_wait(response.headers.get) if status in _REFUSED_STATUSES else None
@@ -289,6 +289,19 @@ class CloseClient:
                 policy.backoff_wait(attempt) if wait is None else min(wait, policy.max_sleep)
             )
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    def _ambiguous(
+        self, request: httpx.Request, path: str, reason: str, attempt: int
+    ) -> AmbiguousRequest:
+        """Why an unrepeatable request stops, with its redacted path."""
+        shown = self.redact(path)
+        return AmbiguousRequest(
+            f"{request.method} {shown}: {reason}; it may have taken effect, so it was not "
+            "sent again",
+            method=request.method,
+            path=shown,
+            attempts=attempt + 1,
+        )
 
     def _describe(self, exc: httpx.TransportError) -> str:
         if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
@@ -336,17 +349,6 @@ class CloseClient:
 
     def __repr__(self) -> str:
         return f"CloseClient({self.base_url!r}, auth_scheme={self.auth_scheme!r})"
-
-
-def _ambiguous(where: str, reason: str, attempt: int) -> AmbiguousRequest:
-    """Why an unrepeatable request stops: ``where`` is "METHOD path" (already redacted)."""
-    method, _, path = where.partition(" ")
-    return AmbiguousRequest(
-        f"{where}: {reason}; it may have taken effect, so it was not sent again",
-        method=method,
-        path=path,
-        attempts=attempt + 1,
-    )
 
 
 def _fault_of(exc: httpx.TransportError) -> AttemptFault:

@@ -13,21 +13,16 @@ from strategies import Case
 if TYPE_CHECKING:
     # pandas ships no type information; its frames are Any to the type checker.
     import pandas as pd  # type: ignore[import-untyped, unused-ignore]
-from contract.explore._common import _SUCCESS, _frame, _optional
+from contract.explore._common import _frame, _optional
 from contract.secrets import redact, secret_forms
+from contract.statuses import status_set
 
 # --- cases and requests ---------------------------------------------------------------------
 
 
 def format_statuses(statuses: Iterable[int]) -> str:
     """Statuses as a short text: the full 2xx range reads ``2xx``; ``"2xx / 400"``."""
-    codes = set(statuses)
-    parts: list[str] = []
-    if _SUCCESS <= codes:
-        parts.append("2xx")
-        codes -= _SUCCESS
-    parts.extend(str(code) for code in sorted(codes))
-    return " / ".join(parts)
+    return status_set(statuses, " / ")
 
 
 _ONE_LINE: Final = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})

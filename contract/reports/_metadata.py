@@ -11,8 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from contract import __version__
-from contract.checks import statuses_text
 from contract.events import RunStarted
+from contract.statuses import status_set
 
 __all__ = ["Metadata", "elapsed_since", "option_text", "public_url", "statuses_label"]
 
@@ -20,15 +20,8 @@ _SUCCESS = frozenset(range(200, 300))
 
 
 def statuses_label(statuses: Iterable[int]) -> str:
-    """A set of statuses as people read it: ``2xx``, ``400 or 404``, ``2xx or 400``.
-
-    The full 2xx range is one word; the rest follows the rule of the checks' messages.
-    """
-    codes = frozenset(statuses)
-    if not _SUCCESS <= codes:
-        return statuses_text(codes)
-    rest = codes - _SUCCESS
-    return " or ".join(["2xx", statuses_text(rest)]) if rest else "2xx"
+    """A set of statuses as people read it: ``2xx``, ``400 or 404``, ``2xx or 400``."""
+    return status_set(statuses)
 
 
 def public_url(url: str) -> str:

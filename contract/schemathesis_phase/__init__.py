@@ -19,13 +19,9 @@ for finding in result.findings:
 
 from __future__ import annotations
 
+from contract.schemathesis_phase._config import DEFAULT_CHECKS, EXCLUDED_CHECKS
 from contract.schemathesis_phase._document import specialise_for_schemathesis
-from contract.schemathesis_phase._phase import (
-    DEFAULT_CHECKS,
-    EXCLUDED_CHECKS,
-    SchemathesisResult,
-    run_schemathesis,
-)
+from contract.schemathesis_phase._phase import SchemathesisResult, run_schemathesis
 from contract.schemathesis_phase._tally import OnCreated, OnResponse, SchemathesisFinding
 
 __all__ = [

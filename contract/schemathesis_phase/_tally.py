@@ -110,6 +110,12 @@ class Tally:
     # Creates are seen from schemathesis's worker threads (hooks) and from the event stream.
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def count_waited(self) -> None:
+        """One more request: a 429 that schemathesis waits out and sends again (called from
+        its worker threads)."""
+        with self._lock:
+            self.requests += 1
+
     def relative(self, url: str) -> str:
         """The path of ``url`` relative to the API root, as the client reports paths."""
         path = urlsplit(url).path
