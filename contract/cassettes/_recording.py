@@ -8,7 +8,7 @@ and statuses observed). Recording scrubs every form of a key before anything is 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 from contract.baseline import BASELINE_FILE
 from contract.cassettes._corpus import CASSETTE_FILE, CORPUS_FILE
 from contract.errors import ConfigurationError
-from contract.secrets import REDACTED, redact, secret_forms
+from contract.secrets import REDACTED, Redactor
 
 __all__ = ["recording", "recording_files"]
 
@@ -26,15 +26,10 @@ _MATCH_ON = ("method", "path", "query", "body")
 _RECORDING = (CASSETTE_FILE, CORPUS_FILE, BASELINE_FILE)
 
 
-def _scrubber(secrets: Sequence[str]) -> Callable[[str], str]:
-    forms = secret_forms(secrets)
-    return lambda text: redact(text, forms)
-
-
 def _vcr(secrets: Sequence[str]) -> Any:
     import vcr
 
-    scrub = _scrubber(secrets)
+    scrub = Redactor(secrets)
 
     def before_request(request: Any) -> Any:
         request.uri = scrub(request.uri)

@@ -35,17 +35,16 @@ def _keys(given: list[str | None]) -> list[str]:
     return [k for k in keys if k and len(k) >= MIN_SECRET_LENGTH]
 
 
-def _redactor(keys: list[str]) -> Callable[[str], str]:
-    from contract.secrets import redact, secret_forms
+def _redactor_for(keys: list[str]) -> Callable[[str], str]:
+    from contract.secrets import Redactor
 
-    forms = secret_forms(keys)
-    return lambda text: redact(text, forms)
+    return Redactor(keys)
 
 
 def _fail(exc: ContractError, keys: list[str | None] | None = None) -> NoReturn:
     # One clear line, no traceback: the message already says what to fix. The keys the
     # run was given are blanked once more here, whatever part of the core wrote it.
-    text = _redactor(_keys(keys or []))(str(exc))
+    text = _redactor_for(_keys(keys or []))(str(exc))
     Console(stderr=True, highlight=False).print(
         f"close-contract: error: {text}", markup=False, soft_wrap=True
     )
@@ -117,7 +116,7 @@ def _terminal(kw: dict[str, Any]) -> Terminal:
         err=err,
         out=err if to_stdout else Console(highlight=False),
         verbosity=verbosity,
-        redact=_redactor(_keys([kw.get("api_key"), kw.get("other_api_key")])),
+        redact=_redactor_for(_keys([kw.get("api_key"), kw.get("other_api_key")])),
         reports=any(path is not None for path in reports),
     )
 

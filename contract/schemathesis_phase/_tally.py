@@ -53,22 +53,20 @@ class SchemathesisFinding:
     reproduction: str
 
 
-@dataclass(frozen=True, slots=True)
 class Redactor:
     """Takes the key out of text, in every form a request could carry it."""
 
-    api_key: str
-
-    @property
-    def basic(self) -> str:
-        return base64.b64encode(f"{self.api_key}:".encode()).decode()
+    def __init__(self, api_key: str) -> None:
+        self.api_key = api_key
+        self.basic = base64.b64encode(f"{api_key}:".encode()).decode()
+        self._forms = secret_forms([api_key])  # once: this runs on every finding's text
 
     def __call__(self, text: str) -> str:
         # The run's own credentials become a reference to the key, as in the client's
         # reproductions, so the command works once CLOSE_API_KEY is set.
         text = text.replace(f"-H 'Authorization: Basic {self.basic}'", _CURL_AUTH)
         text = text.replace(f"-H 'Authorization: Bearer {self.api_key}'", _CURL_BEARER)
-        text = redact(text, secret_forms([self.api_key]))
+        text = redact(text, self._forms)
         # Any other credential (a probe's made-up one) is hidden as well.
         return _AUTHORIZATION.sub(r"\1" + REDACTED, text)
 
