@@ -90,7 +90,9 @@ class ContractViolation(AssertionError):
     ``check`` names the registered check that found it, ``title`` is one line, ``message``
     explains what was expected and what came back, and ``reproduction`` is a curl command
     with the API key redacted. ``case``, ``request`` and ``response`` carry JSON-ready
-    summaries for reports.
+    summaries for reports. ``steps`` is, for a violation that only shows after several
+    operations, the numbered sequence of requests (redacted curl commands, in order) that
+    reproduces it; the last one is ``reproduction``.
     """
 
     check: str
@@ -101,6 +103,7 @@ class ContractViolation(AssertionError):
     case: dict[str, Any] | None = field(default=None)
     request: dict[str, Any] | None = field(default=None)
     response: dict[str, Any] | None = field(default=None)
+    steps: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         AssertionError.__init__(self, self.__str__())
@@ -109,7 +112,10 @@ class ContractViolation(AssertionError):
         text = f"[{self.check}] {self.title}"
         if self.message:
             text += f"\n{self.message}"
-        if self.reproduction:
+        if self.steps:
+            text += "\nReproduce with these requests, in order:"
+            text += "".join(f"\n  {n}. {step}" for n, step in enumerate(self.steps, 1))
+        elif self.reproduction:
             text += f"\nReproduce with:\n  {self.reproduction}"
         return text
 
@@ -124,6 +130,7 @@ class ContractViolation(AssertionError):
             "case": self.case,
             "request": self.request,
             "response": self.response,
+            "steps": list(self.steps),
         }
 
 
