@@ -12,7 +12,14 @@ from typing import Any, Literal
 from contract.errors import ConfigurationError
 from contract.secrets import check_secret
 
-__all__ = ["DEFAULT_EXAMPLES", "MAX_EXAMPLES", "MAX_LIVE_EXAMPLES", "Config", "TargetKind"]
+__all__ = [
+    "DEFAULT_EXAMPLES",
+    "MAX_EXAMPLES",
+    "MAX_LIVE_EXAMPLES",
+    "MAX_WORKERS",
+    "Config",
+    "TargetKind",
+]
 
 TargetKind = Literal["emulator", "live", "replay"]
 
@@ -30,6 +37,11 @@ MAX_LIVE_EXAMPLES = 1000
 # 24 KiB each, two cases per example and type): 10,000 is already half a gigabyte.
 MAX_EXAMPLES = 10_000
 """The most ``--examples`` a run on the embedded emulator accepts."""
+
+# Past a few dozen cases in flight a run only queues on the rate budget, and each worker
+# holds a thread and a pooled connection.
+MAX_WORKERS = 64
+"""The most ``--workers`` a run accepts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +91,13 @@ class Config:
     exclude_checks: tuple[str, ...] = ()
     # Stop after the first case with a violation (cleanup still runs).
     exitfirst: bool = False
+    # Cases run at once (each case's own requests stay in order); None: chosen for the
+    # target (see ``engine.choose_workers``). The pacer keeps them within the rate budget.
+    workers: int | None = None
+    # Requests per second the run never exceeds, whatever the server's budget allows.
+    max_rate: float | None = None
+    # The embedded emulator's enforced rate limit (requests per second per key).
+    emulator_rate_limit: int | None = None
 
     @property
     def target_kind(self) -> TargetKind:
@@ -168,6 +187,15 @@ class Config:
                 check_secret(
                     key, f"{option} (or CLOSE_API_KEY)" if option == "--api-key" else option
                 )
+        if self.workers is not None and not 1 <= self.workers <= MAX_WORKERS:
+            raise ConfigurationError(
+                f"--workers must be between 1 and {MAX_WORKERS}, got {self.workers}: it is "
+                "the number of cases in flight at once"
+            )
+        if self.max_rate is not None and not (0 < self.max_rate < float("inf")):
+            raise ConfigurationError(
+                f"--max-rate must be a positive number of requests per second, got {self.max_rate}"
+            )
         if self.invalid_examples < 1:
             raise ConfigurationError(
                 f"invalid_examples must be at least 1, got {self.invalid_examples}"
@@ -235,6 +263,7 @@ class Config:
                 for option, given in (
                     ("--emulator-fault", bool(self.emulator_faults)),
                     ("--emulator-throttle", self.emulator_throttle is not None),
+                    ("--emulator-rate-limit", self.emulator_rate_limit is not None),
                     ("emulator_db", self.emulator_db is not None),
                 )
                 if given

@@ -17,6 +17,7 @@ __all__ = [
     "Event",
     "PhaseFinished",
     "PhaseStarted",
+    "Progress",
     "RunFinished",
     "RunOptions",
     "RunStarted",
@@ -146,6 +147,27 @@ class PhaseFinished:
 
 
 @dataclass(frozen=True, slots=True)
+class Progress:
+    """How a run is going, for a live display; reports and verdicts ignore it.
+
+    ``rate`` is requests per second over the last few seconds, ``throttled`` the 429s met
+    so far; ``budget_*`` is the server's rate budget with the least room left, as it last
+    reported it (``None`` until it did): ``budget_remaining`` requests of ``budget_limit``
+    until the window resets in ``budget_reset`` seconds.
+    """
+
+    requests: int
+    elapsed: float
+    rate: float
+    throttled: int
+    cases: int
+    workers: int
+    budget_limit: int | None = None
+    budget_remaining: int | None = None
+    budget_reset: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CleanupFinished:
     """Everything the run created was deleted, except ``leftovers`` (with the reason)."""
 
@@ -160,7 +182,10 @@ class Summary:
     ``inconclusive`` counts the cases the network decided (see :class:`CaseFinished`);
     ``inconclusive_budget`` is how many of them a run may have and still give a verdict
     (``None``: any number). ``stopped_early`` says the run stopped after its first case
-    with a violation (``Config.exitfirst``), so later phases did not run.
+    with a violation (``Config.exitfirst``), so later phases did not run. ``workers`` is
+    how many cases ran at once, ``throttled`` how many 429s the run met (each waited out
+    and retried) and ``first_violation_request`` how many requests had been sent when the
+    first case with a violation ended (``None``: none had one).
     """
 
     cases: int
@@ -172,6 +197,9 @@ class Summary:
     inconclusive: int = 0
     inconclusive_budget: int | None = None
     stopped_early: bool = False
+    workers: int = 1
+    throttled: int = 0
+    first_violation_request: int | None = None
 
     @property
     def over_budget(self) -> bool:
@@ -202,6 +230,9 @@ class Summary:
             "duration": round(self.duration, 3),
             "interrupted": self.interrupted,
             "stopped_early": self.stopped_early,
+            "workers": self.workers,
+            "throttled": self.throttled,
+            "first_violation_request": self.first_violation_request,
             "exit_code": self.exit_code,
         }
 
@@ -214,4 +245,12 @@ class RunFinished:
     violations: tuple[ContractViolation, ...] = ()
 
 
-Event = RunStarted | PhaseStarted | CaseFinished | PhaseFinished | CleanupFinished | RunFinished
+Event = (
+    RunStarted
+    | PhaseStarted
+    | CaseFinished
+    | PhaseFinished
+    | Progress
+    | CleanupFinished
+    | RunFinished
+)

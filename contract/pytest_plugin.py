@@ -63,6 +63,8 @@ _PYTEST_OPTIONS = {
     "--emulator-fault": "--close-fault",
     "--examples": "--close-examples",
     "--lead-id": "--close-lead-id",
+    "--max-rate": "--close-max-rate",
+    "--workers": "--close-workers",
     "--max-inconclusive": "--close-max-inconclusive",
     "--other-api-key": "--close-other-api-key",
     "--overwrite": "--close-overwrite",
@@ -113,6 +115,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add("--close-lead-id", help="Use this lead instead of a disposable one.")
     add("--close-schemathesis", action="store_true", help="Also run schemathesis's checks.")
     add("--close-fault", action="append", default=[], help="Embedded emulator: inject a fault.")
+    add(
+        "--close-workers",
+        type=int,
+        help="Contract cases in flight at once (default: 1 on the emulator and a replay; for "
+        "a live target, what its rate limit and latency call for). Not pytest-xdist's -n: "
+        "the contract runs once per session whatever -n is.",
+    )
+    add(
+        "--close-max-rate",
+        type=float,
+        help="Never send more than R requests per second (the server's RateLimit budget is "
+        "always kept).",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -225,6 +240,8 @@ def _config_from(pytestconfig: pytest.Config, **overrides: Any) -> Config:
         "schemathesis": option("close_schemathesis"),
         "bearer": option("close_bearer"),
         "examples": option("close_examples"),
+        "workers": option("close_workers"),
+        "max_rate": option("close_max_rate"),
     }
     values.update(overrides)
     return Config.from_options(values)

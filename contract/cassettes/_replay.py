@@ -2,7 +2,8 @@
 
 :func:`replay_transport` reads ``DIR/cassette.yaml`` through vcrpy's public persister and
 serializer API (refusing, in one line, a cassette this toolkit did not write), indexes its
-interactions by what a replay matches on (method, path, query and body) and answers each
+interactions by what a replay matches on (method, path, query and body, and the case tag
+a recording made by several workers carries in ``X-Close-Contract-Case``) and answers each
 request with the next recorded response for it that has not been played yet. Nothing is
 patched and no socket is opened: the transport is handed to the client, and a request the
 cassette does not hold is a :class:`~contract.errors.CassetteError` naming the nearest
@@ -26,19 +27,22 @@ from contract.cassettes._corpus import (
     kind_of,
     read_text,
 )
+from contract.client import CASE_HEADER
 from contract.errors import CassetteError
 
-__all__ = ["replay_transport"]
+__all__ = ["ReplayTransport", "replay_transport"]
 
-# What a replay matches on: exactly vcrpy's matchers _recording._MATCH_ON names.
-_Key = tuple[str, str, tuple[tuple[str, str], ...], bytes]
+# What a replay matches on: vcrpy's matchers _recording._MATCH_ON names, and the case tag.
+_Key = tuple[str | None, str, str, tuple[tuple[str, str], ...], bytes]
 
 
-def replay_transport(directory: Path) -> httpx.BaseTransport:
+def replay_transport(directory: Path) -> ReplayTransport:
     """An httpx transport that answers every request from ``DIR/cassette.yaml``, offline.
 
     Each recorded interaction is played once, in the order recorded, for the request that
-    has its method, path, query (as sorted pairs) and body bytes. A cassette that is not
+    has its method, path, query (as sorted pairs) and body bytes, and its case tag when the
+    recording has tags (then requests of different cases never take each other's answers,
+    however the cases interleave, and the replay may run on several workers). A cassette that is not
     what the toolkit wrote is a CassetteError here, before anything is sent; a request with
     no unplayed interaction is one naming the nearest recorded request. The transport never
     opens a connection.
@@ -52,18 +56,23 @@ def replay_transport(directory: Path) -> httpx.BaseTransport:
         raise
     except Exception as exc:  # anything vcrpy trips over in a file that passed the checks
         raise CassetteError(f"{path} is not a readable cassette: {exc}".splitlines()[0]) from None
-    return _ReplayTransport(requests, responses)
+    return ReplayTransport(requests, responses)
 
 
-class _ReplayTransport(httpx.BaseTransport):
-    """Answers from recorded (vcrpy request, vcrpy response dict) pairs, each once."""
+class ReplayTransport(httpx.BaseTransport):
+    """Answers from recorded (vcrpy request, vcrpy response dict) pairs, each once.
+
+    ``tagged`` says whether the recording carries case tags, so that a replay may run
+    its cases on several workers (an older recording replays in order only).
+    """
 
     def __init__(self, requests: Sequence[Any], responses: Sequence[dict[str, Any]]) -> None:
         self._requests = list(requests)
         self._unplayed: dict[_Key, deque[dict[str, Any]]] = {}
         self._recorded: dict[_Key, int] = {}
+        self.tagged = any(_tag(stored.headers.get) is not None for stored in self._requests)
         for stored, response in zip(self._requests, responses, strict=True):
-            key = _key(stored)
+            key = _key(stored, _tag(stored.headers.get) if self.tagged else None)
             self._unplayed.setdefault(key, deque()).append(response)
             self._recorded[key] = self._recorded.get(key, 0) + 1
 
@@ -72,7 +81,7 @@ class _ReplayTransport(httpx.BaseTransport):
 
         # vcrpy's own request type, so path and query are normalized exactly as recorded.
         wanted = Request(request.method, str(request.url), request.read(), {})
-        key = _key(wanted)
+        key = _key(wanted, _tag(request.headers.get) if self.tagged else None)
         queue = self._unplayed.get(key)
         if not queue:
             raise CassetteError(_missing(wanted, self._requests, self._recorded.get(key, 0)))
@@ -97,9 +106,24 @@ def _bytes(body: Any) -> bytes:
     return bytes(body or b"")
 
 
-def _key(request: Any) -> _Key:
-    """What a replay matches on (method, path, query, body), from a vcrpy request."""
-    return (request.method, request.path, tuple(sorted(request.query)), _bytes(request.body))
+def _key(request: Any, tag: str | None) -> _Key:
+    """What a replay matches on (case tag, method, path, query, body), from a vcrpy
+    request and its tag (``None`` in a recording without tags)."""
+    return (
+        tag,
+        request.method,
+        request.path,
+        tuple(sorted(request.query)),
+        _bytes(request.body),
+    )
+
+
+def _tag(header: Any) -> str | None:
+    """The case tag among a request's headers (vcrpy stores a header as a list)."""
+    value = header(CASE_HEADER) or header(CASE_HEADER.lower())
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return value if isinstance(value, str) else None
 
 
 class _Parsed:

@@ -89,6 +89,9 @@ def _config(kw: dict[str, Any]) -> Config:
             "schemathesis": kw["schemathesis"],
             "emulator_faults": kw["faults"],
             "emulator_throttle": kw["emulator_throttle"],
+            "emulator_rate_limit": kw["emulator_rate_limit"],
+            "workers": kw["workers"],
+            "max_rate": kw["max_rate"],
             # Comma-separated, and the option may be repeated: one string for the Config.
             "checks": ",".join(kw["checks"]) or None,
             "exclude_checks": ",".join(kw["exclude_checks"]) or None,

@@ -34,6 +34,7 @@ Examples:
   close-contract run --exclude-checks org_isolation --report-json report.json
   close-contract run --record cassettes/nightly          # record, then replay offline:
   close-contract run --cassettes cassettes/nightly --junit-xml junit.xml
+  close-contract run --base-url URL --workers 8 --max-rate 20   # concurrent, capped
 
 {_EXIT_CODES}"""
 
@@ -122,6 +123,20 @@ def target_options(function: F) -> F:
                 help="Share of cases the network may leave undecided before the run exits 3.",
             ),
             click.option(
+                "--workers",
+                type=click.IntRange(1, 64),
+                metavar="N",
+                help="Cases in flight at once [default: 1 on the emulator and a replay; "
+                "for a live target, what its rate limit and latency call for].",
+            ),
+            click.option(
+                "--max-rate",
+                type=click.FloatRange(0, min_open=True),
+                metavar="R",
+                help="Never send more than R requests per second (on top of the server's "
+                "own RateLimit budget, which is always kept).",
+            ),
+            click.option(
                 "--emulator-fault",
                 "faults",
                 multiple=True,
@@ -129,6 +144,12 @@ def target_options(function: F) -> F:
             ),
             click.option(
                 "--emulator-throttle", type=int, help="Embedded emulator: 429 every N-th request."
+            ),
+            click.option(
+                "--emulator-rate-limit",
+                type=click.IntRange(min=1),
+                metavar="N",
+                help="Embedded emulator: enforce N requests per second per key (429 past it).",
             ),
         ],
     )

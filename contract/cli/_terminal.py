@@ -26,6 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from contract.cli._findings import Findings, Group, Related, excerpt
+from contract.cli._progress import pace_line
 from contract.events import (
     CaseFinished,
     CleanupFinished,
@@ -35,6 +36,9 @@ from contract.events import (
     RunFinished,
     RunStarted,
     Summary,
+)
+from contract.events import (
+    Progress as RunProgress,
 )
 
 __all__ = ["QUIET", "VERBOSE", "Terminal", "plural"]
@@ -97,11 +101,13 @@ class Terminal:
             MofNCompleteColumn(),
             TextColumn("{task.fields[failed]}", style="red"),
             TimeElapsedColumn(),
+            TextColumn("{task.fields[pace]}", style="dim"),
             console=self.err,
             disable=not live,
         )
         phase: _Phase | None = None
         finished: RunFinished | None = None
+        pace = ""  # the latest pace line (see contract.cli._progress)
         with progress:
             for event in events:
                 report(event)
@@ -110,7 +116,13 @@ class Terminal:
                     self._say(f"target: {event.target} ({types}, seed {event.seed})")
                 elif isinstance(event, PhaseStarted):
                     phase = _Phase(event.phase)
-                    phase.task = progress.add_task(event.phase, total=event.total, failed="")
+                    phase.task = progress.add_task(
+                        event.phase, total=event.total, failed="", pace=pace
+                    )
+                elif isinstance(event, RunProgress):
+                    pace = pace_line(event)
+                    if phase is not None and phase.task is not None:
+                        progress.update(phase.task, pace=pace)
                 elif isinstance(event, CaseFinished):
                     self.findings.add(event)
                     if phase is not None:

@@ -4,23 +4,31 @@ paging, and exchanges that redact themselves on output.
 :class:`CloseClient` sends one request to a Close-compatible API root and returns an
 :class:`Exchange`. Failed attempts are *refused* (retried) or *ambiguous* (repeated only
 for idempotent methods; an unanswered create raises
-:class:`~contract.errors.AmbiguousRequest`). :func:`pages` walks a paged list.
+:class:`~contract.errors.AmbiguousRequest`). :func:`pages` walks a paged list. A
+:class:`Pacer` spreads a run's requests by the rate budget the server reports, shared by
+every worker.
 """
 
 from __future__ import annotations
 
 from contract.client._client import UNSET, CloseClient, RequestOptions, RetryPolicy
-from contract.client._exchange import AttemptFault, Exchange
+from contract.client._exchange import CASE_HEADER, AttemptFault, Exchange
+from contract.client._pacing import Budget, Pacer, PaceSnapshot, rate_budget
 from contract.client._paging import pages
 from contract.client._wire import rate_limit_wait
 
 __all__ = [
+    "CASE_HEADER",
     "UNSET",
     "AttemptFault",
+    "Budget",
     "CloseClient",
     "Exchange",
+    "PaceSnapshot",
+    "Pacer",
     "RequestOptions",
     "RetryPolicy",
     "pages",
+    "rate_budget",
     "rate_limit_wait",
 ]

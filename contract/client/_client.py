@@ -14,13 +14,19 @@ methods HTTP defines as idempotent (GET, PUT, DELETE, ...); a create is never se
 but raises :class:`~contract.errors.AmbiguousRequest`. When retries run out the client
 raises :class:`~contract.errors.TargetUnreachable` (exit 3). Every other status, 5xx
 included, is returned: deciding whether it breaks the contract is the checks' job.
+
+One client serves every worker of a run (httpx's pool is thread-safe): each attempt waits
+for the run's shared :class:`~contract.client.Pacer`, which spreads requests by the
+budget the server's ``RateLimit`` header reports, and a 429 holds every worker back.
 """
 
 from __future__ import annotations
 
 import enum
 import json as jsonlib
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
@@ -35,6 +41,7 @@ from contract.client._exchange import (
     AttemptFault,
     Exchange,
 )
+from contract.client._pacing import Pacer, PaceSnapshot, rate_budget
 from contract.client._wire import (
     authorization,
     check_base_url,
@@ -112,7 +119,8 @@ class CloseClient:
     scheme) or Bearer, retries per ``retry``, and returns :class:`Exchange` values that
     redact themselves on output. Pass ``transport`` to talk to an in-process app or a mock,
     and ``sleep`` to make retry waits instant in tests. ``secrets`` lists further values
-    that must never be shown (e.g. a second organization's key). A key shorter than
+    that must never be shown (e.g. a second organization's key). ``pacer`` paces every
+    attempt (pass ``None`` where no network is involved, as in a replay). A key shorter than
     :data:`~contract.secrets.MIN_SECRET_LENGTH` is refused with
     :class:`~contract.errors.ConfigurationError`: it could not be redacted reliably.
     """
@@ -128,6 +136,7 @@ class CloseClient:
         retry: RetryPolicy = RetryPolicy(),
         sleep: Callable[[float], None] = time.sleep,
         secrets: Iterable[str] = (),
+        pacer: Pacer | None | Literal["default"] = "default",
     ) -> None:
         self.base_url = check_base_url(base_url)
         self.api_key = api_key
@@ -137,6 +146,10 @@ class CloseClient:
         self._sleep = sleep
         self._redactor = Redactor(([api_key] if api_key is not None else []) + list(secrets))
         self._requests_sent = 0
+        self._throttled = 0
+        self._latencies: deque[float] = deque(maxlen=64)
+        self._counting = threading.Lock()
+        self.pacer: Pacer | None = Pacer(sleep=sleep) if pacer == "default" else pacer
         # Redirects are answers to check, not to follow; proxies from the environment still
         # apply so a live run works behind a corporate proxy.
         self._http = httpx.Client(
@@ -150,6 +163,21 @@ class CloseClient:
     def requests_sent(self) -> int:
         """HTTP requests attempted so far, every retry included."""
         return self._requests_sent
+
+    @property
+    def throttled(self) -> int:
+        """429 answers met so far (each was waited out and retried)."""
+        return self._throttled
+
+    @property
+    def latencies(self) -> tuple[float, ...]:
+        """Round trips of the latest answered attempts, in seconds (the last 64)."""
+        with self._counting:
+            return tuple(self._latencies)
+
+    def budget(self) -> PaceSnapshot:
+        """The rate budget with the least room left, as the server last reported it."""
+        return self.pacer.snapshot() if self.pacer is not None else PaceSnapshot()
 
     @property
     def redactor(self) -> Redactor:
@@ -246,9 +274,14 @@ class CloseClient:
         repeatable = request.method in _IDEMPOTENT
         faults: list[AttemptFault] = []
         statuses: list[int] = []
+        pacer = self.pacer
+        group = Pacer.group_of(path)
+        delay = 0.0  # a retry's own wait, served by the pacer together with the budget's
         for attempt in range(policy.max_attempts):
             last = attempt + 1 == policy.max_attempts
-            self._requests_sent += 1
+            sequence = pacer.acquire(group, policy.max_sleep, delay) if pacer is not None else 0
+            with self._counting:
+                self._requests_sent += 1
             started = time.perf_counter()
             try:
                 response = self._http.send(request)
@@ -265,10 +298,14 @@ class CloseClient:
                         f"cannot reach {self.redact(self.base_url)}: {reason} "
                         f"(after {policy.max_attempts} attempt{plural_s(policy.max_attempts)})"
                     ) from exc
-                self._sleep(policy.backoff_wait(attempt))
+                delay = self._wait(policy.backoff_wait(attempt))
                 continue
             elapsed = time.perf_counter() - started
+            with self._counting:
+                self._latencies.append(elapsed)
             status = response.status_code
+            if pacer is not None:
+                pacer.observe(group, sequence, rate_budget(response.headers.get))
             if status not in policy.retry_statuses:
                 return response, elapsed, tuple(faults)
             fault = "refused" if status in _REFUSED_STATUSES else "ambiguous"
@@ -285,10 +322,24 @@ class CloseClient:
                 )
             # A 429 says when to come back; so may a 503 (RFC 9110 section 10.2.3).
             wait = rate_limit_wait(response.headers.get) if status in _REFUSED_STATUSES else None
-            self._sleep(
-                policy.backoff_wait(attempt) if wait is None else min(wait, policy.max_sleep)
-            )
+            wait = policy.backoff_wait(attempt) if wait is None else min(wait, policy.max_sleep)
+            if status == 429:
+                with self._counting:
+                    self._throttled += 1
+                if pacer is not None:
+                    # The budget is the key's, not this request's: every worker waits.
+                    pacer.hold(group, wait)
+                    delay = 0.0
+                    continue
+            delay = self._wait(wait)
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    def _wait(self, seconds: float) -> float:
+        """Wait before a retry: now without a pacer, else in the next ``acquire`` (returned)."""
+        if self.pacer is not None:
+            return seconds
+        self._sleep(seconds)
+        return 0.0
 
     def _ambiguous(
         self, request: httpx.Request, path: str, reason: str, attempt: int

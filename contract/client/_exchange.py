@@ -11,17 +11,30 @@ from contract import __version__
 from contract.client._wire import header, header_dict, octal_escape
 from contract.secrets import Redactor
 
-__all__ = ["KEY_VARIABLE", "OTHER_KEY_VARIABLE", "USER_AGENT", "AttemptFault", "Exchange"]
+__all__ = [
+    "CASE_HEADER",
+    "KEY_VARIABLE",
+    "OTHER_KEY_VARIABLE",
+    "USER_AGENT",
+    "AttemptFault",
+    "Exchange",
+]
 
 USER_AGENT: Final = f"close-contract/{__version__}"
 KEY_VARIABLE: Final = "CLOSE_API_KEY"
 OTHER_KEY_VARIABLE: Final = "CLOSE_OTHER_API_KEY"
+CASE_HEADER: Final = "X-Close-Contract-Case"
+"""The request header naming the case a request belongs to (``batch key#index``): a
+replay pairs requests with their cases by it; servers ignore a header they do not know."""
 
 AttemptFault = Literal["refused", "ambiguous"]
 """Why an attempt was retried: ``refused`` did no work, ``ambiguous`` may have taken effect."""
 
 # Headers the HTTP stack adds by itself; a reproduction does not need them (curl adds its own).
-_TRANSPORT_HEADERS: Final = frozenset({"host", "content-length", "accept-encoding", "connection"})
+# The case tag is for replays, not for a person reproducing a request.
+_TRANSPORT_HEADERS: Final = frozenset(
+    {"host", "content-length", "accept-encoding", "connection", CASE_HEADER.lower()}
+)
 
 
 @dataclass(frozen=True, slots=True, repr=False)

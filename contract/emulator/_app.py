@@ -41,13 +41,16 @@ def create_app(
     chaos_seed: int = 0,
     chaos_retry_after: int = 1,
     latency: float = 0.0,
+    rate_limit: int | None = None,
+    rate_window: float = 1.0,
 ) -> Starlette:
     """Build the emulator as a Starlette application.
 
     The database is opened (and seeded when fresh) right away and closed when the
     application's lifespan ends. `app.state.emulator` holds the live state. `chaos`,
     `chaos_seed`, `chaos_retry_after` and `latency` set the network conditions (see
-    `EmulatorServer`). Raises `ValueError` for an unknown fault name or an invalid
+    `EmulatorServer`); `rate_limit` requests per `rate_window` seconds per key are
+    enforced with 429 when given. Raises `ValueError` for an unknown fault name or an invalid
     throttle or network setting.
     """
     network = NetworkConditions(
@@ -61,6 +64,8 @@ def create_app(
         api_key=api_key,
         seed=seed,
         network=network,
+        rate_limit=rate_limit,
+        rate_window=rate_window,
     )
     return build_app(state)
 

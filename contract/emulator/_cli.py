@@ -90,6 +90,20 @@ __all__ = ["serve_command"]
     metavar="SECONDS",
     help="Delay every answer by this many seconds (concurrent requests overlap).",
 )
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Enforce N requests per --rate-window per API key (429 past it).",
+)
+@click.option(
+    "--rate-window",
+    type=click.FloatRange(min=0, min_open=True, max=3600),
+    default=1.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="The window --rate-limit counts in.",
+)
 @click.option("--list-faults", is_flag=True, help="List the injectable faults and exit.")
 def serve_command(
     host: str,
@@ -104,6 +118,8 @@ def serve_command(
     chaos_seed: int,
     chaos_retry_after: int,
     latency: float,
+    rate_limit: int | None,
+    rate_window: float,
     list_faults: bool,
 ) -> None:
     """Serve a local stand-in for the Close REST API (custom objects and friends)."""
@@ -129,6 +145,8 @@ def serve_command(
             chaos_seed=chaos_seed,
             chaos_retry_after=chaos_retry_after,
             latency=latency,
+            rate_limit=rate_limit,
+            rate_window=rate_window,
         )
     except ValueError as exc:  # e.g. --chaos nan, which click's range lets through
         _fail(str(exc))
@@ -145,6 +163,8 @@ def serve_command(
                 click.echo(f"chaos: {chaos:g} of requests (seed {chaos_seed})")
             if latency:
                 click.echo(f"latency: {latency:g} s per answer")
+            if rate_limit:
+                click.echo(f"rate limit: {rate_limit} requests per {rate_window:g} s per key")
             idle = threading.Event()
             while server.running:
                 idle.wait(0.5)

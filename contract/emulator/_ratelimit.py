@@ -2,9 +2,12 @@
 
 Close sends `RateLimit: limit=N, remaining=M, reset=S` (integer seconds) on its
 responses and answers 429 when a key exceeds its budget (docs/close-api.md §5). The
-emulator keeps a fixed window per key to fill the header, but the window is only
-advisory: 429s come from the deterministic `--throttle N` option (every N-th request
-of a key), so load tests never hit a surprise limit.
+emulator keeps a fixed window per key to fill the header. By default the window is
+generous and only advisory (1,000 requests a second, never enforced), so load tests never
+hit a surprise limit and a client pacing itself by the header is not slowed down; 429s
+then come from the deterministic `--throttle N` option (every N-th request of a key).
+With `--rate-limit N` (and `--rate-window S`) the window is enforced as Close enforces
+its own: a key's requests past N in a window are answered 429 until it resets.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from dataclasses import dataclass
 
 __all__ = ["RateDecision", "RateLimiter"]
 
-DEFAULT_LIMIT = 600
-DEFAULT_WINDOW = 60.0
+DEFAULT_LIMIT = 1000
+DEFAULT_WINDOW = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,17 +53,24 @@ class RateLimiter:
         *,
         throttle: int | None = None,
         throttle_reset: float = 1.0,
-        limit: int = DEFAULT_LIMIT,
+        limit: int | None = None,
         window: float = DEFAULT_WINDOW,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`limit` requests per `window` seconds per key, enforced when given; advisory
+        (`DEFAULT_LIMIT`, never answered 429) when `None`."""
         if throttle is not None and throttle < 1:
             raise ValueError(f"throttle must be a positive integer, got {throttle}")
         if throttle_reset < 0:
             raise ValueError(f"throttle_reset must not be negative, got {throttle_reset}")
         self.throttle = throttle
         self.throttle_reset = math.ceil(throttle_reset)
-        self.limit = limit
+        if limit is not None and limit < 1:
+            raise ValueError(f"rate limit must be a positive integer, got {limit}")
+        if not window > 0:
+            raise ValueError(f"rate window must be positive seconds, got {window}")
+        self.enforced = limit is not None
+        self.limit = DEFAULT_LIMIT if limit is None else limit
         self.window = window
         self._clock = clock
         self._windows: dict[str, _Window] = {}
@@ -75,6 +85,10 @@ class RateLimiter:
                 state = self._windows[key] = _Window(started=now)
             elif now - state.started >= self.window:
                 state.started, state.used = now, 0
+            reset = max(1, math.ceil(state.started + self.window - now))
+            if self.enforced and may_throttle and state.used >= self.limit:
+                # Over budget: refused before any work, so it does not count as used.
+                return RateDecision(self.limit, 0, reset, True)
             state.used += 1
             state.total += 1
             throttled = (
@@ -82,5 +96,4 @@ class RateLimiter:
             )
             if throttled:
                 return RateDecision(self.limit, 0, self.throttle_reset, True)
-            reset = max(1, math.ceil(state.started + self.window - now))
             return RateDecision(self.limit, max(0, self.limit - state.used), reset, False)

@@ -75,7 +75,9 @@ class EmulatorServer:
     `chaos_seed` in arrival order; half of them are answered 503 with `Retry-After:
     chaos_retry_after` before any work, half are done and committed and then the
     connection is closed mid-answer (httpx raises `RemoteProtocolError`). `latency=S`
-    delays every answer by S seconds.
+    delays every answer by S seconds. `rate_limit=N` enforces N requests per `rate_window`
+    seconds per key (429 past it, as Close answers); without it the `RateLimit` header
+    reports a generous budget that is never enforced.
 
     The server runs uvicorn in a background thread (it installs no signal handlers,
     so it works from any thread) and `start()` returns once it accepts connections.
@@ -97,6 +99,8 @@ class EmulatorServer:
         chaos_seed: int = 0,
         chaos_retry_after: int = 1,
         latency: float = 0.0,
+        rate_limit: int | None = None,
+        rate_window: float = 1.0,
     ) -> None:
         # Validate eagerly so a bad option fails at construction, not in the thread.
         self.faults: tuple[str, ...] = tuple(sorted(FaultSet.of(faults).names))
@@ -107,8 +111,14 @@ class EmulatorServer:
         self.network = NetworkConditions(
             chaos=chaos, chaos_seed=chaos_seed, chaos_retry_after=chaos_retry_after, latency=latency
         )
+        if rate_limit is not None and rate_limit < 1:
+            raise ValueError(f"rate limit must be a positive integer, got {rate_limit}")
+        if not rate_window > 0:
+            raise ValueError(f"rate window must be positive seconds, got {rate_window}")
         self.throttle = throttle
         self.throttle_reset = throttle_reset
+        self.rate_limit = rate_limit
+        self.rate_window = rate_window
         self.db_path = None if db_path is None else Path(db_path)
         self.api_key = api_key or DEFAULT_API_KEY
         self.other_api_key = OTHER_API_KEY
@@ -150,6 +160,8 @@ class EmulatorServer:
             api_key=self.api_key,
             seed=self.seed,
             network=self.network,
+            rate_limit=self.rate_limit,
+            rate_window=self.rate_window,
         )
         try:
             sock = self._bind()

@@ -43,10 +43,14 @@ class EmulatorState:
         api_key: str | None = None,
         seed: int = 0,
         network: NetworkConditions | None = None,
+        rate_limit: int | None = None,
+        rate_window: float = 1.0,
     ) -> EmulatorState:
         """Validate the options, open (and seed when fresh) the database."""
         fault_set = FaultSet.of(faults)
-        limiter = RateLimiter(throttle=throttle, throttle_reset=throttle_reset)
+        limiter = RateLimiter(
+            throttle=throttle, throttle_reset=throttle_reset, limit=rate_limit, window=rate_window
+        )
         store = Store(db_path)
         try:
             # Each reopening of a database file starts a new id epoch (see IdGenerator).

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import httpx
 
-from contract.client import CloseClient, RetryPolicy
+from contract.client import CloseClient, Pacer, RetryPolicy
 from contract.config import Config
 from contract.discovery import Organization, discover
 from contract.engine._ledger import Ledger
@@ -29,8 +29,11 @@ def client_for(
     """A client for ``target`` with the configuration's auth scheme, timeouts and retries.
 
     ``transport`` replaces the network (a replay's
-    :func:`~contract.cassettes.replay_transport`); by default requests go to the target.
+    :func:`~contract.cassettes.replay_transport`, which is then not paced: no server's
+    budget is at stake); by default requests go to the target, paced by its rate budget
+    and ``max_rate``.
     """
+    pacer = None if transport is not None else Pacer(config.max_rate)
     return CloseClient(
         target.base_url,
         target.api_key,
@@ -39,6 +42,7 @@ def client_for(
         timeout=config.timeout,
         retry=RetryPolicy(max_attempts=config.max_attempts, max_sleep=config.max_retry_sleep),
         secrets=[k for k in (target.api_key, target.other_api_key) if k],
+        pacer=pacer,
     )
 
 

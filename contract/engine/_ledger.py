@@ -15,6 +15,7 @@ lead the run does not own, nothing can prove it ours, so it is reported, never d
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,11 +46,14 @@ class Ledger:
     uncertain_leads: list[str] = field(default_factory=list)
     # The user's own lead (--lead-id): instances on it are never searched for, only reported.
     given_lead: str | None = None
+    # Workers write down and strike out entries at the same time.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, kind: str, object_id: str) -> None:
         """Remember a created resource (``kind`` is ``custom_object`` or ``lead``)."""
-        if (kind, object_id) not in self.entries:
-            self.entries.append((kind, object_id))
+        with self._lock:
+            if (kind, object_id) not in self.entries:
+                self.entries.append((kind, object_id))
 
     def own_lead(self, lead_id: str, *, main: bool = True) -> None:
         """A lead the run created: the disposable one (``main``) or a decoy."""
@@ -66,12 +70,14 @@ class Ledger:
 
     def uncertain(self, lead_id: str | None, what: str) -> None:
         """A create on ``lead_id`` went unanswered: it may or may not have made an instance."""
-        self.uncertain_creates.append((lead_id, what))
+        with self._lock:
+            self.uncertain_creates.append((lead_id, what))
 
     def forget(self, kind: str, object_id: str) -> None:
         """The run deleted it itself."""
-        if (kind, object_id) in self.entries:
-            self.entries.remove((kind, object_id))
+        with self._lock:
+            if (kind, object_id) in self.entries:
+                self.entries.remove((kind, object_id))
 
     def _listed(self, path: str, params: dict[str, str]) -> Iterator[dict[str, Any]]:
         """Every item of a paged list, up to a bound; stops at an answer other than 200."""

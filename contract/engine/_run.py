@@ -1,21 +1,19 @@
 """The engine: ``run(config)`` turns schemas and strategies into a stream of events.
 
-Setup (who the key is, the types, a disposable lead, reference instances), then per type
-the valid lifecycle phase and every invalid mutation, then the unknown-id probes; cleanup
+Setup (who the key is, the types, a disposable lead, reference instances), then the plan
+(see :mod:`contract.engine._plan`): one case of every kind first, then the valid
+lifecycles and the invalid mutations, on as many workers as the target calls for; cleanup
 always runs last, also after errors and Ctrl-C.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from secrets import token_hex
-
-from hypothesis import strategies as st
 
 from contract.baseline import (
     BaselineRecorder,
@@ -28,10 +26,11 @@ from contract.baseline import (
 from contract.cassettes import CORPUS_FILE, Corpus, load_corpus, recording, replay_transport
 from contract.client import Exchange
 from contract.config import Config
-from contract.discovery import Organization, TypeContract, discover
+from contract.discovery import Organization, discover
 from contract.engine._fixtures import client_for
 from contract.engine._ledger import Ledger
-from contract.engine._lifecycle import invalid_case, unknown_id_probes, valid_lifecycle
+from contract.engine._pace import Pace, choose_workers
+from contract.engine._plan import build_plan, execute_plan
 from contract.engine._references import (
     References,
     prepare_decoys,
@@ -54,64 +53,8 @@ from contract.events import (
     RunStarted,
     Summary,
 )
-from strategies import (
-    Case,
-    MissingReferenceError,
-    invalid_payloads,
-    mutation_targets,
-    valid_payloads,
-)
 
 __all__ = ["run"]
-
-
-def _valid_phase(
-    s: Session,
-    source: CaseSource,
-    tc: TypeContract,
-    refs: References,
-    lead: str,
-    setup_failed: bool,
-) -> list[Outcome]:
-    probed: list[bool] = []
-
-    def strategy() -> st.SearchStrategy[tuple[Case, Case]]:
-        one = valid_payloads(tc.request_schema, references=refs)
-        return st.tuples(one, valid_payloads(tc.request_schema, references=refs))
-
-    def execute(pair: tuple[Case, Case]) -> Outcome:
-        outcome = valid_lifecycle(s, tc, pair[0], pair[1], lead, probe=not probed)
-        if any(e.method == "POST" and e.status < 300 for e in outcome.exchanges):
-            probed.append(True)
-        return outcome
-
-    try:
-        return source.batch(f"valid:{tc.type_id}", strategy, execute, s.config.examples)
-    except MissingReferenceError as exc:
-        if setup_failed:
-            return []  # the setup's violations say why no referenced instance exists
-        raise ConfigurationError(
-            f"{tc.name}: no valid payload can be built: {exc}; include the referenced type "
-            "in the run (--custom-object-type-id)"
-        ) from None
-
-
-def _invalid_phase(
-    s: Session, source: CaseSource, tc: TypeContract, refs: References
-) -> Iterator[Outcome]:
-    for mutation, target in mutation_targets(tc.request_schema):
-        strategy = functools.partial(
-            invalid_payloads, tc.request_schema, references=refs, mutation=mutation, target=target
-        )
-        try:
-            yield from source.batch(
-                f"invalid:{tc.type_id}:{mutation}:{target}",
-                strategy,
-                functools.partial(invalid_case, s, tc),
-                s.config.invalid_examples,
-            )
-        except MissingReferenceError:
-            continue
 
 
 class _Tally:
@@ -122,12 +65,18 @@ class _Tally:
         self.foreign_requests = 0
         self.violations: list[ContractViolation] = []
         self.stopped_early = False
+        # Requests sent before the first case (discovery), then by each case in turn.
+        self.requests = 0
+        self.first_violation_request: int | None = None
 
     def add(self, event: CaseFinished) -> CaseFinished:
         self.cases += 1
         self.inconclusive += event.inconclusive is not None
+        self.requests += event.requests
         if event.phase == "schemathesis":
             self.foreign_requests += event.requests
+        if event.violations and self.first_violation_request is None:
+            self.first_violation_request = self.requests
         self.violations.extend(event.violations)
         return event
 
@@ -165,7 +114,11 @@ def _until_first_violation(events: Generator[Event, None, None], tally: _Tally) 
 
 
 def _phases(
-    session: Session, source: CaseSource, org: Organization, tally: _Tally
+    session: Session,
+    source: CaseSource,
+    org: Organization,
+    tally: _Tally,
+    pace: Pace,
 ) -> Generator[Event, None, None]:
     config = session.config
     yield PhaseStarted("setup")
@@ -179,23 +132,14 @@ def _phases(
         yield tally.add(outcome.event())
     yield PhaseFinished("setup")
 
-    yield PhaseStarted("valid", config.examples * len(org.types))
-    for tc in org.types:
-        setup_failed = any(o.violations or o.inconclusive for o in outcomes)
-        for outcome in _valid_phase(session, source, tc, refs, lead, setup_failed):
-            yield tally.add(outcome.event())
-    yield PhaseFinished("valid")
-
-    total = sum(len(mutation_targets(t.request_schema)) for t in org.types)
-    yield PhaseStarted("invalid", total * config.invalid_examples)
-    for tc in org.types:
-        for outcome in _invalid_phase(session, source, tc, refs):
-            yield tally.add(outcome.event())
-    yield PhaseFinished("invalid")
-
-    yield PhaseStarted("probes", 1)
-    yield tally.add(unknown_id_probes(session, config.seed).event())
-    yield PhaseFinished("probes")
+    setup_failed = any(o.violations or o.inconclusive for o in outcomes)
+    plan = build_plan(session, source, org, refs, lead, setup_failed)
+    for item in execute_plan(session, source, plan, pace.workers, pace.progress):
+        if isinstance(item, Outcome):
+            pace.cases += 1
+            yield tally.add(item.event())
+        else:
+            yield item
 
     if config.schemathesis:
         yield PhaseStarted("schemathesis", len(org.types))
@@ -248,6 +192,7 @@ def run(config: Config) -> Iterator[Event]:
             run_token=run_token,
         )
         completed = False
+        pace: Pace | None = None
         try:
             org = discover(client, config.custom_object_type_ids)
             if not org.types:
@@ -260,6 +205,17 @@ def run(config: Config) -> Iterator[Event]:
             # own requests are not observed, they are not part of the contract).
             recorder = BaselineRecorder(names=PortableNames(org.types))
             session.observers.append(_observer(recorder))
+            workers = config.workers or choose_workers(
+                target.kind, client.latencies, client.budget().rate, config.max_rate
+            )
+            if workers > 1 and transport is not None and not transport.tagged:
+                raise ConfigurationError(
+                    f"--workers {workers}: {config.cassettes} was recorded without case tags, "
+                    "so its cases can replay only one at a time; drop --workers, or record "
+                    "it again"
+                )
+            pace = Pace(client, workers, started=started)
+            tally.requests = client.requests_sent
             yield RunStarted(
                 target.description,
                 target.base_url,
@@ -271,7 +227,7 @@ def run(config: Config) -> Iterator[Event]:
                 started_at=datetime.now(UTC) - timedelta(seconds=time.perf_counter() - started),
                 options=RunOptions.from_config(config),
             )
-            phases = _phases(session, source, org, tally)
+            phases = _phases(session, source, org, tally, pace)
             yield from _until_first_violation(phases, tally) if config.exitfirst else phases
             # A run stopped early saw too little to be compared: every shape and status it
             # did not reach would show up as a regression.
@@ -306,5 +262,8 @@ def run(config: Config) -> Iterator[Event]:
             inconclusive=tally.inconclusive,
             inconclusive_budget=math.floor(config.max_inconclusive * tally.cases),
             stopped_early=tally.stopped_early,
+            workers=pace.workers if pace is not None else 1,
+            throttled=client.throttled,
+            first_violation_request=tally.first_violation_request,
         )
         yield RunFinished(summary, tuple(tally.violations))

@@ -3,26 +3,43 @@
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from secrets import token_hex
-from typing import Any, ParamSpec, Unpack
+from typing import Any, ParamSpec, TypeVar, Unpack
 
 from contract.checks import CheckContext, run_checks
-from contract.client import CloseClient, Exchange, RequestOptions
+from contract.client import CASE_HEADER, CloseClient, Exchange, RequestOptions
 from contract.config import Config
 from contract.engine._ledger import Ledger
 from contract.errors import AmbiguousRequest, ContractViolation
 from contract.events import CaseFinished
 
-__all__ = ["GENERIC", "Inconclusive", "Outcome", "Session", "concludes"]
+__all__ = ["GENERIC", "Inconclusive", "Outcome", "Session", "concludes", "tagged"]
 
 # Properties every response must have, whatever the case.
 GENERIC = ("not_a_server_error", "content_type_conformance")
 
 Observer = Callable[[Exchange, str], None]
 P = ParamSpec("P")
+T = TypeVar("T")
+
+# The case running on this thread (``batch key#index``): sent with each of its requests.
+_CASE: ContextVar[str | None] = ContextVar("close_contract_case", default=None)
+
+
+def tagged(tag: str, execute: Callable[[Any], T], drawn: Any) -> T:
+    """``execute(drawn)`` as case ``tag``: each request it sends carries the tag in the
+    :data:`~contract.client.CASE_HEADER` header, so a recording made by many workers at
+    once, whose interactions interleave, pairs every request with its case on replay."""
+    token = _CASE.set(tag)
+    try:
+        return execute(drawn)
+    finally:
+        _CASE.reset(token)
 
 
 @dataclass(slots=True)
@@ -116,6 +133,8 @@ class Session:
 
     def __post_init__(self) -> None:
         self.enabled_checks = self.config.enabled_checks
+        # Observers (baseline recorders) are not thread-safe; workers take turns.
+        self._observing = threading.Lock()
 
     def outcome(
         self, phase: str, label: str, type_id: str | None, case: Mapping[str, Any] | None
@@ -143,6 +162,9 @@ class Session:
         Raises :class:`Inconclusive` when a request that is not safe to repeat went
         unanswered (see :class:`~contract.errors.AmbiguousRequest`).
         """
+        tag = _CASE.get()
+        if tag is not None:
+            options["headers"] = (*options.get("headers", ()), (CASE_HEADER, tag))
         try:
             exchange = self.client.request(method, path, **options)
         except AmbiguousRequest as exc:
@@ -151,6 +173,7 @@ class Session:
             raise Inconclusive(outcome, exc) from None
         outcome.exchanges.append(exchange)
         outcome.finished = time.perf_counter()
-        for observer in self.observers:
-            observer(exchange, kind)
+        with self._observing:
+            for observer in self.observers:
+                observer(exchange, kind)
         return exchange

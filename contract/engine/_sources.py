@@ -1,5 +1,13 @@
 """Where a batch's cases come from: Hypothesis (maybe writing a recording's corpus) or a
-recording's corpus replayed in order."""
+recording's corpus replayed in order.
+
+A source either runs a batch itself (:meth:`CaseSource.batch`: Hypothesis drives, and
+shrinks a failure where shrinking is on) or only says which cases it holds
+(:meth:`CaseSource.draw`), for a scheduler that runs them on several workers. For one seed
+both give the same cases in the same order: Hypothesis's generation does not depend on
+what the cases did, only shrinking does. Every case runs under its tag (``key#index``,
+see :func:`~contract.engine._session.tagged`).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +18,9 @@ from typing import Any, Protocol
 from hypothesis import strategies as st
 
 from contract.cassettes import Corpus
-from contract.engine._driver import drive
-from contract.engine._session import Outcome
+from contract.engine._driver import drive, run_seeded
+from contract.engine._session import Outcome, tagged
+from contract.interrupts import interrupts_between_cases
 
 __all__ = ["CaseSource", "GeneratedSource", "ReplaySource"]
 
@@ -26,6 +35,24 @@ class CaseSource(Protocol):
         execute: Callable[[Any], Outcome],
         examples: int,
     ) -> list[Outcome]: ...
+
+    def draw(
+        self, key: str, strategy: Callable[[], st.SearchStrategy[Any]], examples: int
+    ) -> list[Any]: ...
+
+    def executed(self, key: str, drawn: Any) -> None: ...
+
+
+def _counted(key: str, execute: Callable[[Any], Outcome]) -> Callable[[Any], Outcome]:
+    """``execute`` running each call as the next case of batch ``key``."""
+    count = [0]
+
+    def run(drawn: Any) -> Outcome:
+        index = count[0]
+        count[0] += 1
+        return tagged(f"{key}#{index}", execute, drawn)
+
+    return run
 
 
 @dataclass
@@ -48,12 +75,11 @@ class GeneratedSource:
         examples: int,
     ) -> list[Outcome]:
         """Run up to ``examples`` drawn cases through ``execute``."""
-        corpus = self.corpus
+        run = _counted(key, execute)
 
         def logged(drawn: Any) -> Outcome:
-            if corpus is not None:
-                corpus.add(key, drawn)
-            return execute(drawn)
+            self.executed(key, drawn)
+            return run(drawn)
 
         return drive(
             strategy(),
@@ -63,6 +89,21 @@ class GeneratedSource:
             shrink=self.shrink,
             exitfirst=self.exitfirst,
         )
+
+    def draw(
+        self, key: str, strategy: Callable[[], st.SearchStrategy[Any]], examples: int
+    ) -> list[Any]:
+        """The cases :meth:`batch` would run for ``key`` (before any failure), unexecuted."""
+        drawn: list[Any] = []
+        # Ctrl-C while Hypothesis draws waits for the draw to end (see contract.interrupts).
+        with interrupts_between_cases():
+            run_seeded(strategy(), drawn.append, examples=examples, seed=self.seed)
+        return drawn
+
+    def executed(self, key: str, drawn: Any) -> None:
+        """Write down (when recording) that batch ``key`` ran ``drawn`` next."""
+        if self.corpus is not None:
+            self.corpus.add(key, drawn)
 
 
 @dataclass
@@ -83,9 +124,19 @@ class ReplaySource:
         examples: int,
     ) -> list[Outcome]:
         """Run the stored cases of ``key`` (none if the recording had none)."""
+        run = _counted(key, execute)
         outcomes: list[Outcome] = []
         for drawn in self.corpus.cases(key):
-            outcomes.append(execute(drawn))
+            outcomes.append(run(drawn))
             if self.exitfirst and outcomes[-1].failed:
                 break
         return outcomes
+
+    def draw(
+        self, key: str, strategy: Callable[[], st.SearchStrategy[Any]], examples: int
+    ) -> list[Any]:
+        """The stored cases of ``key``, in their order."""
+        return self.corpus.cases(key)
+
+    def executed(self, key: str, drawn: Any) -> None:
+        """Nothing to write down: the recording already holds it."""

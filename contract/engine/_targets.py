@@ -56,6 +56,7 @@ def open_target(config: Config, corpus: Corpus | None = None) -> Iterator[Target
             faults=config.emulator_faults,
             throttle=config.emulator_throttle,
             throttle_reset=config.emulator_throttle_reset,
+            rate_limit=config.emulator_rate_limit,
             db_path=config.emulator_db,
             seed=config.seed,
         )

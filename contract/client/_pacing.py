@@ -1,0 +1,251 @@
+"""Pace a run by the server's own rate budget, one budget shared by every worker.
+
+Close answers every request with ``RateLimit: limit=L, remaining=R, reset=S`` (seconds
+until the window resets) and limits per endpoint group and per key (docs/close-api.md §5).
+A :class:`Pacer` spreads each group's requests evenly at the rate its budget allows (one
+request per ``window / (limit - 1)`` seconds, the window being the longest ``reset`` seen):
+an even pace never puts more than ``limit`` requests into any window, however the server's
+windows are aligned, so it needs no exact knowledge of when they reset. As a safety net it
+also counts the budget down: a request counts from the moment it is sent, answered or not,
+so concurrent workers never overdraw a budget between two answers, and once the estimate
+says it is spent every worker waits for the reset. A 429 (someone else shares the key)
+stops the whole group for the server's reset hint (a second when the hint is 0: rounded
+down, it would otherwise be met at once by the next 429). ``max_rate`` caps the run by hand on
+top of all that.
+
+A group is the path's first segment (``custom_object``, ``lead``, ``me``...): the finest
+split Close's "endpoint groups" could mean. Budgets are read from ``RateLimit`` (Close's
+form), the ``RateLimit-Limit``/``-Remaining``/``-Reset`` trio (the IETF draft), or the
+legacy ``X-Rate-Limit-*`` headers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from contract.client._wire import parse_seconds
+
+__all__ = ["Budget", "Pacer", "PaceSnapshot", "rate_budget"]
+
+# The hold after a 429 whose reset hint is 0 (a hint rounded down).
+_MIN_HOLD = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """What one answer said of its group's budget: ``remaining`` of ``limit`` requests
+    until the window resets in ``reset`` seconds."""
+
+    limit: int
+    remaining: int
+    reset: float
+
+
+def rate_budget(header: Callable[[str], str | None]) -> Budget | None:
+    """The budget an answer's headers report, or ``None`` when they report none.
+
+    ``header(name)`` gives a header's value by lower-case name. Close documents
+    ``RateLimit: limit=100, remaining=50, reset=5``; ``;`` as the separator has been seen.
+    """
+    values: dict[str, str] = {}
+    combined = header("ratelimit")
+    if combined is not None:
+        for item in re.split(r"[,;]", combined):
+            name, _, value = item.partition("=")
+            values[name.strip().lower()] = value
+    else:
+        for prefix in ("ratelimit-", "x-rate-limit-", "x-ratelimit-"):
+            for name in ("limit", "remaining", "reset"):
+                found = header(prefix + name)
+                if found is not None:
+                    values.setdefault(name, found)
+    numbers = {name: parse_seconds(values[name]) for name in values}
+    limit, remaining, reset = (numbers.get(n) for n in ("limit", "remaining", "reset"))
+    if limit is None or remaining is None or reset is None or limit < 1:
+        return None
+    return Budget(int(limit), min(int(remaining), int(limit)), reset)
+
+
+@dataclass(frozen=True, slots=True)
+class PaceSnapshot:
+    """The budget a progress display shows: that of the group with the least room left
+    (all ``None`` until a server reported one)."""
+
+    group: str | None = None
+    limit: int | None = None
+    remaining: int | None = None
+    reset: float | None = None
+    # Requests per second at the even pace this budget allows.
+    rate: float | None = None
+
+
+@dataclass(slots=True)
+class _Group:
+    limit: int | None = None
+    remaining: int = 0
+    # Monotonic time at which the reported window resets.
+    window_end: float = 0.0
+    # The longest window seen: how long a fresh window is assumed to last.
+    window: float = 1.0
+    # Sequence number of the request whose answer reported ``remaining``.
+    reported_by: int = -1
+    # Requests of this group sent so far (its own sequence).
+    sent: int = 0
+    # When the last request of this group went out (for the even pace).
+    last_send: float = -math.inf
+    # Nothing of this group goes out before this (a 429's reset).
+    held_until: float = 0.0
+
+    @property
+    def spacing(self) -> float:
+        """Seconds between two requests at the even pace the budget allows (one short of
+        ``limit`` per window: arrival jitter must not fit one more into a window)."""
+        return self.window / max(1, (self.limit or 1) - 1)
+
+    def estimate(self, now: float) -> tuple[int, float] | None:
+        """Requests the window still allows, and seconds left in it; ``None``: no budget
+        known."""
+        if self.limit is None:
+            return None
+        if now >= self.window_end:
+            # The reported window is over: a fresh one holds ``limit``, less what went out
+            # since it began (counted from the first request sent after its start).
+            self.remaining, self.reported_by = self.limit, self.sent - 1
+            self.window_end = max(now, self.window_end) + self.window
+        return self.remaining - (self.sent - 1 - self.reported_by), self.window_end - now
+
+
+class Pacer:
+    """Decides when each request may go, from the budgets the server reports.
+
+    Thread-safe: every worker of a run calls :meth:`acquire` before each attempt and
+    :meth:`observe` after each answer. ``clock`` and ``sleep`` are injectable for tests; a
+    ``sleep`` given without a ``clock`` (one that does not really wait) gets a clock that
+    stands still but for the time it was asked to sleep, so waits come to an end and are
+    exactly what the budget called for.
+    """
+
+    def __init__(
+        self,
+        max_rate: float | None = None,
+        *,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if max_rate is not None and not (max_rate > 0 and math.isfinite(max_rate)):
+            raise ValueError(f"max_rate must be a positive number of requests/s, got {max_rate}")
+        self.max_rate = max_rate
+        self._slept = 0.0
+        if clock is None:
+            clock = time.monotonic if sleep is time.sleep else self._sleep_clock
+        self._origin = time.monotonic()
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._groups: dict[str, _Group] = {}
+        self._next_any = 0.0
+        self._waited = 0.0
+
+    @staticmethod
+    def group_of(path: str) -> str:
+        """The budget a request to ``path`` (relative to the API root) draws from."""
+        return path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
+
+    def acquire(self, group: str, max_wait: float = math.inf, delay: float = 0.0) -> int:
+        """Wait until a request of ``group`` may go; return its sequence number in the group.
+
+        The request counts against the budget from this moment on. ``delay`` is a wait of
+        the caller's own (a retry's backoff), served together with the budget's rather than
+        after it. The request goes after ``max_wait`` seconds at the latest, whatever the
+        budget says (a server's reset hint of ten minutes must not stall a run beyond its
+        retry policy).
+        """
+        waited = 0.0
+        earliest = self._clock() + delay
+        while True:
+            with self._lock:
+                state = self._groups.setdefault(group, _Group())
+                now = self._clock()
+                at = max(now, earliest, state.held_until, self._next_any)
+                if state.limit is not None:
+                    at = max(at, state.last_send + state.spacing)
+                estimate = state.estimate(at)
+                if estimate is not None and estimate[0] <= 0:
+                    at = max(at, state.window_end)
+                if at <= now or waited >= max_wait:
+                    sequence = state.sent
+                    state.sent += 1
+                    state.last_send = now
+                    if self.max_rate is not None:
+                        self._next_any = max(self._next_any, now) + 1.0 / self.max_rate
+                    return sequence
+                wait = min(at - now, max_wait - waited)
+                self._waited += wait
+            waited += wait
+            self._sleep(wait)
+            with self._lock:
+                self._slept += wait
+
+    def _sleep_clock(self) -> float:
+        return self._origin + self._slept
+
+    def observe(self, group: str, sequence: int, budget: Budget | None) -> None:
+        """Take in what the answer to request ``sequence`` of ``group`` said of the budget.
+
+        Answers may arrive out of order: only one to a later request than the last reporter
+        replaces what is known.
+        """
+        if budget is None:
+            return
+        with self._lock:
+            state = self._groups.setdefault(group, _Group())
+            if sequence <= state.reported_by and state.limit is not None:
+                return
+            # The latest answer's reset: a server may round it either way, so no earlier
+            # answer is a tighter bound on when the window ends.
+            state.limit = budget.limit
+            state.remaining = budget.remaining
+            state.reported_by = sequence
+            state.window_end = self._clock() + budget.reset
+            state.window = max(state.window, budget.reset)
+
+    def hold(self, group: str, seconds: float) -> None:
+        """A 429: nothing of ``group`` goes out for ``seconds``, whichever worker asks."""
+        with self._lock:
+            state = self._groups.setdefault(group, _Group())
+            now = self._clock()
+            state.held_until = max(state.held_until, now + (seconds or _MIN_HOLD))
+
+    @property
+    def waited(self) -> float:
+        """Seconds the pacer held requests back so far (summed over workers)."""
+        return self._waited
+
+    def snapshot(self) -> PaceSnapshot:
+        """The budget of the group with the least room left."""
+        with self._lock:
+            now = self._clock()
+            tightest: tuple[float, str, _Group] | None = None
+            for name, state in self._groups.items():
+                if state.limit is None:
+                    continue
+                room = state.remaining - (state.sent - 1 - state.reported_by)
+                share = room / state.limit
+                if tightest is None or share < tightest[0]:
+                    tightest = (share, name, state)
+            if tightest is None:
+                return PaceSnapshot()
+            _, name, state = tightest
+            room = max(0, state.remaining - (state.sent - 1 - state.reported_by))
+            return PaceSnapshot(
+                name,
+                state.limit,
+                room,
+                max(0.0, state.window_end - now),
+                1.0 / state.spacing,
+            )
