@@ -15,14 +15,13 @@ from __future__ import annotations
 
 from contract.cassettes._corpus import CASSETTE_FILE, CORPUS_FILE, Corpus, Drawn, load_corpus
 from contract.cassettes._recording import recording, recording_files
-from contract.cassettes._replay import ReplayTransport, replay_transport
+from contract.cassettes._replay import replay_transport
 
 __all__ = [
     "CASSETTE_FILE",
     "CORPUS_FILE",
     "Corpus",
     "Drawn",
-    "ReplayTransport",
     "load_corpus",
     "recording",
     "recording_files",

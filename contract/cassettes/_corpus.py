@@ -19,7 +19,8 @@ __all__ = ["CASSETTE_FILE", "CORPUS_FILE", "CORPUS_FORMAT", "Corpus", "Drawn", "
 
 CASSETTE_FILE = "cassette.yaml"
 CORPUS_FILE = "corpus.json"
-CORPUS_FORMAT = 1
+# 2: cases run breadth first and every request of a case carries its case tag.
+CORPUS_FORMAT = 2
 RECORD_AGAIN = "record it again with close-contract run --record DIR"
 # Batches whose entries are pairs of cases (the valid phase: a create, then an update).
 _PAIRED = ("valid:",)

@@ -30,19 +30,19 @@ from contract.cassettes._corpus import (
 from contract.client import CASE_HEADER
 from contract.errors import CassetteError
 
-__all__ = ["ReplayTransport", "replay_transport"]
+__all__ = ["replay_transport"]
 
 # What a replay matches on: vcrpy's matchers _recording._MATCH_ON names, and the case tag.
 _Key = tuple[str | None, str, str, tuple[tuple[str, str], ...], bytes]
 
 
-def replay_transport(directory: Path) -> ReplayTransport:
+def replay_transport(directory: Path) -> httpx.BaseTransport:
     """An httpx transport that answers every request from ``DIR/cassette.yaml``, offline.
 
     Each recorded interaction is played once, in the order recorded, for the request that
-    has its method, path, query (as sorted pairs) and body bytes, and its case tag when the
-    recording has tags (then requests of different cases never take each other's answers,
-    however the cases interleave, and the replay may run on several workers). A cassette that is not
+    has its method, path, query (as sorted pairs), body bytes and case tag (so requests of
+    different cases never take each other's answers, however the cases interleaved when
+    they were recorded, and the replay may run on several workers). A cassette that is not
     what the toolkit wrote is a CassetteError here, before anything is sent; a request with
     no unplayed interaction is one naming the nearest recorded request. The transport never
     opens a connection.
@@ -56,23 +56,18 @@ def replay_transport(directory: Path) -> ReplayTransport:
         raise
     except Exception as exc:  # anything vcrpy trips over in a file that passed the checks
         raise CassetteError(f"{path} is not a readable cassette: {exc}".splitlines()[0]) from None
-    return ReplayTransport(requests, responses)
+    return _ReplayTransport(requests, responses)
 
 
-class ReplayTransport(httpx.BaseTransport):
-    """Answers from recorded (vcrpy request, vcrpy response dict) pairs, each once.
-
-    ``tagged`` says whether the recording carries case tags, so that a replay may run
-    its cases on several workers (an older recording replays in order only).
-    """
+class _ReplayTransport(httpx.BaseTransport):
+    """Answers from recorded (vcrpy request, vcrpy response dict) pairs, each once."""
 
     def __init__(self, requests: Sequence[Any], responses: Sequence[dict[str, Any]]) -> None:
         self._requests = list(requests)
         self._unplayed: dict[_Key, deque[dict[str, Any]]] = {}
         self._recorded: dict[_Key, int] = {}
-        self.tagged = any(_tag(stored.headers.get) is not None for stored in self._requests)
         for stored, response in zip(self._requests, responses, strict=True):
-            key = _key(stored, _tag(stored.headers.get) if self.tagged else None)
+            key = _key(stored, _tag(stored.headers.get))
             self._unplayed.setdefault(key, deque()).append(response)
             self._recorded[key] = self._recorded.get(key, 0) + 1
 
@@ -81,7 +76,7 @@ class ReplayTransport(httpx.BaseTransport):
 
         # vcrpy's own request type, so path and query are normalized exactly as recorded.
         wanted = Request(request.method, str(request.url), request.read(), {})
-        key = _key(wanted, _tag(request.headers.get) if self.tagged else None)
+        key = _key(wanted, _tag(request.headers.get))
         queue = self._unplayed.get(key)
         if not queue:
             raise CassetteError(_missing(wanted, self._requests, self._recorded.get(key, 0)))
@@ -108,7 +103,7 @@ def _bytes(body: Any) -> bytes:
 
 def _key(request: Any, tag: str | None) -> _Key:
     """What a replay matches on (case tag, method, path, query, body), from a vcrpy
-    request and its tag (``None`` in a recording without tags)."""
+    request and its case tag (``None`` outside a case: discovery, cleanup)."""
     return (
         tag,
         request.method,

@@ -5,13 +5,12 @@ until the window resets) and limits per endpoint group and per key (docs/close-a
 A :class:`Pacer` spreads each group's requests evenly at the rate its budget allows (one
 request per ``window / (limit - 1)`` seconds, the window being the longest ``reset`` seen):
 an even pace never puts more than ``limit`` requests into any window, however the server's
-windows are aligned, so it needs no exact knowledge of when they reset. As a safety net it
-also counts the budget down: a request counts from the moment it is sent, answered or not,
-so concurrent workers never overdraw a budget between two answers, and once the estimate
-says it is spent every worker waits for the reset. A 429 (someone else shares the key)
-stops the whole group for the server's reset hint (a second when the hint is 0: rounded
-down, it would otherwise be met at once by the next 429). ``max_rate`` caps the run by hand on
-top of all that.
+windows are aligned, so it needs no exact knowledge of when they reset (``reset`` is whole
+seconds, rounded either way). When the server reports its budget spent anyway (another
+client shares the key), every worker waits for that window's reset; a 429 stops the whole
+group for the server's reset hint (a second when the hint is 0: rounded down, it would
+otherwise be met at once by the next 429). ``max_rate`` caps the run by hand on top of
+all that. Until a server reports a budget, nothing is held back but by ``max_rate``.
 
 A group is the path's first segment (``custom_object``, ``lead``, ``me``...): the finest
 split Close's "endpoint groups" could mean. Budgets are read from ``RateLimit`` (Close's
@@ -88,7 +87,7 @@ class PaceSnapshot:
 class _Group:
     limit: int | None = None
     remaining: int = 0
-    # Monotonic time at which the reported window resets.
+    # Monotonic time at which the reported window resets (as the latest answer said).
     window_end: float = 0.0
     # The longest window seen: how long a fresh window is assumed to last.
     window: float = 1.0
@@ -107,17 +106,11 @@ class _Group:
         ``limit`` per window: arrival jitter must not fit one more into a window)."""
         return self.window / max(1, (self.limit or 1) - 1)
 
-    def estimate(self, now: float) -> tuple[int, float] | None:
-        """Requests the window still allows, and seconds left in it; ``None``: no budget
-        known."""
-        if self.limit is None:
-            return None
-        if now >= self.window_end:
-            # The reported window is over: a fresh one holds ``limit``, less what went out
-            # since it began (counted from the first request sent after its start).
-            self.remaining, self.reported_by = self.limit, self.sent - 1
-            self.window_end = max(now, self.window_end) + self.window
-        return self.remaining - (self.sent - 1 - self.reported_by), self.window_end - now
+    @property
+    def room(self) -> int:
+        """What the reported budget leaves, less the requests sent since it was reported
+        (an estimate for display: some of those may count in the next window)."""
+        return max(0, self.remaining - (self.sent - 1 - self.reported_by))
 
 
 class Pacer:
@@ -174,9 +167,8 @@ class Pacer:
                 at = max(now, earliest, state.held_until, self._next_any)
                 if state.limit is not None:
                     at = max(at, state.last_send + state.spacing)
-                estimate = state.estimate(at)
-                if estimate is not None and estimate[0] <= 0:
-                    at = max(at, state.window_end)
+                    if state.remaining <= 0 and at < state.window_end:
+                        at = state.window_end  # the server said this window is spent
                 if at <= now or waited >= max_wait:
                     sequence = state.sent
                     state.sent += 1
@@ -234,18 +226,16 @@ class Pacer:
             for name, state in self._groups.items():
                 if state.limit is None:
                     continue
-                room = state.remaining - (state.sent - 1 - state.reported_by)
-                share = room / state.limit
+                share = state.room / state.limit
                 if tightest is None or share < tightest[0]:
                     tightest = (share, name, state)
             if tightest is None:
                 return PaceSnapshot()
             _, name, state = tightest
-            room = max(0, state.remaining - (state.sent - 1 - state.reported_by))
             return PaceSnapshot(
                 name,
                 state.limit,
-                room,
+                state.room,
                 max(0.0, state.window_end - now),
                 1.0 / state.spacing,
             )

@@ -1,9 +1,9 @@
 """The run's main phases as a plan: every case drawn up front, one of every kind first.
 
 A :class:`Batch` is what one Hypothesis strategy feeds (the valid lifecycles of a type, one
-invalid mutation of one field); its cases are drawn before anything is sent (see
-:meth:`~contract.engine.CaseSource.draw`), so they can be put in any order and run on
-several workers. The order is chosen for fast first detection: the *breadth* phase runs
+invalid mutation of one field); its cases are drawn as a whole, the first time one of them
+is due (see :meth:`~contract.engine.CaseSource.draw`), so they can be put in any order and
+run on several workers, and drawing overlaps the network waits of the cases in flight. The order is chosen for fast first detection: the *breadth* phase runs
 one case of every kind (each invalid mutation, the unknown-id probes, one valid lifecycle
 per type) before any kind runs twice; the rest follows in the ``valid`` and ``invalid``
 phases. A fault that one request of a kind shows is found within the first few dozen
@@ -46,7 +46,7 @@ from strategies import (
 __all__ = ["Batch", "Phase", "Plan", "build_plan", "execute_plan"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Batch:
     """One strategy's cases: ``execute(drawn, index)`` runs case ``index`` of batch ``key``."""
 
@@ -57,6 +57,15 @@ class Batch:
     # Whether the source draws (and a recording keeps) its cases: a fixed probe is not
     # drawn, so there is nothing to record or shrink.
     generated: bool = True
+    _drawn: list[Any] | None = None
+
+    def cases(self, source: CaseSource) -> list[Any]:
+        """The batch's cases, drawn from ``source`` the first time they are asked for."""
+        if self._drawn is None:
+            self._drawn = (
+                source.draw(self.key, self.strategy, self.examples) if self.generated else [None]
+            )
+        return self._drawn
 
     def job(self, index: int, drawn: Any) -> Job:
         """Case ``index`` of this batch as a job."""
@@ -77,25 +86,28 @@ def _call(execute: Callable[[Any, int], Outcome], index: int, drawn: Any) -> Out
     return execute(drawn, index)
 
 
+# A place in the plan: case ``index`` of a batch (skipped if the batch drew fewer).
+Slot = tuple[Batch, int]
+
+
 @dataclass(slots=True)
 class Phase:
-    """A phase's name and its jobs, in the order they report."""
+    """A phase's name and its slots, in the order they report."""
 
     name: str
-    jobs: list[Job] = field(default_factory=list)
+    slots: list[Slot] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """At most this many cases (a batch may draw fewer than its examples)."""
+        return len(self.slots)
 
 
 @dataclass(slots=True)
 class Plan:
-    """The phases of a run in order, and the batch of every job (for shrinking)."""
+    """The phases of a run in order."""
 
     phases: list[Phase]
-    batches: dict[str, Batch]
-
-    @property
-    def cases(self) -> int:
-        """How many cases the plan holds."""
-        return sum(len(phase.jobs) for phase in self.phases)
 
 
 def _valid_batch(s: Session, tc: TypeContract, refs: References, lead: str) -> Batch:
@@ -126,27 +138,14 @@ def _invalid_batches(s: Session, tc: TypeContract, refs: References) -> list[tup
 
 
 def build_plan(
-    s: Session,
-    source: CaseSource,
-    org: Organization,
-    refs: References,
-    lead: str,
-    setup_failed: bool,
+    s: Session, org: Organization, refs: References, lead: str, setup_failed: bool
 ) -> Plan:
-    """Draw every case of the main phases and order them: one of each kind first."""
-    batches: dict[str, Batch] = {}
-    drawn: dict[str, list[Job]] = {}
-
-    def draw(batch: Batch) -> list[Job]:
-        cases = source.draw(batch.key, batch.strategy, batch.examples)
-        batches[batch.key] = batch
-        jobs = drawn[batch.key] = [batch.job(i, case) for i, case in enumerate(cases)]
-        return jobs
-
-    valid: list[list[Job]] = []
+    """The main phases, in order: one case of each kind first (nothing is drawn yet)."""
+    valid: list[Batch] = []
     for tc in org.types:
+        batch = _valid_batch(s, tc, refs, lead)
         try:
-            valid.append(draw(_valid_batch(s, tc, refs, lead)))
+            batch.strategy()  # a missing reference shows when the strategy is built
         except MissingReferenceError as exc:
             if setup_failed:
                 continue  # the setup's violations say why no referenced instance exists
@@ -154,13 +153,15 @@ def build_plan(
                 f"{tc.name}: no valid payload can be built: {exc}; include the referenced "
                 "type in the run (--custom-object-type-id)"
             ) from None
-    invalid: list[tuple[str, list[Job]]] = []
+        valid.append(batch)
+    invalid: list[tuple[str, Batch]] = []
     for tc in org.types:
         for mutation, batch in _invalid_batches(s, tc, refs):
             try:
-                invalid.append((mutation, draw(batch)))
+                batch.strategy()
             except MissingReferenceError:
                 continue
+            invalid.append((mutation, batch))
     probes = Batch(
         "probes:unknown_id",
         st.none,
@@ -168,28 +169,30 @@ def build_plan(
         1,
         generated=False,
     )
-    batches[probes.key] = probes
-
     breadth = Phase("breadth")
+    first: set[str] = set()
     seen: set[str] = set()
-    for mutation, jobs in invalid:
-        if mutation not in seen and jobs:
+    for mutation, batch in invalid:
+        if mutation not in seen:
             seen.add(mutation)
-            breadth.jobs.append(jobs.pop(0))
-    breadth.jobs.append(probes.job(0, None))
-    breadth.jobs.extend(jobs.pop(0) for jobs in valid if jobs)
-    # Round robin over the types: every type gets its second case before any its third.
-    rest_valid = Phase("valid", _round_robin(valid))
-    rest_invalid = Phase("invalid", _round_robin([jobs for _, jobs in invalid]))
-    return Plan([breadth, rest_valid, rest_invalid], batches)
+            first.add(batch.key)
+            breadth.slots.append((batch, 0))
+    breadth.slots.append((probes, 0))
+    breadth.slots.extend((batch, 0) for batch in valid)
+    # Round robin over the batches: every type gets its second case before any its third.
+    rest_valid = Phase("valid", _round_robin(valid, {b.key for b in valid}))
+    rest_invalid = Phase("invalid", _round_robin([b for _, b in invalid], first))
+    return Plan([breadth, rest_valid, rest_invalid])
 
 
-def _round_robin(lists: Sequence[list[Job]]) -> list[Job]:
-    out: list[Job] = []
-    depth = max((len(jobs) for jobs in lists), default=0)
-    for i in range(depth):
-        out.extend(jobs[i] for jobs in lists if i < len(jobs))
-    return out
+def _round_robin(batches: Sequence[Batch], started: set[str]) -> list[Slot]:
+    """Every slot of ``batches`` by index, then batch; case 0 of ``started`` ones left out."""
+    slots: list[Slot] = []
+    for index in range(max((b.examples for b in batches), default=0)):
+        slots.extend(
+            (b, index) for b in batches if index < b.examples and (index or b.key not in started)
+        )
+    return slots
 
 
 def execute_plan(
@@ -205,13 +208,17 @@ def execute_plan(
     (in plan order) and whatever ``progress()`` returns about every ``every`` seconds."""
     shrink = s.config.shrinking
     dropped: set[str] = set()  # batches shrunk already: their later cases are not run
-    phase_of: dict[int, int] = {}
+    phase_of: dict[int, tuple[int, Batch]] = {}
 
     def jobs() -> Iterator[Job]:
         for number, phase in enumerate(plan.phases):
-            for job in phase.jobs:
-                if job.key not in dropped:
-                    phase_of[id(job)] = number
+            for batch, index in phase.slots:
+                if batch.key in dropped:
+                    continue
+                cases = batch.cases(source)
+                if index < len(cases):
+                    job = batch.job(index, cases[index])
+                    phase_of[id(job)] = (number, batch)
                     yield job
 
     current = -1
@@ -222,11 +229,11 @@ def execute_plan(
             yield progress()
             continue
         job, outcome = item
+        number, batch = phase_of.pop(id(job))
         if job.key in dropped:
             continue
-        yield from _enter(plan, current, phase_of[id(job)])
-        current = phase_of[id(job)]
-        batch = plan.batches[job.key]
+        yield from _enter(plan, current, number)
+        current = number
         if shrink and batch.generated and outcome.failed:
             dropped.add(job.key)
             outcome = _shrunk(source, batch, outcome)
@@ -247,7 +254,7 @@ def _enter(plan: Plan, current: int, target: int) -> Iterator[Any]:
             yield PhaseFinished(plan.phases[number].name)
         if number + 1 < min(target + 1, len(plan.phases)):
             phase = plan.phases[number + 1]
-            yield PhaseStarted(phase.name, len(phase.jobs))
+            yield PhaseStarted(phase.name, phase.total)
 
 
 def _shrunk(source: CaseSource, batch: Batch, failed: Outcome) -> Outcome:

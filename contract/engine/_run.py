@@ -8,6 +8,7 @@ always runs last, also after errors and Ctrl-C.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -133,7 +134,7 @@ def _phases(
     yield PhaseFinished("setup")
 
     setup_failed = any(o.violations or o.inconclusive for o in outcomes)
-    plan = build_plan(session, source, org, refs, lead, setup_failed)
+    plan = build_plan(session, org, refs, lead, setup_failed)
     for item in execute_plan(session, source, plan, pace.workers, pace.progress):
         if isinstance(item, Outcome):
             pace.cases += 1
@@ -160,6 +161,9 @@ def run(config: Config) -> Iterator[Event]:
     started = time.perf_counter()
     baseline = load_baseline(config.baseline) if config.baseline is not None else None
     replay = load_corpus(config.cassettes) if config.cassettes is not None else None
+    if replay is not None and replay.seed != config.seed:
+        # A replay sends exactly what was recorded, names and probes seeded as they were.
+        config = dataclasses.replace(config, seed=replay.seed)
     tally = _Tally()
     with ExitStack() as stack:
         target = stack.enter_context(open_target(config, replay))
@@ -208,12 +212,6 @@ def run(config: Config) -> Iterator[Event]:
             workers = config.workers or choose_workers(
                 target.kind, client.latencies, client.budget().rate, config.max_rate
             )
-            if workers > 1 and transport is not None and not transport.tagged:
-                raise ConfigurationError(
-                    f"--workers {workers}: {config.cassettes} was recorded without case tags, "
-                    "so its cases can replay only one at a time; drop --workers, or record "
-                    "it again"
-                )
             pace = Pace(client, workers, started=started)
             tally.requests = client.requests_sent
             yield RunStarted(

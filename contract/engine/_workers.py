@@ -28,9 +28,11 @@ from contract.engine._session import Outcome, tagged
 
 __all__ = ["Job", "run_jobs"]
 
-# Jobs submitted ahead of the one whose outcome is awaited, per worker: enough to keep
-# every worker busy, few enough that -x stops soon after a failure.
-_AHEAD = 2
+# Jobs submitted ahead of the one whose outcome is awaited: enough to keep every worker
+# busy while a long case (a lifecycle with its probes) holds the head of the line, few
+# enough that -x stops soon after a failure.
+_AHEAD = 8
+_MIN_AHEAD = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +78,7 @@ def run_jobs(
     last_tick = time.monotonic()
 
     def submit() -> None:
-        while len(running) < workers * _AHEAD:
+        while len(running) < max(workers * _AHEAD, _MIN_AHEAD):
             job = next(pending, None)
             if job is None:
                 return
