@@ -3,10 +3,10 @@
 Each benchmark runs as its own script with ``--json`` (the command the document shows),
 from the repository root, one after the other: generation (against hypothesis-jsonschema
 in ``.venv-bench``, created when missing), emulator load (3 runs, median), replay scaling,
-the detection matrix, throughput against schemathesis, peak memory, and runs behind a
-flaky and a slow network (chaos and latency). The document gets every figure with its
-command and a note on the machine (cores, memory, Python, package versions, load average
-at the start). ``make bench`` runs this module.
+the detection matrix, throughput against schemathesis, peak memory, runs behind a
+flaky and a slow network (chaos and latency), and concurrent runs paced by a rate limit.
+The document gets every figure with its command and a note on the machine (cores,
+memory, Python, package versions, load average at the start). ``make bench`` runs this module.
 
     python -m benchmarks [--out docs/benchmarks.md] [--results FILE] [--from-results FILE]
 
@@ -203,6 +203,7 @@ def measure() -> dict[str, Any]:
     bench.run("throughput", ["benchmarks/bench_throughput.py", "--json"])
     bench.run("memory", ["benchmarks/bench_memory.py", "--json"])
     bench.run("network", ["benchmarks/bench_network.py", "--json"])
+    bench.run("speed", ["benchmarks/bench_speed.py", "--json"])
     return {
         "command": f"{_python()} -m benchmarks",
         "seconds": time.perf_counter() - started,

@@ -8,6 +8,8 @@ from typing import Any
 from benchmarks._document import MISSING, BenchRun, item, number, paragraph, table
 from benchmarks._render_network import TITLE, network
 from benchmarks._render_resources import generation, load, memory, replay
+from benchmarks._render_speed import TITLE as SPEED_TITLE
+from benchmarks._render_speed import speed
 
 __all__ = ["render"]
 
@@ -222,6 +224,7 @@ def render(
         ("Emulator under load", load(list(outcomes.get("load", [])))),
         ("Replay scaling", replay(first("replay"))),
         (TITLE, network(first("network"))),
+        (SPEED_TITLE, speed(first("speed"))),
     ]
     if problems:
         sections.append(("Problems", ["\n".join(item(problem) for problem in problems)]))

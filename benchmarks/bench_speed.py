@@ -13,16 +13,18 @@ machine is shared and noisy):
   ratio, the requests/s and the 429s met.
 * **throughput vs schemathesis**: the same kind of server without a rate limit (both tools
   would otherwise be held at the same limit): close-contract's default run with its
-  default workers, against schemathesis's engine on the richest type's whole document
-  (create, list, retrieve, update, delete, specialised as the schemathesis phase does)
-  with each of ``--st-workers`` (schemathesis runs operations in parallel, so its best
-  setting is taken). Rates are requests per wall-clock second.
+  default workers and ``--examples`` (the default, 10, and one run of the pacing run's
+  size), against schemathesis's engine with each of ``--st-workers``, the best setting
+  taken: once on the create operation alone (what the schemathesis phase exercises), once
+  on the richest type's whole document (create, list, retrieve, update, delete, where its
+  workers can run operations in parallel), both specialised as the schemathesis phase
+  does. Rates are requests per wall-clock second, setup and cleanup included.
 * **engine CPU per case**: a default run against the emulator at no latency, measured by
   this process's CPU time (the server's is in its own process), then profiled: the share
   of the engine's own time by package.
 
     python benchmarks/bench_speed.py [--latency 0.05] [--rate 100] [--requests 1000]
-        [--workers 1 4 8 16] [--st-workers 1 2 4 8] [--json]
+        [--workers 1 4 16] [--st-workers 1 2 4 8] [--json]
 
 Exit status: 0 when the default-workers pacing run is within 1.3× of its floor with no
 429, and close-contract's rate is at least 5× schemathesis's best; 1 otherwise.
@@ -55,7 +57,7 @@ from benchmarks._support import prepare  # noqa: E402
 
 _CLI = [sys.executable, "-m", "contract.cli"]
 # Requests of a default run beyond the valid lifecycles, and requests per valid example.
-_FIXED, _PER_EXAMPLE = 90, 17
+_FIXED, _PER_EXAMPLE = 90, 14.5
 GOAL_FLOOR, GOAL_RATIO = 1.3, 5.0
 
 
@@ -133,8 +135,9 @@ def pacing(
     return rows
 
 
-def theirs(server: Served, workers: int, examples: int) -> dict[str, Any]:
-    """schemathesis on the richest type's whole document with ``workers``."""
+def theirs(server: Served, workers: int, examples: int, whole: bool) -> dict[str, Any]:
+    """schemathesis with ``workers`` on the create operation of the richest type's
+    document, or (``whole``) on every operation of it."""
     import schemathesis as st
     from schemathesis.config import SchemathesisConfig
     from schemathesis.engine import events, from_schema
@@ -150,6 +153,10 @@ def theirs(server: Served, workers: int, examples: int) -> dict[str, Any]:
         server_url=server.base_url,
     )
     document = specialise_for_schemathesis(document, lead, references)
+    if not whole:
+        document["paths"] = {
+            "/custom_object/": {"post": document["paths"]["/custom_object/"]["post"]}
+        }
     config = SchemathesisConfig.from_dict(
         {
             "seed": 0,
@@ -174,6 +181,7 @@ def theirs(server: Served, workers: int, examples: int) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     return {
         "workers": workers,
+        "document": "whole" if whole else "create",
         "requests": requests,
         "seconds": seconds,
         "requests_per_second": requests / seconds,
@@ -181,18 +189,35 @@ def theirs(server: Served, workers: int, examples: int) -> dict[str, Any]:
 
 
 def throughput(
-    latency: float, st_workers: Sequence[int], st_examples: int, port: int
+    latency: float, st_workers: Sequence[int], st_examples: int, examples: int, port: int
 ) -> dict[str, Any]:
     """close-contract (default workers) vs schemathesis (each worker count), no limit."""
     with serve(latency, None, port) as server:
-        mine = ours(server, 10, None)
-        others = [theirs(server, count, st_examples) for count in st_workers]
-    best = max(others, key=lambda row: row["requests_per_second"])
+        mine = [ours(server, 10, None), ours(server, examples, None)]
+        others = [
+            theirs(server, count, st_examples, whole)
+            for whole in (False, True)
+            for count in st_workers
+        ]
+    best: dict[str, Any] = {}
+    for document in ("create", "whole"):
+        rows = [row for row in others if row["document"] == document]
+        top = max(rows, key=lambda row: row["requests_per_second"])
+        best[document] = {
+            "workers": top["workers"],
+            "requests_per_second": top["requests_per_second"],
+            "ratio": {
+                str(run["requests"]): run["requests_per_second"] / top["requests_per_second"]
+                for run in mine
+            },
+        }
+    # The goal is judged on the default run against schemathesis's best on either document.
+    fastest = max(best.values(), key=lambda row: row["requests_per_second"])
     return {
         "toolkit": mine,
         "schemathesis": others,
-        "best_schemathesis_workers": best["workers"],
-        "ratio": mine["requests_per_second"] / best["requests_per_second"],
+        "best": best,
+        "ratio": mine[0]["requests_per_second"] / fastest["requests_per_second"],
     }
 
 
@@ -218,9 +243,7 @@ def cpu(port: int) -> dict[str, Any]:
         "cpu_seconds": seconds,
         "cpu_ms_per_case": 1000 * seconds / row["cases"],
         "cpu_ms_per_request": 1000 * seconds / row["requests"],
-        "profile": [
-            {"part": part, "share": own / total} for part, own in shares.most_common(12)
-        ],
+        "profile": [{"part": part, "share": own / total} for part, own in shares.most_common(12)],
     }
 
 
@@ -243,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.05, help="seconds (0.05)")
     parser.add_argument("--rate", type=int, default=100, help="requests/s per key (100)")
     parser.add_argument("--requests", type=int, default=1000, help="of the pacing run (1000)")
-    parser.add_argument("--workers", type=int, nargs="*", default=[1, 4, 8, 16])
+    parser.add_argument("--workers", type=int, nargs="*", default=[1, 4, 16])
     parser.add_argument("--st-workers", type=int, nargs="*", default=[1, 2, 4, 8])
     parser.add_argument("--st-examples", type=int, default=50, help="per operation (50)")
     parser.add_argument("--port", type=int, default=18790, help="for the emulator (18790)")
@@ -253,7 +276,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "latency": args.latency,
         "rate": args.rate,
         "pacing": pacing(args.latency, args.rate, args.requests, args.workers, args.port),
-        "throughput": throughput(args.latency, args.st_workers, args.st_examples, args.port),
+        "throughput": throughput(
+            args.latency,
+            args.st_workers,
+            args.st_examples,
+            max(1, round((args.requests - _FIXED) / _PER_EXAMPLE)),
+            args.port,
+        ),
         "cpu": cpu(args.port),
     }
     chosen = report["pacing"][0]
@@ -262,17 +291,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "throughput": report["throughput"]["ratio"] >= GOAL_RATIO,
     }
     if args.json:
-        print(json.dumps(report, indent=2))
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
     else:
-        for row in report["pacing"]:
-            print(
-                f"workers {row['workers']}{' (default)' if row['chosen'] else ''}: "
-                f"{row['requests']} requests in {row['seconds']:.1f} s = {row['ratio']:.2f}× "
-                f"the floor, {row['throttled']} × 429"
-            )
-        t = report["throughput"]
-        print(f"throughput ratio {t['ratio']:.1f}× (schemathesis best: {t['best_schemathesis_workers']} workers)")
-        print(f"cpu {report['cpu']['cpu_ms_per_case']:.1f} ms per case")
+        lines = [
+            f"workers {row['workers']}{' (default)' if row['chosen'] else ''}: "
+            f"{row['requests']} requests in {row['seconds']:.1f} s = {row['ratio']:.2f}x "
+            f"the floor, {row['throttled']} x 429"
+            for row in report["pacing"]
+        ]
+        lines.append(f"throughput ratio {report['throughput']['ratio']:.1f}x")
+        lines.append(f"cpu {report['cpu']['cpu_ms_per_case']:.1f} ms per case")
+        sys.stdout.write("\n".join(lines) + "\n")
     return 0 if all(report["goals"].values()) else 1
 
 

@@ -5,9 +5,12 @@ replay run one case at a time: neither waits on a network, so extra threads woul
 contend for the interpreter (the benchmarks measure it). A live target gets as many
 workers as its rate budget and its latency call for, by Little's law: requests in flight
 = rate × round trip. The rate is the even pace the server's ``RateLimit`` budget allows
-(or ``--max-rate`` when lower), the round trip the median of the discovery requests;
-twice that, plus one, leaves room for the engine's own time per request, and the pacer
-holds back whatever more the budget cannot take. Without a budget to go by, 8.
+(or ``--max-rate`` when lower), the round trip the median of the discovery requests.
+Three times that, plus one: a case spends time of its own between its requests (checks,
+and drawing the next cases competes for the interpreter), which the benchmarks showed
+costs a run 1.37× its floor at twice and 1.18× at three times; the pacer holds back
+whatever more the budget cannot take, so spare workers cost nothing but a thread.
+Without a budget to go by, 8.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ def choose_workers(
     if rate is None or not latencies:
         return _UNKNOWN_BUDGET
     in_flight = rate * statistics.median(latencies)
-    return max(2, min(_MAX_AUTO, math.ceil(2 * in_flight) + 1))
+    return max(2, min(_MAX_AUTO, math.ceil(3 * in_flight) + 1))
 
 
 @dataclass

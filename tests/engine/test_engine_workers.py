@@ -148,8 +148,8 @@ def test_ctrl_c_with_workers_cleans_up(tmp_path: Path) -> None:
     [
         ("emulator", [0.05], 100.0, None, 1),
         ("replay", [], None, None, 1),
-        ("live", [0.05, 0.05, 0.06], 99.0, None, 11),  # 2 × 99/s × 50 ms + 1
-        ("live", [0.05], 99.0, 20.0, 3),  # --max-rate is the tighter budget
+        ("live", [0.05, 0.05, 0.06], 99.0, None, 16),  # 3 × 99/s × 50 ms + 1
+        ("live", [0.05], 99.0, 20.0, 4),  # --max-rate is the tighter budget
         ("live", [0.2], None, None, 8),  # no budget reported: a fixed number
         ("live", [0.001], 10.0, None, 2),  # never fewer than 2 on a live target
         ("live", [2.0], 1000.0, None, 32),  # nor more than 32 of its own choosing
