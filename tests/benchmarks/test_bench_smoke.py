@@ -120,3 +120,33 @@ def test_network_with_tiny_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "## Network faults: chaos and latency" in text
     assert "| 30% | 1 | " in text and "| 10 ms | " in text
     assert "No run exited 1" in text
+
+
+def test_speed_with_tiny_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
+    speed = load("bench_speed", monkeypatch)
+
+    # When a slow, rate-limited emulator serves short runs, and schemathesis a few examples
+    report = speed.measure(
+        latency=0.01,
+        rate=200,
+        requests=110,
+        workers=[2],
+        st_workers=[1],
+        st_examples=2,
+        embedded_workers=[1, 2],
+        rounds=1,
+        examples=1,
+    )
+
+    # Then every figure is there: the default workers' run first, paced without a 429
+    default, two = report["pacing"]
+    assert default["chosen"] and not two["chosen"] and two["workers"] == 2
+    assert default["throttled"] == 0 and default["violations"] == 0
+    assert default["ratio"] >= 0.9  # nothing beats the floor by more than the probes' share
+    assert report["throughput"]["ratio"] > 0 and len(report["throughput"]["schemathesis"]) == 2
+    assert [row["workers"] for row in report["embedded"]] == [1, 2]
+    assert report["cpu"]["cpu_ms_per_case"] > 0 and report["cpu"]["profile"]
+    # ...and the document shows them
+    text = document(monkeypatch, "speed", report)
+    assert "## Speed on a slow network" in text
+    assert "### A run against its floor" in text and "### The engine's CPU per case" in text
