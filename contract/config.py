@@ -14,6 +14,8 @@ from contract.secrets import check_secret
 
 __all__ = [
     "DEFAULT_EXAMPLES",
+    "DEFAULT_STATEFUL_RUNS",
+    "DEFAULT_STATEFUL_STEPS",
     "MAX_EXAMPLES",
     "MAX_LIVE_EXAMPLES",
     "MAX_WORKERS",
@@ -25,6 +27,12 @@ TargetKind = Literal["emulator", "live", "replay"]
 
 DEFAULT_EXAMPLES = 10
 """Valid payloads per custom object type when ``--examples`` is not given."""
+
+DEFAULT_STATEFUL_RUNS = 5
+"""Sequences the stateful phase runs when ``--stateful-runs`` is not given."""
+
+DEFAULT_STATEFUL_STEPS = 20
+"""Steps (rules) per stateful sequence when ``--stateful-steps`` is not given."""
 
 # Each valid example costs about ten requests on a live organization (two payloads: a
 # create, reads, a list, an update, a delete), and Close limits each key to a few dozen
@@ -98,6 +106,9 @@ class Config:
     max_rate: float | None = None
     # The embedded emulator's enforced rate limit (requests per second per key).
     emulator_rate_limit: int | None = None
+    # The stateful phase: machine runs (0 turns it off) and steps per run.
+    stateful_runs: int = DEFAULT_STATEFUL_RUNS
+    stateful_steps: int = DEFAULT_STATEFUL_STEPS
 
     @property
     def target_kind(self) -> TargetKind:
@@ -195,6 +206,19 @@ class Config:
         if self.max_rate is not None and not (0 < self.max_rate < float("inf")):
             raise ConfigurationError(
                 f"--max-rate must be a positive number of requests per second, got {self.max_rate}"
+            )
+        if self.stateful_runs < 0 or self.stateful_steps < 1:
+            raise ConfigurationError(
+                f"--stateful-runs must be at least 0 and --stateful-steps at least 1, got "
+                f"{self.stateful_runs} and {self.stateful_steps}: 0 runs turns the phase off"
+            )
+        if self.target_kind == "replay" and (
+            self.stateful_runs,
+            self.stateful_steps,
+        ) != (DEFAULT_STATEFUL_RUNS, DEFAULT_STATEFUL_STEPS):
+            raise ConfigurationError(
+                "--stateful-runs and --stateful-steps have no effect on a replay: it runs "
+                "exactly the sequences it recorded; drop them"
             )
         if self.invalid_examples < 1:
             raise ConfigurationError(

@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 from contract.client import CloseClient, Exchange, pages
 from contract.errors import ConfigurationError, ContractWarning
 from contract.schemas import (
+    FieldTypes,
     fields_of,
     list_schema_for,
     request_schema_for,
@@ -48,9 +49,9 @@ class TypeContract:
     warnings: tuple[str, ...]
 
     @property
-    def field_types(self) -> dict[str, str]:
-        """``custom.cf_…`` key → field type."""
-        return {f"custom.{f['id']}": str(f.get("type")) for f in self.fields}
+    def field_types(self) -> FieldTypes:
+        """``custom.cf_…`` key → field type (and which keys are multi-value fields)."""
+        return FieldTypes.of(self.fields)
 
     @property
     def referenced_types(self) -> set[str]:

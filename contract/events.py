@@ -44,6 +44,8 @@ class RunOptions:
     checks: tuple[str, ...] = ()
     exclude_checks: tuple[str, ...] = ()
     exitfirst: bool = False
+    stateful_runs: int = 0
+    stateful_steps: int = 0
 
     @classmethod
     def from_config(cls, config: Config) -> RunOptions:
@@ -65,6 +67,8 @@ class RunOptions:
             checks=config.checks,
             exclude_checks=config.exclude_checks,
             exitfirst=config.exitfirst,
+            stateful_runs=config.stateful_runs,
+            stateful_steps=config.stateful_steps,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,6 +88,8 @@ class RunOptions:
             "checks": list(self.checks),
             "exclude_checks": list(self.exclude_checks),
             "exitfirst": self.exitfirst,
+            "stateful_runs": self.stateful_runs,
+            "stateful_steps": self.stateful_steps,
         }
 
 

@@ -71,6 +71,8 @@ _PYTEST_OPTIONS = {
     "--record": "--close-record",
     "--schemathesis": "--close-schemathesis",
     "--seed": "--close-seed",
+    "--stateful-runs": "--close-stateful-runs",
+    "--stateful-steps": "--close-stateful-steps",
 }
 # A whole option name: "--api-key" but neither "--other-api-key" nor "--close-api-key".
 _OPTION_NAME = re.compile(r"(?<![\w-])--[a-z][a-z-]*(?![\w-])")
@@ -114,6 +116,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add("--close-type-id", action="append", default=[], help="Test only these types.")
     add("--close-lead-id", help="Use this lead instead of a disposable one.")
     add("--close-schemathesis", action="store_true", help="Also run schemathesis's checks.")
+    add(
+        "--close-stateful-runs",
+        type=int,
+        help="Sequences of the stateful (model-based) phase (default 5; 0 turns it off).",
+    )
+    add("--close-stateful-steps", type=int, help="Operations per stateful sequence (default 20).")
     add("--close-fault", action="append", default=[], help="Embedded emulator: inject a fault.")
     add(
         "--close-workers",
@@ -242,6 +250,8 @@ def _config_from(pytestconfig: pytest.Config, **overrides: Any) -> Config:
         "examples": option("close_examples"),
         "workers": option("close_workers"),
         "max_rate": option("close_max_rate"),
+        "stateful_runs": option("close_stateful_runs"),
+        "stateful_steps": option("close_stateful_steps"),
     }
     values.update(overrides)
     return Config.from_options(values)

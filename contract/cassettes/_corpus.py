@@ -29,10 +29,16 @@ Drawn = Case | tuple[Case, Case]
 """What one execution of a batch draws: a case, or a pair (a create and its update)."""
 
 
+# Batches whose entries are already JSON: the stateful phase's steps of one sequence.
+_STEPS = ("stateful:",)
+
+
 def _encode(drawn: Drawn) -> Any:
     if isinstance(drawn, tuple):
         return [c.to_dict() for c in drawn]
-    return drawn.to_dict()
+    if isinstance(drawn, Case):
+        return drawn.to_dict()
+    return drawn  # steps: JSON already
 
 
 def _decode(data: Any) -> Drawn:
@@ -61,6 +67,8 @@ class Corpus:
 
     def cases(self, key: str) -> list[Drawn]:
         """What batch ``key`` executed, in order (none when the recording had none)."""
+        if key.startswith(_STEPS):
+            return list(self.batches.get(key, []))
         return [_decode(data) for data in self.batches.get(key, [])]
 
     def to_json(self) -> str:
@@ -188,7 +196,9 @@ def _corpus_from(data: Any, path: Path) -> Corpus:
             raise bad(f"batches[{key!r}] must be a list of cases, got {kind_of(entries)}")
         paired = key.startswith(_PAIRED)
         for position, entry in enumerate(entries):
-            problem = _entry_problem(entry, paired)
+            problem = (
+                _steps_problem(entry) if key.startswith(_STEPS) else _entry_problem(entry, paired)
+            )
             if problem:
                 raise bad(f"batches[{key!r}][{position}] {problem}")
     return Corpus(
@@ -232,6 +242,18 @@ def _entry_problem(entry: Any, paired: bool) -> str | None:
                 return f"{half} is a valid case whose 'payload' is not an object with a 'name'"
         return None
     return _case_problem(entry)
+
+
+def _steps_problem(entry: Any) -> str | None:
+    """Why ``entry`` is not one stored sequence of steps, or None when it is one."""
+    if not isinstance(entry, list) or not all(
+        isinstance(step, dict)
+        and isinstance(step.get("rule"), str)
+        and isinstance(step.get("args"), dict)
+        for step in entry
+    ):
+        return "must be a list of steps ({'rule': name, 'args': {...}})"
+    return None
 
 
 def fields_problem(data: Mapping[str, Any], fields: Mapping[str, tuple[type, ...]]) -> str | None:

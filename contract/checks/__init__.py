@@ -9,7 +9,7 @@ than one property. Checks assert documented facts only; everything else is basel
 from __future__ import annotations
 
 # Importing the check modules registers their checks.
-from contract.checks import _answers, _state  # noqa: F401
+from contract.checks import _answers, _model, _state  # noqa: F401
 from contract.checks._registry import (
     CHECKS,
     CheckContext,

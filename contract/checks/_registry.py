@@ -61,6 +61,9 @@ class CheckContext:
     field_types: Mapping[str, str] = field(default_factory=dict)
     instance_id: str | None = None
     note: str = ""
+    # What the stateful phase's reference model predicts for this answer (see
+    # contract.checks._model): None outside that phase.
+    prediction: Mapping[str, Any] | None = None
 
 
 CheckFn = Callable[[CheckContext], None]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from contract.checks._equality import same_value
+from contract.checks._equality import multi_valued, same_value
 from contract.checks._registry import (
     CheckContext,
     body_of,
@@ -29,7 +29,9 @@ def _echo_differences(ctx: CheckContext, want: Mapping[str, Any], got: Any) -> l
             continue
         if key not in got:
             problems.append(f"{key}: sent {value!r}, missing from the response")
-        elif not same_value(value, got[key], ctx.field_types.get(key)):
+        elif not same_value(
+            value, got[key], ctx.field_types.get(key), multiple=multi_valued(ctx.field_types, key)
+        ):
             problems.append(f"{key}: sent {value!r}, got {got[key]!r}")
     for key in ctx.removed:
         if got.get(key) is not None:

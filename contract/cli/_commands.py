@@ -92,6 +92,8 @@ def _config(kw: dict[str, Any]) -> Config:
             "emulator_rate_limit": kw["emulator_rate_limit"],
             "workers": kw["workers"],
             "max_rate": kw["max_rate"],
+            "stateful_runs": kw.get("stateful_runs"),
+            "stateful_steps": kw.get("stateful_steps"),
             # Comma-separated, and the option may be repeated: one string for the Config.
             "checks": ",".join(kw["checks"]) or None,
             "exclude_checks": ",".join(kw["exclude_checks"]) or None,

@@ -103,6 +103,19 @@ def target_options(function: F) -> F:
             click.option(
                 "--schemathesis", is_flag=True, help="Also run schemathesis's checks on each type."
             ),
+            # No click defaults: a replay refuses them, so "not given" must stay visible.
+            click.option(
+                "--stateful-runs",
+                type=click.IntRange(min=0),
+                metavar="N",
+                help="Sequences of the stateful (model-based) phase [default: 5; 0: off].",
+            ),
+            click.option(
+                "--stateful-steps",
+                type=click.IntRange(min=1),
+                metavar="N",
+                help="Operations per stateful sequence [default: 20].",
+            ),
             click.option(
                 "--checks",
                 metavar="NAMES",

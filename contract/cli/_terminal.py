@@ -4,8 +4,10 @@ During the run: a live progress bar per phase on a terminal, one line per phase 
 otherwise. At the end: the violations grouped by root cause (see
 :mod:`contract.cli._findings`), at most ``cap`` groups unless verbose, and the summary.
 Lines are never hard-wrapped (``soft_wrap``): a CI log keeps one line per finding for
-``grep``, and a curl reproduction stays copy-pasteable. Colour follows rich, which
-respects ``NO_COLOR`` and plain pipes.
+``grep``, and a curl reproduction stays copy-pasteable. A violation that takes several
+requests to reproduce shows them numbered, one per line, on a terminal and with ``-v``;
+piped without ``-v`` it keeps one line that says how many there are and where they are.
+Colour follows rich, which respects ``NO_COLOR`` and plain pipes.
 """
 
 from __future__ import annotations
@@ -212,8 +214,21 @@ class Terminal:
             self._say(f"  answer: {response['status']}" + (f" {body}" if body else ""))
         elif found.message:
             self._say(f"  {excerpt(found.message)}")
-        if found.reproduction:
+        if found.steps:
+            self._steps(found.steps)
+        elif found.reproduction:
             self._say(f"  reproduce: {excerpt(found.reproduction, limit=10_000)}")
+
+    def _steps(self, steps: tuple[str, ...]) -> None:
+        """The numbered requests that reproduce a violation, one line each on a terminal
+        or with ``-v``; piped, one line that says where they are (one line per finding)."""
+        if not self.err.is_terminal and self.verbosity < VERBOSE:
+            where = "see the report" if self.reports else "-v shows them"
+            self._say(f"  reproduce: {plural(len(steps), 'request')}, in order ({where})")
+            return
+        self._say(f"  reproduce ({plural(len(steps), 'request')}, in order):")
+        for number, step in enumerate(steps, 1):
+            self._say(f"    {number}. {excerpt(step, limit=10_000)}")
 
     def _inconclusive(self) -> None:
         cases = self.findings.inconclusive

@@ -9,6 +9,8 @@ only the rendering live in `_documents.render_instance`.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -30,6 +32,10 @@ class CustomObjectEndpoints:
 
     def __init__(self, state: EmulatorState) -> None:
         self.state = state
+        # For the faults that serve what is no longer there: instances as they were
+        # before their last update, and deleted ones.
+        self._previous: dict[str, Document] = {}
+        self._deleted: dict[str, Document] = {}
 
     def routes(self) -> list[Route]:
         """Starlette routes, one per method so other methods answer 405."""
@@ -87,12 +93,22 @@ class CustomObjectEndpoints:
         if "list_ignores_lead" not in self.state.faults:
             where["lead_id"] = lead_id
         type_id = params.get("custom_object_type_id")
-        if type_id:
+        if type_id and "list_ignores_type" not in self.state.faults:
             where["custom_object_type_id"] = type_id
+        if skip and "skip_off_by_one" in self.state.faults:
+            skip += 1
         if "list_empty" in self.state.faults:
             return JSONResponse({"data": [], "has_more": False})
         # One extra row tells whether another page exists.
         rows = self.state.store.find(_TABLE, skip=skip, limit=limit + 1, **where)
+        if "list_shows_deleted" in self.state.faults and not skip:
+            rows += [
+                doc
+                for doc in self._deleted.values()
+                if all(doc.get(column) == value for column, value in where.items())
+            ]
+        if "get_serves_stale" in self.state.faults:
+            rows = [self._previous.get(row["id"], row) for row in rows]
         # Field types are looked up once per type, not once per listed instance.
         types: dict[str, dict[str, str]] = {}
         data = []
@@ -109,32 +125,59 @@ class CustomObjectEndpoints:
         if "cross_org_read" in self.state.faults:
             organization_id = None
         instance = self._find(request, organization_id)
+        if "get_serves_stale" in self.state.faults:
+            instance = self._previous.get(instance["id"], instance)
         return JSONResponse(self._render(instance))
 
     async def update(self, request: Request) -> Response:
         """PUT custom_object/{id}/: a partial update of name and custom values."""
         principal = principal_of(request)
+        faults = self.state.faults
+        gone = self._deleted.get(str(request.path_params["object_id"]))
+        if gone is not None and "put_resurrects_deleted" in faults:
+            self.state.store.insert(_TABLE, gone)
+            del self._deleted[gone["id"]]
         self._find(request, principal.organization_id)
         payload = await read_json_object(request)
         # Look again: the instance may have been deleted while the body arrived.
         instance = self._find(request, principal.organization_id)
-        faults = self.state.faults
-        change = validate_update(payload, instance, self.state.store, principal, faults)
-        custom = dict(instance.get("custom", {}))
-        custom.update(change.set_values)
+        try:
+            change = validate_update(payload, instance, self.state.store, principal, faults)
+        except ApiError:
+            name = payload.get("name")
+            if "rejected_update_applied" in faults and isinstance(name, str) and name.strip():
+                self.state.store.replace(_TABLE, {**instance, "name": name})
+            raise
+        kept = {} if "put_replaces" in faults else instance.get("custom", {})
+        custom = {**kept, **change.set_values}
         if "null_not_removed" not in faults:
             for field_id in change.removed:
                 custom.pop(field_id, None)
-        updated = {
-            **instance,
-            "custom": custom,
-            "updated_by": principal.user_id,
-            "date_updated": self.state.clock.now_text(),
-        }
+        now = self.state.clock.now_text()
+        updated = {**instance, "custom": custom, "updated_by": principal.user_id}
+        updated["date_updated"] = now
+        if "update_timestamp_local_time" in faults:
+            local = datetime.fromisoformat(now) - timedelta(hours=5)
+            updated["date_updated"] = local.isoformat(timespec="microseconds")
+        if "update_rewrites_date_created" in faults:
+            updated["date_created"] = now
+        if "update_rewrites_organization" in faults:
+            others = self.state.store.find("organization")
+            other = next(o["id"] for o in others if o["id"] != principal.organization_id)
+            updated["organization_id"] = other
         if change.name is not None:
             updated["name"] = change.name
+        stored = updated
+        if "null_removal_not_stored" in faults:
+            old = instance.get("custom", {})
+            stored = {
+                **updated,
+                "custom": {**custom, **{f: old[f] for f in change.removed if f in old}},
+            }
+        if "get_serves_stale" in faults:
+            self._previous[instance["id"]] = instance
         if "update_not_persisted" not in faults:
-            self.state.store.replace(_TABLE, updated)
+            self.state.store.replace(_TABLE, stored)
         return JSONResponse(self._render(updated))
 
     async def delete(self, request: Request) -> Response:
@@ -142,6 +185,8 @@ class CustomObjectEndpoints:
         instance = self._find(request, principal_of(request).organization_id)
         if "delete_noop" not in self.state.faults:
             self.state.store.delete(_TABLE, instance["id"])
+            if {"list_shows_deleted", "put_resurrects_deleted"} & self.state.faults.names:
+                self._deleted[instance["id"]] = instance
         if "delete_returns_200" in self.state.faults:
             return JSONResponse({}, status_code=200)
         return Response(status_code=204)
@@ -158,7 +203,13 @@ class CustomObjectEndpoints:
     def _render(self, instance: Document, field_types: dict[str, str] | None = None) -> Document:
         if field_types is None:
             field_types = self._types_of(instance)
-        return render_instance(instance, field_types, self.state.faults)
+        body = render_instance(instance, field_types, self.state.faults)
+        if "multi_value_as_string" in self.state.faults:
+            # Only multi-value fields hold lists, so every one-element list is one of them.
+            for key, value in body.items():
+                if key.startswith("custom.") and isinstance(value, list) and len(value) == 1:
+                    body[key] = value[0]
+        return body
 
     def _types_of(self, instance: Document) -> dict[str, str]:
         """Field id -> field type for the instance's custom object type."""

@@ -35,6 +35,19 @@ FAULTS: Mapping[str, str] = MappingProxyType(
         "error_not_json": "400 answers carry an HTML body (text/html)",
         "unknown_id_400": "an unknown custom_object id in the path answers 400, not 404",
         "list_ignores_lead": "listing custom objects ignores its lead_id filter (every lead's)",
+        "put_replaces": "PUT replaces the custom values instead of merging (left-out ones go)",
+        "null_removal_not_stored": "PUT answers a null-removed value as gone but stores it",
+        "rejected_update_applied": "a PUT refused with 400 still stores the name it carried",
+        "update_rewrites_organization": "PUT stores another organization's id in the instance",
+        "list_shows_deleted": "listing custom objects still shows deleted instances",
+        "list_ignores_type": "listing custom objects ignores its custom_object_type_id filter",
+        "skip_off_by_one": "a list with _skip > 0 skips one row too many",
+        "update_rewrites_date_created": "PUT sets date_created to the time of the update",
+        "put_resurrects_deleted": "PUT of a deleted instance brings it back (200) instead of 404",
+        "update_timestamp_local_time": "PUT stamps date_updated in UTC-5 labelled as UTC",
+        "get_serves_stale": "GET custom_object/{id}/ answers the instance before its last PUT",
+        "multi_value_as_string": "a multi-value custom value holding one value is returned as "
+        "that bare value, not a one-element list",
     }
 )
 

@@ -1,10 +1,11 @@
-"""The run's main phases as a plan: every case drawn up front, one of every kind first.
+"""The run's main phases as a plan: cases drawn as they fall due, one of every kind first.
 
 A :class:`Batch` is what one Hypothesis strategy feeds (the valid lifecycles of a type, one
 invalid mutation of one field); its cases are drawn as a whole, the first time one of them
 is due (see :meth:`~contract.engine.CaseSource.draw`), so they can be put in any order and
-run on several workers, and drawing overlaps the network waits of the cases in flight. The order is chosen for fast first detection: the *breadth* phase runs
-one case of every kind (each invalid mutation, the unknown-id probes, one valid lifecycle
+run on several workers, and drawing overlaps the network waits of the cases in flight.
+The order is chosen for fast first detection: the *breadth* phase runs one case of every
+kind (each invalid mutation, the unknown-id probes, one valid lifecycle
 per type) before any kind runs twice; the rest follows in the ``valid`` and ``invalid``
 phases. A fault that one request of a kind shows is found within the first few dozen
 requests, not after a hundred valid lifecycles.

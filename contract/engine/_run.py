@@ -41,6 +41,7 @@ from contract.engine._references import (
 from contract.engine._schemathesis import schemathesis_case
 from contract.engine._session import Outcome, Session
 from contract.engine._sources import CaseSource, GeneratedSource, ReplaySource
+from contract.engine._stateful import stateful_phase
 from contract.engine._targets import open_target
 from contract.errors import ConfigurationError, ContractViolation
 from contract.events import (
@@ -141,6 +142,14 @@ def _phases(
             yield tally.add(item.event())
         else:
             yield item
+
+    if config.stateful_runs:
+        yield PhaseStarted("stateful", config.stateful_runs)
+        own = session.ledger.own_leads or [lead]
+        for outcome in stateful_phase(session, source, org, refs, own, contacts):
+            pace.cases += 1
+            yield tally.add(outcome.event())
+        yield PhaseFinished("stateful")
 
     if config.schemathesis:
         yield PhaseStarted("schemathesis", len(org.types))

@@ -1,4 +1,9 @@
-"""The JUnit XML report: one ``testsuite`` per phase, as CI systems expect to read it."""
+"""The JUnit XML report: one ``testsuite`` per phase, as CI systems expect to read it.
+
+A ``failure``'s text is the violation as :class:`~contract.errors.ContractViolation` reads:
+its message, then its curl reproduction or, for a violation that takes several requests,
+those requests numbered in order.
+"""
 
 from __future__ import annotations
 

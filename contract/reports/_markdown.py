@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from contract.errors import ContractViolation
 from contract.events import CaseFinished, Summary
 from contract.reports._metadata import Metadata, option_text
 
@@ -47,9 +48,22 @@ def _violations(cases: Sequence[CaseFinished]) -> list[str]:
                 found.message,
                 "",
             ]
-            if found.reproduction:
-                lines += ["```sh", found.reproduction, "```", ""]
+            lines += _reproduction(found)
     return lines
+
+
+def _reproduction(found: ContractViolation) -> list[str]:
+    """The curl command, or the numbered requests that reproduce the violation in order.
+
+    The numbers are shell comments inside one ``sh`` block, so the block renders as a
+    numbered list on GitHub and still runs as it is when pasted into a shell.
+    """
+    if not found.steps:
+        return ["```sh", found.reproduction, "```", ""] if found.reproduction else []
+    lines = ["Reproduce with these requests, in order:", "", "```sh"]
+    for number, step in enumerate(found.steps, 1):
+        lines += [f"# {number}.", step]
+    return [*lines, "```", ""]
 
 
 def _inconclusive(cases: Sequence[CaseFinished]) -> list[str]:
@@ -83,7 +97,8 @@ def _verdict(meta: Metadata, s: Summary) -> str:
 
 def markdown_report(meta: Metadata, summary: Summary, cases: Sequence[CaseFinished]) -> str:
     """The report as Markdown: a metadata line, summary and per-check tables, each
-    violation with its curl reproduction, the inconclusive cases, the verdict."""
+    violation with its curl reproduction (or its numbered requests), the inconclusive
+    cases, the verdict."""
     lines = _header(meta, summary)
     if summary.by_check:
         lines += ["| check | violations |", "| --- | ---: |"]

@@ -11,6 +11,8 @@ from contract.schemas._files import FORMAT_CHECKER, SCHEMA_NAMES, load_schema, v
 from contract.schemas._openapi import load_openapi, openapi_document
 from contract.schemas._per_type import (
     FIELD_TYPES,
+    FieldType,
+    FieldTypes,
     fields_of,
     list_schema_for,
     request_schema_for,
@@ -22,6 +24,8 @@ __all__ = [
     "FIELD_TYPES",
     "FORMAT_CHECKER",
     "SCHEMA_NAMES",
+    "FieldType",
+    "FieldTypes",
     "fields_of",
     "list_schema_for",
     "load_openapi",

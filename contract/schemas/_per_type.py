@@ -19,6 +19,8 @@ from contract.schemas._files import load_schema
 
 __all__ = [
     "FIELD_TYPES",
+    "FieldType",
+    "FieldTypes",
     "fields_of",
     "list_schema_for",
     "request_schema_for",
@@ -91,6 +93,13 @@ def _value_schema(field: Mapping[str, Any], *, response: bool) -> Schema:
         value: Schema = {"type": "array", "items": scalar, "minItems": 1}
         if not response:
             value["uniqueItems"] = True
+        else:
+            # Close's own examples contradict each other: the create page shows a list,
+            # while a field its type example declares multi-valued comes back as one bare
+            # value in every instance example (close-api.md §1.3, §11). An answer in
+            # either form keeps the documented contract; the baseline pins the form a
+            # target uses. Requests keep sending the list, the form documented for input.
+            value = {"anyOf": [value, copy.deepcopy(scalar)]}
     else:
         value = scalar
     value["x-close-field"] = {
@@ -103,6 +112,47 @@ def _value_schema(field: Mapping[str, Any], *, response: bool) -> Schema:
         "known_type": field.get("type") in FIELD_TYPES,
     }
     return value
+
+
+class FieldType(str):
+    """A field type's name (``"choices"``) that also says whether the field holds several
+    values, so whoever receives it as a plain type name can compare values right."""
+
+    multiple: bool
+
+    def __new__(cls, name: str, *, multiple: bool = False) -> FieldType:
+        self = super().__new__(cls, name)
+        self.multiple = multiple
+        return self
+
+
+class FieldTypes(dict[str, str]):
+    """``custom.cf_…`` key → field type, and which of those keys hold multi-value fields.
+
+    A plain mapping of types to whoever reads it as one; :attr:`multiple` (and each value's
+    :attr:`FieldType.multiple`) is what a value comparison needs to accept a multi-value
+    field's bare value (see :func:`response_schema_for`).
+    """
+
+    multiple: frozenset[str]
+
+    def __init__(
+        self, types: Mapping[str, str] | None = None, multiple: Iterable[str] = ()
+    ) -> None:
+        super().__init__(types or {})
+        self.multiple = frozenset(multiple)
+
+    @classmethod
+    def of(cls, fields: Iterable[Mapping[str, Any]]) -> FieldTypes:
+        """The types of ``fields`` (custom field definitions), by ``custom.cf_…`` key."""
+        types = {
+            f"custom.{f['id']}": FieldType(
+                str(f.get("type")),
+                multiple=bool(f.get("accepts_multiple_values")) and f.get("type") in FIELD_TYPES,
+            )
+            for f in fields
+        }
+        return cls(types, (key for key, kind in types.items() if kind.multiple))
 
 
 def fields_of(
@@ -197,6 +247,8 @@ def response_schema_for(
     """The instance schema for one type, as returned by create, retrieve and update.
 
     Extra keys stay allowed: they are additive changes, pinned by baselines, not violations.
+    A multi-value field's value may be a list or one bare value, since Close's examples
+    show both (the baseline pins the form a target uses).
     """
     schema = load_schema("custom_object")
     schema["properties"]["custom_object_type_id"] = {"const": type_definition.get("id")}

@@ -75,6 +75,13 @@ def test_baseline(close_results: RunReport, close_config: object, check: str) ->
     _verdict(cases, found, f"{check} against the baseline")
 
 
+def test_stateful(close_results: RunReport) -> None:
+    """Sequences of operations answer as the model of what the run did predicts; each
+    failure shows the numbered requests that reproduce it."""
+    cases, found = close_results.select(phase="stateful")
+    _verdict(cases, found, "the stateful phase")
+
+
 def test_schemathesis(close_results: RunReport) -> None:
     """schemathesis's own checks on each type agree (with --close-schemathesis)."""
     cases, found = close_results.select(phase="schemathesis")

@@ -199,6 +199,109 @@ def unknown_id_400(p: Probe, faulty: bool) -> None:
     assert p.api.delete(path).status_code == (400 if faulty else 404)
 
 
+def multi_value_as_string(p: Probe, faulty: bool) -> None:
+    key = p.catalog.key("Subscription", "Features")
+    one = p.subscription_response(Features=["SSO"]).json()
+    two = p.subscription_response(Features=["SSO", "Audit Log"]).json()
+    # Only a one-element list becomes a bare value, in every answer; several stay a list
+    assert one[key] == ("SSO" if faulty else ["SSO"])
+    assert p.api.get(f"custom_object/{one['id']}/").json()[key] == one[key]
+    listed = p.api.get("custom_object/", params={"lead_id": one["lead_id"]}).json()["data"]
+    assert [item[key] for item in listed] == [one[key]]
+    assert two[key] == ["SSO", "Audit Log"]
+
+
+# -- faults that show only across several operations (the stateful phase's) ------------
+
+
+def _put(p: Probe, object_id: str, body: Json) -> httpx.Response:
+    return p.api.put(f"custom_object/{object_id}/", json=body)
+
+
+def _get(p: Probe, object_id: str) -> Json:
+    body: Json = p.api.get(f"custom_object/{object_id}/").json()
+    return body
+
+
+def put_replaces(p: Probe, faulty: bool) -> None:
+    created = p.asset(**{"Purchase Price": 5})
+    price = p.catalog.key("Asset", "Purchase Price")
+    assert _put(p, created["id"], {"name": "Renamed"}).status_code == 200
+    assert (price in _get(p, created["id"])) is not faulty
+
+
+def null_removal_not_stored(p: Probe, faulty: bool) -> None:
+    price = p.catalog.key("Asset", "Purchase Price")
+    created = p.asset(**{"Purchase Price": 5})
+    answer = _put(p, created["id"], {price: None}).json()
+    assert price not in answer
+    assert (price in _get(p, created["id"])) is faulty
+
+
+def rejected_update_applied(p: Probe, faulty: bool) -> None:
+    created = p.asset()
+    price = p.catalog.key("Asset", "Purchase Price")
+    assert _put(p, created["id"], {"name": "Changed", price: "many"}).status_code == 400
+    assert (_get(p, created["id"])["name"] == "Changed") is faulty
+
+
+def update_rewrites_organization(p: Probe, faulty: bool) -> None:
+    created = p.asset()
+    answer = _put(p, created["id"], {"name": "Renamed"}).json()
+    assert (answer["organization_id"] != created["organization_id"]) is faulty
+
+
+def _listed(p: Probe, lead_id: str, **params: str) -> list[str]:
+    body = p.api.get("custom_object/", params={"lead_id": lead_id, **params}).json()
+    return [item["id"] for item in body["data"]]
+
+
+def list_shows_deleted(p: Probe, faulty: bool) -> None:
+    created = p.asset()
+    assert p.api.delete(f"custom_object/{created['id']}/").status_code == 204
+    assert (created["id"] in _listed(p, created["lead_id"])) is faulty
+
+
+def list_ignores_type(p: Probe, faulty: bool) -> None:
+    created = p.asset()
+    other_type = p.catalog.type_id("Subscription")
+    listed = _listed(p, created["lead_id"], custom_object_type_id=other_type)
+    assert (created["id"] in listed) is faulty
+
+
+def skip_off_by_one(p: Probe, faulty: bool) -> None:
+    lead = p.lead()["id"]
+    for _ in range(3):
+        p.api.post("custom_object/", json=asset_payload(p.catalog, lead))
+    everything = _listed(p, lead)
+    assert _listed(p, lead, _skip="1") == everything[2 if faulty else 1 :]
+
+
+def update_rewrites_date_created(p: Probe, faulty: bool) -> None:
+    created = p.asset()
+    answer = _put(p, created["id"], {"name": "Renamed"}).json()
+    assert (answer["date_created"] != created["date_created"]) is faulty
+
+
+def put_resurrects_deleted(p: Probe, faulty: bool) -> None:
+    created = p.asset()
+    assert p.api.delete(f"custom_object/{created['id']}/").status_code == 204
+    assert _put(p, created["id"], {"name": "Back"}).status_code == (200 if faulty else 404)
+
+
+def update_timestamp_local_time(p: Probe, faulty: bool) -> None:
+    created = p.asset()
+    answer = _put(p, created["id"], {"name": "Renamed"}).json()
+    before = datetime.fromisoformat(created["date_created"])
+    assert (datetime.fromisoformat(answer["date_updated"]) < before) is faulty
+
+
+def get_serves_stale(p: Probe, faulty: bool) -> None:
+    created = p.asset()
+    assert _put(p, created["id"], {"name": "Renamed"}).status_code == 200
+    assert (_get(p, created["id"])["name"] == "Laptop") is faulty
+
+
 PROBES: dict[str, Callable[[Probe, bool], None]] = {
     probe.__name__: probe
     for probe in (
@@ -222,6 +325,18 @@ PROBES: dict[str, Callable[[Probe, bool], None]] = {
         error_not_json,
         unknown_id_400,
         list_ignores_lead,
+        put_replaces,
+        null_removal_not_stored,
+        rejected_update_applied,
+        update_rewrites_organization,
+        list_shows_deleted,
+        list_ignores_type,
+        skip_off_by_one,
+        update_rewrites_date_created,
+        put_resurrects_deleted,
+        update_timestamp_local_time,
+        get_serves_stale,
+        multi_value_as_string,
     )
 }
 

@@ -41,6 +41,23 @@ CAUGHT_BY: Mapping[str, frozenset[str]] = {
     # none, so tests/engine/test_engine_cleanup.py plants one and checks both the verdict
     # and that cleanup leaves it alone.
     "list_ignores_lead": frozenset({"listed_after_create"}),
+    # Faults only sequences show: found by the stateful phase's checks (each by its own,
+    # see tests/engine/test_engine_model_faults.py); single-case checks may see some too.
+    "put_replaces": frozenset({"put_is_patch", "update_conformance"}),
+    "null_removal_not_stored": frozenset({"null_removes", "update_conformance"}),
+    "rejected_update_applied": frozenset({"invalid_update_changes_nothing"}),
+    "update_rewrites_organization": frozenset({"organization_consistent", "immutable_on_update"}),
+    "list_shows_deleted": frozenset({"list_matches_model"}),
+    "list_ignores_type": frozenset({"list_matches_model"}),
+    "skip_off_by_one": frozenset({"paging_consistent"}),
+    "update_rewrites_date_created": frozenset({"immutable_on_update"}),
+    "put_resurrects_deleted": frozenset({"deleted_stays_gone"}),
+    "update_timestamp_local_time": frozenset({"timestamps_ordered"}),
+    "get_serves_stale": frozenset({"read_matches_model", "update_conformance"}),
+    # Baseline-only: Close's examples show a multi-value field both as a list and as one
+    # bare value, so the documented layer accepts both forms; the baseline pins the one a
+    # target uses (tests/engine/test_engine_multi_value.py).
+    "multi_value_as_string": frozenset(),
 }
 NEEDS_FOREIGN_DATA = frozenset({"list_ignores_lead"})
 BASELINE_ONLY = sorted(name for name, checks in CAUGHT_BY.items() if not checks)
@@ -78,7 +95,8 @@ def test_baseline_only_fault_is_no_documented_violation(fault: str) -> None:
     # and yet the fault did show: a reference instance's one POST answered 200, not 201
     references = [c for c in ran.cases if c.label.endswith("reference instance")]
     assert references
-    assert all(c.statuses == (200,) for c in references), references
+    if fault == "create_returns_200":
+        assert all(c.statuses == (200,) for c in references), references
 
 
 def test_no_fault_no_violation() -> None:

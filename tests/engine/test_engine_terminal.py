@@ -23,8 +23,12 @@ from contract.events import CaseFinished
 from ._support import cli
 
 # Lost writes: every read, update and delete after a create fails, and later creates that
-# reference a lost instance are refused; one cause, dozens of violations.
-LOST_WRITES = ("run", "--emulator-fault", "lost_writes", "--examples", "5", "--no-shrink")
+# reference a lost instance are refused; one cause, dozens of violations. The stateful
+# phase is off: its sequences start with other operations, so their first violations differ.
+LOST_WRITES = (
+    *("run", "--emulator-fault", "lost_writes", "--examples", "5", "--no-shrink"),
+    *("--stateful-runs", "0"),
+)
 HEADER = re.compile(r"^✗ (\w+): (.+) \((\d+) cases?\)$")
 
 

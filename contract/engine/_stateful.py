@@ -1,0 +1,127 @@
+"""The stateful phase: sequences of operations judged against a reference model.
+
+Hypothesis's rule-based state machine (see :mod:`contract.engine._machine`) draws each
+sequence; every machine run is one outcome (phase ``stateful``). A failing run is shrunk
+where shrinking is on, within a bound on the extra runs it costs, and each of its
+violations carries the numbered requests that reproduce it. A recording stores every
+reported run's steps (rules and arguments, instances by model handle) in the corpus; a
+replay executes them again through the same step functions, without Hypothesis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, Verbosity, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis.errors import Flaky
+from hypothesis.stateful import get_state_machine_test
+
+from contract.discovery import Organization
+from contract.engine._machine import StepFailed, World, machine_for, replay_steps
+from contract.engine._references import References
+from contract.engine._session import Outcome, Session
+from contract.engine._sources import CaseSource, ReplaySource
+from contract.engine._steps import Steps
+from contract.engine._tour import tour
+from contract.interrupts import interrupts_between_cases
+
+__all__ = ["CORPUS_KEY", "stateful_phase"]
+
+CORPUS_KEY = "stateful:runs"
+# Extra machine runs a shrink may cost: each is a whole sequence of requests.
+_SHRINK_RUNS = 20
+
+
+class _Enough(BaseException):
+    """Ends the shrinking (Hypothesis lets a BaseException through at once)."""
+
+
+def stateful_phase(
+    session: Session,
+    source: CaseSource,
+    org: Organization,
+    refs: References,
+    leads: Sequence[str],
+    contacts: Sequence[str] = (),
+) -> Iterator[Outcome]:
+    """Run the configured number of machine runs; yield one outcome per reported run."""
+    config = session.config
+    world = World(session, org, refs, tuple(leads), tuple(contacts))
+    if not world.types or config.stateful_runs < 1:
+        return
+    if isinstance(source, ReplaySource):
+        for number, recorded in enumerate(source.corpus.batches.get(CORPUS_KEY, [])):
+            steps = world.steps(number)
+            replay_steps(steps, recorded)
+            yield steps.outcome
+        return
+    yield from _generated(session, source, world)
+
+
+def _generated(session: Session, source: CaseSource, world: World) -> Iterator[Outcome]:
+    config = session.config
+    # First, every rule once (see contract.engine._tour); it counts as one of the runs.
+    first = world.steps(0)
+    with interrupts_between_cases():
+        tour(world, first)
+    source.executed(CORPUS_KEY, first.executed)
+    yield first.outcome
+    if config.stateful_runs < 2:
+        return
+    shrink = config.shrinking
+    world.raise_on_failure = shrink
+    reported: list[Steps] = []
+    state: dict[str, Any] = {"failing": None, "shrinks": 0}
+
+    def finished(steps: Steps) -> None:
+        failed = steps.outcome.failed
+        if state["failing"] is None:
+            reported.append(steps)
+            if failed:
+                state["failing"] = steps
+        elif failed and _shorter(steps, state["failing"]):
+            state["failing"] = steps
+
+    world.finished = finished
+    build = machine_for(world, first=1)
+
+    def factory() -> Any:
+        interrupts.check()
+        if state["failing"] is not None:
+            state["shrinks"] += 1
+            if state["shrinks"] > _SHRINK_RUNS:
+                raise _Enough
+        return build()
+
+    test = get_state_machine_test(
+        factory,  # type: ignore[arg-type]
+        settings=settings(
+            max_examples=config.stateful_runs - 1,
+            stateful_step_count=config.stateful_steps,
+            phases=[Phase.generate, Phase.shrink] if shrink else [Phase.generate],
+            database=None,
+            deadline=None,
+            derandomize=False,
+            verbosity=Verbosity.quiet,
+            report_multiple_bugs=False,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
+    with interrupts_between_cases() as interrupts:
+        try:
+            hypothesis_seed(config.seed)(test)()
+        except (StepFailed, Flaky, _Enough):
+            pass  # the shortest failing run seen is reported below
+    if state["failing"] is not None and reported:
+        reported[-1] = state["failing"]
+    # Hypothesis may try a run that drew no step at all: it tested nothing.
+    reported = [r for r in reported if r.executed][: config.stateful_runs - 1]
+    for steps in reported:
+        source.executed(CORPUS_KEY, steps.executed)
+        yield steps.outcome
+
+
+def _shorter(candidate: Steps, best: Steps) -> bool:
+    return len(candidate.outcome.exchanges) < len(best.outcome.exchanges)

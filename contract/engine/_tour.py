@@ -1,0 +1,95 @@
+"""The stateful phase's first sequence: every rule once, in an order that gives each one
+something to act on.
+
+Hypothesis draws rules at random, so in a few short sequences a rule that needs an
+instance in a given state (an invalid update of a live one, a PUT to a deleted one) may
+never run. The tour runs first and deterministically: it creates an instance of each type
+on the run's first lead (and one on a second lead, so the lists have something to tell
+apart), reads and lists them with every filter and paging parameter, updates one with a
+partial body that also removes a value, sends it an invalid update, has the second
+organization try it, deletes it and then reads, lists, updates and deletes it again. A
+fault that any one rule shows is found in the tour, within its few dozen requests; the
+random sequences that follow look for the ones that take a particular order to show.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contract.discovery import TypeContract
+from contract.engine._driver import run_seeded
+from contract.engine._lifecycle import update_for
+from contract.engine._machine import World, invalid_update
+from contract.engine._steps import Steps
+from strategies import Case, invalid_payloads, mutation_targets
+
+__all__ = ["tour"]
+
+# Mutations of one custom value that carry over to an update body.
+_UPDATE_MUTATIONS = ("custom_wrong_type", "choice_not_allowed", "custom_bad_format")
+
+
+def _drawn(world: World, kind: str, tc: TypeContract, lead: str, count: int) -> list[Case]:
+    cases: list[Case] = []
+    run_seeded(
+        world.cases(kind, tc, lead), cases.append, examples=count, seed=world.session.config.seed
+    )
+    return cases
+
+
+def _invalid_update(
+    world: World, tc: TypeContract, lead: str
+) -> tuple[dict[str, Any], Case] | None:
+    """An invalid update body for ``tc`` and the case it came from (None: no mutation of
+    one custom value applies to the type)."""
+    refs = {**world.refs, "lead": [lead]}
+    validator = world.update_validators[tc.type_id]
+    for mutation, target in mutation_targets(tc.request_schema):
+        if mutation not in _UPDATE_MUTATIONS:
+            continue
+        cases: list[Case] = []
+        strategy = invalid_payloads(
+            tc.request_schema, references=refs, mutation=mutation, target=target
+        )
+        run_seeded(strategy, cases.append, examples=1, seed=world.session.config.seed)
+        body = invalid_update(validator, cases[0]) if cases else None
+        if body is not None:
+            return body, cases[0]
+    return None
+
+
+def tour(world: World, steps: Steps) -> None:
+    """Run every rule once on ``steps`` (a fresh sequence), then its teardown."""
+    first, *others = world.types
+    lead, *more = world.leads
+    pair = _drawn(world, "valid", first, lead, 2)
+    created, update_source = pair[0], pair[-1]
+    handle = steps.create(first.type_id, lead, created)
+    for other in others[:1]:
+        steps.create(other.type_id, lead, _drawn(world, "valid", other, lead, 1)[0])
+    if more:
+        steps.create(first.type_id, more[0], _drawn(world, "valid", first, more[0], 1)[0])
+    if handle is None:
+        steps.teardown()
+        return
+    steps.get(handle)
+    steps.list_lead(lead, None, None)
+    steps.list_lead(lead, first.type_id, None)
+    steps.list_lead(lead, None, 1)
+    steps.list_paged(lead, None, 1)
+    body, _ = update_for(first, created, update_source)
+    steps.update(handle, body)
+    steps.get(handle)
+    rejected = _invalid_update(world, first, lead)
+    if rejected is not None:
+        invalid, case = rejected
+        steps.update_invalid(handle, invalid, str(case.mutation), sorted(case.expected_statuses))
+    if world.session.other_api_key is not None:
+        for method in ("GET", "LIST", "PUT", "DELETE"):
+            steps.foreign(handle, method)
+    steps.delete(handle)
+    steps.get(handle)
+    steps.list_lead(lead, None, None)
+    steps.update(handle, {"name": update_source.payload["name"]})
+    steps.delete(handle)
+    steps.teardown()
