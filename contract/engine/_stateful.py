@@ -116,8 +116,11 @@ def _generated(session: Session, source: CaseSource, world: World) -> Iterator[O
             pass  # the shortest failing run seen is reported below
     if state["failing"] is not None and reported:
         reported[-1] = state["failing"]
-    # Hypothesis may try a run that drew no step at all: it tested nothing.
-    reported = [r for r in reported if r.executed][: config.stateful_runs - 1]
+    # Hypothesis may try a run that drew no step at all: it tested nothing. Every run that
+    # did is reported (Hypothesis counts some runs, such as those that ran out of data, as
+    # no example): a recording must hold every request it sent, in order, for its replay
+    # to be answered as the run was.
+    reported = [r for r in reported if r.executed]
     for steps in reported:
         source.executed(CORPUS_KEY, steps.executed)
         yield steps.outcome

@@ -14,6 +14,8 @@ random sequences that follow look for the ones that take a particular order to s
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from contract.discovery import TypeContract
@@ -59,37 +61,55 @@ def _invalid_update(
 
 
 def tour(world: World, steps: Steps) -> None:
-    """Run every rule once on ``steps`` (a fresh sequence), then its teardown."""
+    """Run every rule once on ``steps`` (a fresh sequence), then its teardown.
+
+    Like every sequence, it stops predicting at its first violation (what follows would be
+    a follow-on, and a replay stops there too); the teardown still deletes what it made.
+    """
     first, *others = world.types
     lead, *more = world.leads
     pair = _drawn(world, "valid", first, lead, 2)
     created, update_source = pair[0], pair[-1]
     handle = steps.create(first.type_id, lead, created)
+    plan: list[Callable[[], object]] = []
     for other in others[:1]:
-        steps.create(other.type_id, lead, _drawn(world, "valid", other, lead, 1)[0])
+        case = _drawn(world, "valid", other, lead, 1)[0]
+        plan.append(functools.partial(steps.create, other.type_id, lead, case))
     if more:
-        steps.create(first.type_id, more[0], _drawn(world, "valid", first, more[0], 1)[0])
-    if handle is None:
-        steps.teardown()
-        return
-    steps.get(handle)
-    steps.list_lead(lead, None, None)
-    steps.list_lead(lead, first.type_id, None)
-    steps.list_lead(lead, None, 1)
-    steps.list_paged(lead, None, 1)
-    body, _ = update_for(first, created, update_source)
-    steps.update(handle, body)
-    steps.get(handle)
-    rejected = _invalid_update(world, first, lead)
-    if rejected is not None:
-        invalid, case = rejected
-        steps.update_invalid(handle, invalid, str(case.mutation), sorted(case.expected_statuses))
-    if world.session.other_api_key is not None:
-        for method in ("GET", "LIST", "PUT", "DELETE"):
-            steps.foreign(handle, method)
-    steps.delete(handle)
-    steps.get(handle)
-    steps.list_lead(lead, None, None)
-    steps.update(handle, {"name": update_source.payload["name"]})
-    steps.delete(handle)
+        case = _drawn(world, "valid", first, more[0], 1)[0]
+        plan.append(functools.partial(steps.create, first.type_id, more[0], case))
+    if handle is not None:
+        body, _ = update_for(first, created, update_source)
+        plan += [
+            lambda: steps.get(handle),
+            lambda: steps.list_lead(lead, None, None),
+            lambda: steps.list_lead(lead, first.type_id, None),
+            lambda: steps.list_lead(lead, None, 1),
+            lambda: steps.list_paged(lead, None, 1),
+            lambda: steps.update(handle, body),
+            lambda: steps.get(handle),
+        ]
+        rejected = _invalid_update(world, first, lead)
+        if rejected is not None:
+            invalid, case = rejected
+            mutation, expected = str(case.mutation), sorted(case.expected_statuses)
+            plan.append(lambda: steps.update_invalid(handle, invalid, mutation, expected))
+        if world.session.other_api_key is not None:
+            plan += [
+                functools.partial(steps.foreign, handle, method)
+                for method in ("GET", "LIST", "PUT", "DELETE")
+            ]
+        rename = {"name": update_source.payload["name"]}
+        plan += [
+            lambda: steps.delete(handle),
+            lambda: steps.get(handle),
+            lambda: steps.list_lead(lead, None, None),
+            lambda: steps.update(handle, rename),
+            lambda: steps.delete(handle),
+        ]
+    for step in plan:
+        if steps.outcome.violations:
+            steps.stopped = True
+            break
+        step()
     steps.teardown()
