@@ -28,10 +28,10 @@ TargetKind = Literal["emulator", "live", "replay"]
 DEFAULT_EXAMPLES = 10
 """Valid payloads per custom object type when ``--examples`` is not given."""
 
-DEFAULT_STATEFUL_RUNS = 5
+DEFAULT_STATEFUL_RUNS = 4
 """Sequences the stateful phase runs when ``--stateful-runs`` is not given."""
 
-DEFAULT_STATEFUL_STEPS = 20
+DEFAULT_STATEFUL_STEPS = 15
 """Steps (rules) per stateful sequence when ``--stateful-steps`` is not given."""
 
 # Each valid example costs about ten requests on a live organization (two payloads: a

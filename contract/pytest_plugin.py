@@ -119,9 +119,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add(
         "--close-stateful-runs",
         type=int,
-        help="Sequences of the stateful (model-based) phase (default 5; 0 turns it off).",
+        help="Sequences of the stateful (model-based) phase (default 4; 0 turns it off).",
     )
-    add("--close-stateful-steps", type=int, help="Operations per stateful sequence (default 20).")
+    add("--close-stateful-steps", type=int, help="Operations per stateful sequence (default 15).")
     add("--close-fault", action="append", default=[], help="Embedded emulator: inject a fault.")
     add(
         "--close-workers",

@@ -108,13 +108,13 @@ def target_options(function: F) -> F:
                 "--stateful-runs",
                 type=click.IntRange(min=0),
                 metavar="N",
-                help="Sequences of the stateful (model-based) phase [default: 5; 0: off].",
+                help="Sequences of the stateful (model-based) phase [default: 4; 0: off].",
             ),
             click.option(
                 "--stateful-steps",
                 type=click.IntRange(min=1),
                 metavar="N",
-                help="Operations per stateful sequence [default: 20].",
+                help="Operations per stateful sequence [default: 15].",
             ),
             click.option(
                 "--checks",
