@@ -200,8 +200,14 @@ PAIRS = [
 
 
 def test_every_check_of_the_module_is_tested() -> None:
+    # The model's checks judge an answer against a prediction of the whole sequence before
+    # it; each is shown failing on the emulator fault made for it and holding on the
+    # faithful emulator in test_engine_model_faults.
     registered = {
-        name for name, fn in CHECKS.items() if fn.__module__.startswith("contract.checks.")
+        name
+        for name, fn in CHECKS.items()
+        if fn.__module__.startswith("contract.checks.")
+        and fn.__module__ != "contract.checks._model"
     }
     assert registered == set(CASES)
 
