@@ -103,6 +103,7 @@ def _detection(outcome: BenchRun | None) -> list[str]:
             "with the per-type document it detects",
             f"{data['detected'].get('schemathesis:per-type', '-')} of {total}.",
         ),
+        _first_detection(data, tools),
         _false_positives(data),
     ]
     # Faults close-contract first sees in its invalid phase, which schemathesis sees sooner.
@@ -126,6 +127,36 @@ def _detection(outcome: BenchRun | None) -> list[str]:
             )
         )
     return blocks
+
+
+def _first_detection(data: dict[str, Any], tools: Sequence[str]) -> str:
+    figures = data.get("first_detection")
+    if not figures:
+        return paragraph("Requests until the first detection were not summarised this time.")
+
+    def shown(value: float | None) -> str:
+        return "—" if value is None else number(value)
+
+    parts = [
+        f"{_TOOLS.get(t, t)} {shown(figures[t]['median'])}"
+        f" ({shown(figures[t]['median_where_all_detect'])} on the"
+        f" {data.get('detected_by_all', 0)} faults every tool detects)"
+        for t in tools
+    ]
+    linked = data.get("stateful_requests", {})
+    stateful = [f"{number(linked[t])} on the {_TOOLS.get(t, t)}" for t in tools[1:] if t in linked]
+    text = "Median requests until the first detection, over the faults each tool detects: "
+    text += "; ".join(parts) + "."
+    if stateful:
+        text += (
+            " schemathesis's stateful phase was on in every row; its links from create to"
+            " get/update/delete led to requests on instances it had just created ("
+            + ", ".join(stateful)
+            + ", summed over the rows; none where no create can succeed); the"
+            " second organization's key is"
+            " close-contract's alone, as schemathesis has no notion of one."
+        )
+    return paragraph(text)
 
 
 def _false_positives(data: dict[str, Any]) -> str:

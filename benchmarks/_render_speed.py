@@ -29,7 +29,7 @@ def _pacing(data: dict[str, Any]) -> list[str]:
     return [
         table(
             ["workers", "requests", "wall s", "floor s", "wall ÷ floor", "requests/s", "429s"],
-            ["right"] * 7,
+            ["---:"] * 7,
             rows,
         ),
         paragraph(
@@ -84,9 +84,7 @@ def _throughput(data: dict[str, Any]) -> list[str]:
     met = through["ratio"] >= 5.0
     large = through["toolkit"][1]
     return [
-        table(
-            ["tool", "workers", "requests", "requests/s"], ["left", "right", "right", "right"], rows
-        ),
+        table(["tool", "workers", "requests", "requests/s"], ["---", "---:", "---:", "---:"], rows),
         "close-contract's rate:\n" + "\n".join(lines),
         paragraph(
             f"The run of {number(large['requests'])} requests goes {through['ratio']:.1f}× the",
@@ -103,13 +101,15 @@ def _throughput(data: dict[str, Any]) -> list[str]:
 
 
 def _embedded(data: dict[str, Any]) -> list[str]:
-    rows = data["embedded"]
+    rows = data.get("embedded")
+    if not rows:
+        return [MISSING]
     fastest = min(rows, key=lambda row: row["seconds"])
     one = next(row for row in rows if row["workers"] == 1)
     return [
         table(
             ["workers", "median wall s"],
-            ["right", "right"],
+            ["---:", "---:"],
             [[number(row["workers"]), number(row["seconds"], 2)] for row in rows],
         ),
         paragraph(
@@ -133,7 +133,7 @@ def _cpu(data: dict[str, Any]) -> list[str]:
             f"per case**, {number(cpu['cpu_ms_per_request'], 1)} ms per request. Where its time",
             "goes (own time by package, from cProfile):",
         ),
-        table(["part", "share"], ["left", "right"], rows),
+        table(["part", "share"], ["---", "---:"], rows),
     ]
 
 

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -155,6 +156,15 @@ def schemathesis(fault: str | None, *, examples: int, seed: int, document: str) 
     from contract.schemas import load_openapi
     from contract.schemathesis_phase import run_schemathesis
 
+    created: list[str] = []
+    linked = [0]
+
+    def on_response(method: str, path: str, status: int, body: bytes) -> None:
+        # A request on an instance schemathesis itself created can only come from its
+        # stateful phase following a link (response harvesting and link inference are off).
+        if any(path == f"custom_object/{object_id}/" for object_id in created):
+            linked[0] += 1
+
     with CountingEmulator(() if fault is None else (fault,), seed=seed) as server:
         richest, lead, references = prepare(server)
         before = server.requests
@@ -169,6 +179,8 @@ def schemathesis(fault: str | None, *, examples: int, seed: int, document: str) 
                 max_examples=examples,
                 seed=seed,
                 document=load_openapi() if document == "generic" else None,
+                on_created=created.append,
+                on_response=on_response,
             )
         seconds = time.perf_counter() - started
     firsts = [first.get((f.operation, f.title)) for f in result.findings]
@@ -185,6 +197,7 @@ def schemathesis(fault: str | None, *, examples: int, seed: int, document: str) 
         "first_exact": len(known) == len(firsts),
         "requests": result.requests,
         "created": result.created,
+        "stateful_requests": linked[0],
         "seconds": round(seconds, 2),
         "errors": list(result.errors[:5]),
         "findings": [
@@ -263,6 +276,19 @@ def _report(
     if FAITHFUL in with_baseline:
         false_positives["toolkit+baseline"] = with_baseline[FAITHFUL]["findings"]
     toolkit_clean = not false_positives["toolkit"] and not false_positives.get("toolkit+baseline")
+    # Requests until the first detection, per tool: the median over the faults it detected,
+    # and over the faults every tool detected (the fair head-to-head).
+    all_found = [r for r in faulty if all(r[t]["detected"] for t in tools)]
+    first_detection = {
+        tool: {
+            "median": _median(
+                [r[tool]["requests_to_first"] for r in faulty if r[tool]["detected"]]
+            ),
+            "median_where_all_detect": _median([r[tool]["requests_to_first"] for r in all_found]),
+        }
+        for tool in tools
+    }
+    stateful = {tool: sum(r[tool].get("stateful_requests", 0) for r in rows) for tool in tools[1:]}
     return {
         "examples": examples,
         "seed": seed,
@@ -274,8 +300,16 @@ def _report(
         "toolkit_detected_with_baseline": len(caught),
         "missed_by_toolkit": sorted({r["fault"] for r in faulty} - set(caught)),
         "false_positives": false_positives,
+        "first_detection": first_detection,
+        "detected_by_all": len(all_found),
+        "stateful_requests": stateful,
         "ok": toolkit_clean and len(caught) == len(faulty),
     }
+
+
+def _median(values: Sequence[int | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return float(statistics.median(known)) if known else None
 
 
 # --- output -----------------------------------------------------------------------------
@@ -325,8 +359,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--documents", nargs="+", choices=DOCUMENTS, default=list(DOCUMENTS), help=argparse.SUPPRESS
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run: 3 examples, the per-type document only, no baseline rows",
+    )
     args = parser.parse_args(argv)
-    report = run(args.fault, examples=args.examples, seed=args.seed, documents=args.documents)
+    if args.quick:
+        report = run(
+            args.fault, examples=3, seed=args.seed, documents=("per-type",), with_baseline=False
+        )
+    else:
+        report = run(args.fault, examples=args.examples, seed=args.seed, documents=args.documents)
     sys.stdout.write((json.dumps(report, indent=2) if args.json else render(report)) + "\n")
     return 0 if report["ok"] else 1
 

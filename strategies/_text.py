@@ -20,9 +20,15 @@ import unicodedata
 
 from hypothesis import strategies as st
 
-__all__ = ["MAX_NAME", "names"]
+__all__ = ["EDGE_PIECES", "LONG_TEXT", "MAX_NAME", "MAX_TEXT", "edge_texts", "names"]
 
 MAX_NAME = 200
+# Close documents no maximum length for names or text values; a few hundred characters is
+# what a CRM's notes or references plainly hold, and what a careless column would cut.
+MAX_TEXT = 300
+# Texts at least this long count as "long": past the 128 or 255 characters where a
+# fixed-width column or index would cut a name (see edge_texts).
+LONG_TEXT = 129
 
 # Alphanumeric characters from many scripts.
 _LETTERS = (
@@ -83,13 +89,66 @@ def _finish(text: str, limit: int) -> str:
     return text
 
 
+# The edge classes of display text, each a piece an echo that loses information changes:
+# characters outside the Basic Multilingual Plane (UTF-16 surrogate pairs, 4-byte UTF-8),
+# combining marks with no precomposed form (NFC keeps them decomposed), right-to-left
+# scripts, and quotes, backslashes and markup (escaping). Never NUL, lone surrogates or
+# leading/trailing whitespace: those are no valid, echo-stable text anywhere.
+EDGE_PIECES: dict[str, tuple[str, ...]] = {
+    "astral": ("😀", "🚀 launch", "𝄞 clef", "👨‍👩‍👧 family", "🇫🇷", "𠜎 kanji", "🧪"),
+    "combining": ("q\u0303", "x\u0332\u0333", "Z\u0335", "\u0e01\u0e38", "n\u0334\u0301"),
+    "rtl": ("שלום עולם", "مرحبا بالعالم", "سلام", "עברית 123"),
+    "escapes": ('"quoted"', "it's", "back\\slash", "C:\\dir\\file", "<b>&amp;</b>", '{"k": 1}'),
+}
+_EDGE_CLASSES = tuple(EDGE_PIECES.values())
+
+
+def _edge_text(picks: int, length: int, limit: int) -> str:
+    # One integer picks a piece of every class and the order they come in (mixed radix):
+    # one draw instead of one per class (generation speed).
+    pieces = []
+    for choices in _EDGE_CLASSES:
+        picks, index = divmod(picks, len(choices))
+        pieces.append(choices[index])
+    start = picks % len(pieces)
+    phrase = " ".join(pieces[start:] + pieces[:start])
+    if length > len(phrase):
+        # Long: the phrase repeated with a counter, so a cut anywhere changes the text.
+        parts, number = [phrase], 1
+        while sum(map(len, parts)) + len(parts) < length:
+            number += 1
+            parts.append(f"{number}. {phrase}")
+        phrase = " ".join(parts)
+    target = min(length or len(phrase), limit)
+    text = _finish(phrase, target)
+    # A cut that lands on a space loses it to the strip: top up, so a long text stays long.
+    return text + "." * (target - len(text)) if length else text
+
+
+def edge_texts(limit: int = MAX_NAME) -> st.SearchStrategy[str]:
+    """Texts holding every edge class of :data:`EDGE_PIECES` at once, short or long.
+
+    Half of them are long (at least :data:`LONG_TEXT` characters when ``limit`` allows,
+    often exactly ``limit``), so a single drawn value shows truncation, astral characters
+    that are replaced, combining marks that are dropped and escapes that are mangled.
+    """
+    long_from = min(LONG_TEXT, limit)
+    lengths = st.one_of(
+        st.just(0), st.just(limit), st.integers(min_value=long_from, max_value=limit)
+    )
+    return st.builds(
+        _edge_text, st.integers(min_value=0, max_value=2**31 - 1), lengths, st.just(limit)
+    )
+
+
 def names(limit: int = MAX_NAME) -> st.SearchStrategy[str]:
     """Non-blank display text of 1..``limit`` characters.
 
     Plain ASCII names; short and medium texts from the whole token pool (script letters,
     punctuation, combining marks, emoji, a spread of other printable code points); long
-    texts of 41..``limit`` characters and texts of exactly ``limit``. About two draws in
-    five exceed 40 characters.
+    texts of 41..``limit`` characters and texts of exactly ``limit``; and edge texts
+    (:func:`edge_texts`: astral characters, combining marks, right-to-left script, quotes
+    and backslashes together, often long). About half the draws exceed 40 characters.
     """
 
     def tokens(placeholders: str) -> str:
@@ -111,4 +170,8 @@ def names(limit: int = MAX_NAME) -> st.SearchStrategy[str]:
         st.text(alphabet=_WILD, min_size=20, max_size=48).map(tokens),
         st.builds(stretched, phrases, st.integers(min_value=41, max_value=limit)),
         st.builds(stretched, phrases, st.just(limit)),
+        # Twice: an echo that loses information must show within a default run's few
+        # dozen payloads per type (see tests/strategies/test_strategies_edges.py).
+        edge_texts(limit),
+        edge_texts(limit),
     )

@@ -19,7 +19,7 @@ References = Mapping[str, Sequence[str]]
 _MAX_ITEMS = 5
 _SMALL_POOL = 16  # multi-value pools up to this size are drawn as subsets
 _SCALARS: dict[str, Callable[[], st.SearchStrategy[Any]]] = {
-    "text": _values.names,
+    "text": _values.texts,
     "number": _values.numbers,
     "date": _values.dates,
     "datetime": _values.datetimes,
@@ -93,14 +93,19 @@ def _field_values(
     if pool and len(pool) <= _SMALL_POOL:
         return _subsets(pool)
     limit = min(_MAX_ITEMS, len(pool)) if pool else _MAX_ITEMS
-    return st.lists(scalar, min_size=1, max_size=limit, unique_by=_unique_key)
+    return st.one_of(
+        st.lists(scalar, min_size=1, max_size=limit, unique_by=_unique_key),
+        st.lists(scalar, min_size=limit, max_size=limit, unique_by=_unique_key),
+    )
 
 
 def _subsets(pool: tuple[Any, ...]) -> st.SearchStrategy[list[Any]]:
-    """Non-empty lists of distinct items of ``pool``, in varied orders.
+    """Non-empty lists of distinct items of ``pool``, in varied orders; the edges (every
+    item, a single item) are drawn often.
 
     Two draws (which items, where the list starts) instead of two per item plus the
-    retries a unique list needs.
+    retries a unique list needs. Every item at once is what an echo that keeps only the
+    first few values changes; one item is what an echo that unwraps one-element lists does.
     """
 
     def pick(mask: int, start: int) -> list[Any]:
@@ -109,11 +114,11 @@ def _subsets(pool: tuple[Any, ...]) -> st.SearchStrategy[list[Any]]:
         return chosen[start:] + chosen[:start]
 
     every = (1 << len(pool)) - 1
-    return st.builds(
-        pick,
-        st.integers(min_value=1, max_value=every),
-        st.integers(min_value=0, max_value=len(pool) - 1),
+    singles = [1 << index for index in range(len(pool))]
+    masks = st.one_of(
+        st.integers(min_value=1, max_value=every), st.just(every), st.sampled_from(singles)
     )
+    return st.builds(pick, masks, st.integers(min_value=0, max_value=len(pool) - 1))
 
 
 def plan_for(request_schema: Mapping[str, Any], references: References | None) -> Plan:

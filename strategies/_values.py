@@ -14,22 +14,58 @@ from datetime import date, datetime, timedelta, timezone
 
 from hypothesis import strategies as st
 
-from strategies._text import MAX_NAME, names
+from strategies._text import MAX_NAME, MAX_TEXT, names
 
 __all__ = [
     "BASE62",
+    "EDGE_DATES",
+    "EDGE_DATETIMES",
+    "EDGE_NUMBERS",
+    "MAX_EXACT",
     "MAX_NAME",
+    "MAX_TEXT",
     "dates",
     "datetimes",
     "ids",
     "names",
     "numbers",
     "short_strings",
+    "texts",
 ]
 
 BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 _FIRST, _LAST = date(1900, 1, 1), date(2100, 12, 31)
 _MAX_ABS = 10**15
+MAX_EXACT = 2**53
+"""The largest magnitude of a number value: every integer up to it is a double exactly."""
+
+# Numbers at the edges of what a double holds, each one an echo that stores less changes:
+# the largest exact integers (a float32 or a 32-bit column cannot hold them), 16 and 17
+# significant digits (the most a double keeps; a float32 keeps about 7, a rounding echo
+# none), small fractions and negative ones. All are doubles whose shortest repr is the
+# JSON a correct server sends back.
+EDGE_NUMBERS: tuple[int | float, ...] = (
+    MAX_EXACT,
+    -MAX_EXACT,
+    MAX_EXACT - 1,
+    2**31,
+    -(2**31) - 1,
+    0.30000000000000004,
+    0.1,
+    1 / 3,
+    -2 / 3,
+    3.141592653589793,
+    -2.718281828459045,
+    123456789.12345678,
+    -9007199254740.992,
+    1.0000000000000002,
+    0.000001,
+    1e-9,
+    -0.000123456789,
+    2.5e-7,
+    16777217,
+    0,
+)
 
 
 def short_strings() -> st.SearchStrategy[str]:
@@ -43,18 +79,33 @@ def _decimal(units: int, places: int) -> float:
     return float(units / 10**places)
 
 
+def _precise(units: int, places: int) -> float:
+    # units up to 2**53 and up to 20 places: a double with up to 17 significant digits,
+    # correctly rounded from the exact quotient, so its repr is what JSON carries back.
+    return float(units / 10**places)
+
+
 def numbers() -> st.SearchStrategy[int | float]:
-    """Numbers at the boundaries: 0, ±1, ±1e15, big ints and short decimals; no NaN/inf."""
+    """Numbers at the boundaries and edges (:data:`EDGE_NUMBERS`): 0, ±1, ±2**53, many
+    significant digits, small fractions, big ints and short decimals; no NaN/inf."""
     boundaries: st.SearchStrategy[int | float] = st.sampled_from(
         [0, 1, -1, _MAX_ABS, -_MAX_ABS, _MAX_ABS - 1, 0.5, -0.5, 0.1, 123.456]
     )
-    integers = st.integers(min_value=-_MAX_ABS, max_value=_MAX_ABS)
+    integers = st.integers(min_value=-MAX_EXACT, max_value=MAX_EXACT)
     decimals = st.builds(
         _decimal,
         st.integers(min_value=-(_MAX_ABS - 1), max_value=_MAX_ABS - 1),
         st.integers(min_value=1, max_value=6),
     )
-    return st.one_of(boundaries, integers, decimals)
+    precise = st.builds(
+        _precise,
+        st.integers(min_value=-MAX_EXACT, max_value=MAX_EXACT),
+        st.integers(min_value=0, max_value=20),
+    )
+    edges: st.SearchStrategy[int | float] = st.sampled_from(EDGE_NUMBERS)
+    # The edges twice: a number field is often optional, and a lossy echo must still show
+    # within a default run's few dozen payloads per type.
+    return st.one_of(boundaries, integers, decimals, precise, edges, edges)
 
 
 def _leap_day(year: int) -> date:
@@ -71,6 +122,22 @@ def _nth_day(offset: int) -> date:
     return _FIRST + timedelta(days=offset)
 
 
+# Days certainly valid everywhere that break naive date code: leap days (2000 is one, a
+# century year), year ends and starts, the Unix epoch and the days around it.
+EDGE_DATES = (
+    date(2000, 2, 29),
+    date(2024, 2, 29),
+    date(1999, 12, 31),
+    date(2000, 1, 1),
+    date(2023, 12, 31),
+    date(2024, 12, 31),
+    date(1970, 1, 1),
+    date(1969, 12, 31),
+    _FIRST,
+    _LAST,
+)
+
+
 def _calendar_dates() -> st.SearchStrategy[date]:
     # One integer per date (cheaper than st.dates), plus the days that break naive code.
     years = st.integers(min_value=_FIRST.year, max_value=_LAST.year - 4)
@@ -78,7 +145,9 @@ def _calendar_dates() -> st.SearchStrategy[date]:
         st.integers(min_value=0, max_value=(_LAST - _FIRST).days).map(_nth_day),
         st.builds(_leap_day, years),
         st.builds(_month_end, years, st.integers(min_value=1, max_value=12)),
-        st.sampled_from([_FIRST, date(2000, 2, 29), _LAST]),
+        # The edges twice, as for numbers: date fields are often optional.
+        st.sampled_from(EDGE_DATES),
+        st.sampled_from(EDGE_DATES),
     )
 
 
@@ -107,6 +176,18 @@ def _timestamp(day: int, second_of_day: int, millis: int, offset: int | None) ->
     return text + moment.replace(tzinfo=zone).isoformat()[-6:]
 
 
+# Instants at the edges of days and years, in the ISO 8601 form the schema gives.
+EDGE_DATETIMES = (
+    "2000-02-29T23:59:59.999Z",
+    "2024-02-29T00:00:00Z",
+    "1999-12-31T23:59:59Z",
+    "2000-01-01T00:00:00.000+00:00",
+    "2024-12-31T23:59:59.999+14:00",
+    "2025-01-01T00:00:00-12:00",
+    "1970-01-01T00:00:00Z",
+)
+
+
 def datetimes() -> st.SearchStrategy[str]:
     """ISO 8601 datetimes with an offset (``Z`` or whole minutes), at s or ms precision.
 
@@ -115,13 +196,19 @@ def datetimes() -> st.SearchStrategy[str]:
     :func:`dates`, boundaries of the day (00:00:00, 23:59:59.999) from Hypothesis's own
     preference for bounds.
     """
-    return st.builds(
+    drawn = st.builds(
         _timestamp,
         st.integers(min_value=0, max_value=(_LAST - _FIRST).days),
         st.integers(min_value=0, max_value=86399),
         st.integers(min_value=-1, max_value=999),
         st.sampled_from(_OFFSETS),
     )
+    return st.one_of(drawn, st.sampled_from(EDGE_DATETIMES))
+
+
+def texts() -> st.SearchStrategy[str]:
+    """Values of text fields: display text up to :data:`MAX_TEXT` characters."""
+    return names(MAX_TEXT)
 
 
 def ids(prefix: str, length: int) -> st.SearchStrategy[str]:

@@ -8,9 +8,8 @@ an even pace never puts more than ``limit`` requests into any window, however th
 windows are aligned, so it needs no exact knowledge of when they reset (``reset`` is whole
 seconds, rounded either way). When the server reports its budget spent anyway (another
 client shares the key), every worker waits for that window's reset; a 429 stops the whole
-group for the server's reset hint (a second when the hint is 0: rounded down, it would
-otherwise be met at once by the next 429). ``max_rate`` caps the run by hand on top of
-all that. Until a server reports a budget, nothing is held back but by ``max_rate``.
+group for the server's reset hint. ``max_rate`` caps the run by hand on top of all that.
+Until a server reports a budget, nothing is held back but by ``max_rate``.
 
 A group is the path's first segment (``custom_object``, ``lead``, ``me``...): the finest
 split Close's "endpoint groups" could mean. Budgets are read from ``RateLimit`` (Close's
@@ -30,9 +29,6 @@ from dataclasses import dataclass
 from contract.client._wire import parse_seconds
 
 __all__ = ["Budget", "Pacer", "PaceSnapshot", "rate_budget"]
-
-# The hold after a 429 whose reset hint is 0 (a hint rounded down).
-_MIN_HOLD = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +207,7 @@ class Pacer:
         with self._lock:
             state = self._groups.setdefault(group, _Group())
             now = self._clock()
-            state.held_until = max(state.held_until, now + (seconds or _MIN_HOLD))
+            state.held_until = max(state.held_until, now + seconds)
 
     @property
     def waited(self) -> float:

@@ -28,6 +28,12 @@ FAULTS: Mapping[str, str] = MappingProxyType(
         "lost_writes": "create answers 201 with an instance but stores nothing",
         "delete_noop": "DELETE custom_object answers 204 but the instance stays",
         "echo_rounds_numbers": "number custom values are stored and echoed rounded to integers",
+        "truncates_long_text": "names and text values longer than 128 characters are stored "
+        "cut to 128",
+        "float32_numbers": "number custom values are stored in single precision (float32)",
+        "mangles_astral_text": "characters outside the BMP (emoji) in names and text values "
+        "are stored as U+FFFD",
+        "multi_value_truncated": "a multi-value custom value keeps only its first 3 values",
         "list_empty": "listing custom objects always answers an empty page",
         "update_not_persisted": "PUT answers 200 with the merged instance but stores nothing",
         "null_not_removed": "PUT with a custom value set to null keeps the old value",

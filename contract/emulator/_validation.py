@@ -61,6 +61,7 @@ from typing import Any
 from contract.emulator._faults import FaultSet
 from contract.emulator._http import validation_error
 from contract.emulator._ids import looks_like_id
+from contract.emulator._lossy import stored_number, stored_text, stored_values
 from contract.emulator._store import Document, Principal, Store
 
 __all__ = [
@@ -217,7 +218,7 @@ def _name(ctx: _Context, value: Any, *, required: bool) -> str | None:
     elif "reject_unicode_name" in ctx.faults and not value.isascii():
         ctx.errors["name"] = "Name contains invalid characters."
     else:
-        return value
+        return stored_text(value, ctx.faults)
     return None
 
 
@@ -239,7 +240,7 @@ def _value(ctx: _Context, key: str, definition: Document, value: Any) -> Any:
             items = [_scalar(ctx, definition, item) for item in value]
             if len({json.dumps(item) for item in items}) != len(items):
                 raise _Invalid("Values must be distinct.")
-            return items or None
+            return stored_values(items, ctx.faults) or None
         return _scalar(ctx, definition, value)
     except _Invalid as exc:
         ctx.errors[key] = str(exc)
@@ -254,11 +255,13 @@ def _scalar(ctx: _Context, definition: Document, value: Any) -> Any:
             raise _Invalid("Value must be a number.")
         if not math.isfinite(value):
             raise _Invalid("Value must be a finite number.")
-        return round(value) if "echo_rounds_numbers" in ctx.faults else value
+        if "echo_rounds_numbers" in ctx.faults:
+            return round(value)
+        return stored_number(value, ctx.faults)
     if not isinstance(value, str):
         raise _Invalid("Value must be a string.")
     if kind == "text":
-        return value
+        return stored_text(value, ctx.faults)
     if kind == "date":
         if not _DATE.fullmatch(value) or not _parses(date.fromisoformat, value):
             raise _Invalid("Invalid date: expected a calendar date as YYYY-MM-DD.")

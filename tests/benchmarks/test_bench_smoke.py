@@ -150,3 +150,26 @@ def test_speed_with_tiny_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
     text = document(monkeypatch, "speed", report)
     assert "## Speed on a slow network" in text
     assert "### A run against its floor" in text and "### The engine's CPU per case" in text
+
+
+def test_detection_of_lossy_echoes_with_the_stateful_phase(monkeypatch: pytest.MonkeyPatch) -> None:
+    detection = load("bench_detection", monkeypatch)
+
+    # When the quick matrix runs on two lossy-echo faults, per-type document only
+    faults = ["truncates_long_text", "float32_numbers"]
+    report = detection.run(faults, examples=3, documents=("per-type",), with_baseline=False)
+
+    # Then close-contract finds both within a counted number of requests, silent when faithful
+    rows = {row["fault"]: row for row in report["rows"]}
+    assert list(rows) == ["faithful", *faults]
+    assert not rows["faithful"]["toolkit"]["detected"]
+    for fault in faults:
+        found = rows[fault]["toolkit"]
+        assert {"echo_conformance", "read_after_create"} & set(found["checks"]), found
+        assert 0 < found["requests_to_first"] <= found["requests"]
+    first = report["first_detection"]["toolkit"]["median"]
+    assert first is not None and first > 0
+    # ...and schemathesis's stateful phase followed its links on every row
+    assert all(row["schemathesis:per-type"]["stateful_requests"] > 0 for row in rows.values())
+    assert "Median requests until the first detection" in document(monkeypatch, "detection", report)
+    assert report["ok"], report["missed_by_toolkit"]

@@ -126,12 +126,14 @@ def test_a_429_holds_the_whole_group(fake: FakeTime) -> None:
     assert fake.now - before == pytest.approx(4.0)
 
 
-def test_a_429_with_a_reset_of_zero_still_holds_a_second(fake: FakeTime) -> None:
+def test_a_429_holds_each_worker_once_not_once_per_worker(fake: FakeTime) -> None:
+    # Two workers met the same 429: the group waits the reset once, not twice
     pace = pacer(fake)
-    pace.hold("custom_object", 0.0)
+    pace.hold("custom_object", 2.0)
+    pace.hold("custom_object", 2.0)
     before = fake.now
     pace.acquire("custom_object")
-    assert fake.now - before == pytest.approx(1.0)
+    assert fake.now - before == pytest.approx(2.0)
 
 
 def test_max_rate_caps_every_group_together(fake: FakeTime) -> None:
@@ -219,7 +221,7 @@ def test_the_client_paces_by_the_answers_and_counts_429s() -> None:
     assert client.get("me/").status == 200
     assert client.get("me/").status == 200
     assert (client.requests_sent, client.throttled) == (3, 1)
-    # 0.5 s between requests at the budget's even pace (1 s / 2), then the 429's second
+    # 0.5 s between requests at the budget's even pace (1 s / 2), then the 429's reset
     assert sum(sleeps) == pytest.approx(0.5 + 1.0)
     budget = client.budget()
     assert (budget.group, budget.limit) == ("me", 3)

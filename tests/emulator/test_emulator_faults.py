@@ -141,6 +141,48 @@ def echo_rounds_numbers(p: Probe, faulty: bool) -> None:
     assert created[key] == fetched[key] == (43 if faulty else 42.6)
 
 
+def truncates_long_text(p: Probe, faulty: bool) -> None:
+    name, serial = "N" * 150, "S-" + "x" * 298
+    payload = asset_payload(p.catalog, p.lead()["id"], **{"Serial Number": serial})
+    created = p.api.post("custom_object/", json={**payload, "name": name}).json()
+    fetched = _get(p, created["id"])
+    key = p.catalog.key("Asset", "Serial Number")
+    # Only what is longer than 128 characters is cut, in the answer and in storage
+    for body in (created, fetched):
+        assert (body["name"], body[key]) == (
+            (name[:128], serial[:128]) if faulty else (name, serial)
+        )
+    assert p.asset(**{"Serial Number": "short"})[key] == "short"
+
+
+def float32_numbers(p: Probe, faulty: bool) -> None:
+    key = p.catalog.key("Asset", "Purchase Price")
+    for sent in (0.1, 2**53 - 1, 123456789.12345678):
+        created = p.asset(**{"Purchase Price": sent})
+        kept = _get(p, created["id"])[key]
+        assert created[key] == kept
+        assert (kept != sent) is faulty, (sent, kept)
+    # Values float32 holds exactly come back unchanged either way
+    assert p.asset(**{"Purchase Price": 0.5})[key] == 0.5
+
+
+def mangles_astral_text(p: Probe, faulty: bool) -> None:
+    created = p.api.post(
+        "custom_object/",
+        json={**asset_payload(p.catalog, p.lead()["id"]), "name": "Rocket 🚀 𝄞 café"},
+    ).json()
+    expected = "Rocket \ufffd \ufffd café" if faulty else "Rocket 🚀 𝄞 café"
+    assert created["name"] == _get(p, created["id"])["name"] == expected
+
+
+def multi_value_truncated(p: Probe, faulty: bool) -> None:
+    key = p.catalog.key("Subscription", "Features")
+    every = ["SSO", "Audit Log", "API Access", "Priority Support"]
+    created = p.subscription_response(Features=every).json()
+    assert created[key] == _get(p, created["id"])[key] == (every[:3] if faulty else every)
+    assert p.subscription_response(Features=every[:2]).json()[key] == every[:2]
+
+
 def list_empty(p: Probe, faulty: bool) -> None:
     created = p.asset()
     body = p.api.get("custom_object/", params={"lead_id": created["lead_id"]}).json()
@@ -318,6 +360,10 @@ PROBES: dict[str, Callable[[Probe, bool], None]] = {
         lost_writes,
         delete_noop,
         echo_rounds_numbers,
+        truncates_long_text,
+        float32_numbers,
+        mangles_astral_text,
+        multi_value_truncated,
         list_empty,
         update_not_persisted,
         null_not_removed,

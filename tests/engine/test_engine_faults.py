@@ -31,6 +31,12 @@ CAUGHT_BY: Mapping[str, frozenset[str]] = {
     "lost_writes": frozenset({"read_after_create"}),
     "delete_noop": frozenset({"gone_after_delete"}),
     "echo_rounds_numbers": frozenset({"echo_conformance", "read_after_create"}),
+    # Lossy storage: seen in a default run thanks to the edge values valid payloads carry
+    # (long and astral text, 17-digit numbers, every value of a multi-value field).
+    "truncates_long_text": frozenset({"echo_conformance", "read_after_create"}),
+    "float32_numbers": frozenset({"echo_conformance", "read_after_create"}),
+    "mangles_astral_text": frozenset({"echo_conformance", "read_after_create"}),
+    "multi_value_truncated": frozenset({"echo_conformance", "read_after_create"}),
     "list_empty": frozenset({"listed_after_create"}),
     "update_not_persisted": frozenset({"update_conformance"}),
     "null_not_removed": frozenset({"update_conformance"}),

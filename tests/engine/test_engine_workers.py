@@ -103,7 +103,7 @@ def test_one_case_of_every_kind_runs_first() -> None:
     # Given a run with several valid examples per type
     ran = run_engine(Config(seed=1, examples=4))
     phases = [e.phase for e in ran.events if isinstance(e, PhaseStarted)]
-    assert phases == ["setup", "breadth", "valid", "invalid"]
+    assert phases == ["setup", "breadth", "valid", "invalid", "stateful"]
     breadth = _cases_of(ran.events, "breadth")
 
     # Then the breadth phase held each invalid mutation once, the probes and one valid case
