@@ -129,10 +129,10 @@ def test_ctrl_c_writes_the_reports_marked_interrupted_and_exits_130(tmp_path: Pa
 
 
 def test_counts_are_singular_for_one() -> None:
-    # A replay of the committed recording: one probe case, two types
-    result = cli("run", "--cassettes", "cassettes/emulator-default")
+    # One stateful sequence (the tour), two types
+    result = cli("run", "--examples", "1", "--stateful-runs", "1")
     assert result.returncode == 0, result.stderr
-    assert "probes: 1 case\n" in result.stderr
+    assert "stateful: 1 case\n" in result.stderr
     assert "(2 types, seed" in result.stderr
 
 

@@ -68,7 +68,12 @@ def test_json_report(faulty: RunReport, tmp_path: Path) -> None:
     assert summary["cases"] == faulty.summary.cases == len(data["cases"])
     assert summary["requests"] == faulty.summary.requests > summary["cases"]
     assert summary["violations"] == len(data["violations"]) == faulty.summary.violations
-    assert set(summary["by_check"]) == {"content_type_conformance", "listed_after_create"}
+    # The list's fault shows in the lifecycle's check and in the model's
+    assert set(summary["by_check"]) == {
+        "content_type_conformance",
+        "listed_after_create",
+        "list_matches_model",
+    }
     assert summary["exit_code"] == 1
     for entry in data["violations"]:
         assert VIOLATION_KEYS <= set(entry)
