@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
@@ -23,7 +23,7 @@ from hypothesis.errors import Flaky
 
 from contract.interrupts import interrupts_between_cases
 
-__all__ = ["Executed", "drive", "run_seeded"]
+__all__ = ["Executed", "drive", "quiet_settings", "run_seeded"]
 
 T = TypeVar("T")
 
@@ -48,6 +48,24 @@ class _Stop(BaseException):
     report it), which would send its requests twice; anything else it lets through."""
 
 
+def quiet_settings(examples: int, *, shrink: bool = False, **extra: Any) -> settings:
+    """Hypothesis settings for driving a target: ``examples`` tries, shrinking only when
+    asked, no example database, no deadline, no health checks and nothing printed, so a
+    run behaves the same in a CLI, a notebook or a test. ``extra`` adds settings (such as
+    ``stateful_step_count``)."""
+    return settings(
+        max_examples=examples,
+        phases=[Phase.generate, Phase.shrink] if shrink else [Phase.generate],
+        database=None,
+        deadline=None,
+        derandomize=False,
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=False,
+        suppress_health_check=list(HealthCheck),
+        **extra,
+    )
+
+
 def run_seeded(
     strategy: st.SearchStrategy[T],
     body: Callable[[T], None],
@@ -62,16 +80,7 @@ def run_seeded(
     checks and nothing printed, so it behaves the same in a CLI, a notebook or a test.
     """
 
-    @settings(
-        max_examples=examples,
-        phases=[Phase.generate, Phase.shrink] if shrink else [Phase.generate],
-        database=None,
-        deadline=None,
-        derandomize=False,
-        verbosity=Verbosity.quiet,
-        report_multiple_bugs=False,
-        suppress_health_check=list(HealthCheck),
-    )
+    @quiet_settings(examples, shrink=shrink)
     @hypothesis_seed(seed)
     @given(strategy)
     def test(value: T) -> None:

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import Flaky
 from hypothesis.stateful import get_state_machine_test
 
 from contract.discovery import Organization
+from contract.engine._driver import quiet_settings
 from contract.engine._machine import StepFailed, World, machine_for, replay_steps
 from contract.engine._references import References
 from contract.engine._session import Outcome, Session
@@ -97,16 +97,8 @@ def _generated(session: Session, source: CaseSource, world: World) -> Iterator[O
 
     test = get_state_machine_test(
         factory,  # type: ignore[arg-type]
-        settings=settings(
-            max_examples=config.stateful_runs - 1,
-            stateful_step_count=config.stateful_steps,
-            phases=[Phase.generate, Phase.shrink] if shrink else [Phase.generate],
-            database=None,
-            deadline=None,
-            derandomize=False,
-            verbosity=Verbosity.quiet,
-            report_multiple_bugs=False,
-            suppress_health_check=list(HealthCheck),
+        settings=quiet_settings(
+            config.stateful_runs - 1, shrink=shrink, stateful_step_count=config.stateful_steps
         ),
     )
     with interrupts_between_cases() as interrupts:
