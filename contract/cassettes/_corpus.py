@@ -20,7 +20,8 @@ __all__ = ["CASSETTE_FILE", "CORPUS_FILE", "CORPUS_FORMAT", "Corpus", "Drawn", "
 CASSETTE_FILE = "cassette.yaml"
 CORPUS_FILE = "corpus.json"
 # 2: cases run breadth first and every request of a case carries its case tag.
-CORPUS_FORMAT = 2
+# 3: a stateful sequence is stored with its run number, the tag its requests carry.
+CORPUS_FORMAT = 3
 RECORD_AGAIN = "record it again with close-contract run --record DIR"
 # Batches whose entries are pairs of cases (the valid phase: a create, then an update).
 _PAIRED = ("valid:",)
@@ -246,13 +247,19 @@ def _entry_problem(entry: Any, paired: bool) -> str | None:
 
 def _steps_problem(entry: Any) -> str | None:
     """Why ``entry`` is not one stored sequence of steps, or None when it is one."""
-    if not isinstance(entry, list) or not all(
+    shape = "must be {'run': number, 'steps': [{'rule': name, 'args': {...}}, ...]}"
+    if not isinstance(entry, dict) or set(entry) != {"run", "steps"}:
+        return shape
+    run, steps = entry["run"], entry["steps"]
+    if isinstance(run, bool) or not isinstance(run, int) or run < 0:
+        return shape
+    if not isinstance(steps, list) or not all(
         isinstance(step, dict)
         and isinstance(step.get("rule"), str)
         and isinstance(step.get("args"), dict)
-        for step in entry
+        for step in steps
     ):
-        return "must be a list of steps ({'rule': name, 'args': {...}})"
+        return shape
     return None
 
 

@@ -23,7 +23,10 @@ from contract.engine._steps import Steps
 from contract.schemas import validator_for
 from strategies import Case, MissingReferenceError, invalid_payloads, valid_payloads
 
-__all__ = ["StepFailed", "World", "invalid_update", "machine_for", "replay_steps"]
+__all__ = ["CORPUS_KEY", "StepFailed", "World", "invalid_update", "machine_for", "replay_steps"]
+
+# The corpus batch of the stateful phase, and the prefix of its sequences' case tags.
+CORPUS_KEY = "stateful:runs"
 
 # Invalid creates whose one broken key can be sent alone in a PUT and still break a rule.
 _UPDATE_MUTABLE = ("name", "custom.")
@@ -78,6 +81,9 @@ class World:
         """A fresh model and outcome for machine run ``number``."""
         s = self.session
         outcome = s.outcome("stateful", f"stateful sequence #{number + 1}", None, None)
+        # Each sequence's requests carry its own tag: a shrink's sequences are sent but
+        # never stored, and a replay must not hand their answers to a stored sequence.
+        outcome.tag = f"{CORPUS_KEY}#{number}"
         model = Model.of(self.org, self.leads, self.contacts)
         with s.ledger._lock:
             model.background = {i for kind, i in s.ledger.entries if kind == "custom_object"}
@@ -85,7 +91,7 @@ class World:
         if s.config.lead_id:
             # The user's own lead holds instances of theirs: its lists are never exact.
             model.unsure_leads.add(s.config.lead_id)
-        return Steps(s, model, outcome)
+        return Steps(s, model, outcome, number)
 
 
 def _update_body(draw: st.DrawFn, tc: TypeContract, case: Case) -> dict[str, Any]:

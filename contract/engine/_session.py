@@ -60,6 +60,9 @@ class Outcome:
     inconclusive: str | None = None
     # The registered checks this run applies (None: all); see Session.outcome.
     enabled: frozenset[str] | None = None
+    # The case tag its requests carry when it sets its own (a stateful sequence: several
+    # steps, each a call of its own), else the one of the case running (see tagged).
+    tag: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -162,7 +165,7 @@ class Session:
         Raises :class:`Inconclusive` when a request that is not safe to repeat went
         unanswered (see :class:`~contract.errors.AmbiguousRequest`).
         """
-        tag = _CASE.get()
+        tag = outcome.tag if outcome.tag is not None else _CASE.get()
         if tag is not None:
             options["headers"] = (*options.get("headers", ()), (CASE_HEADER, tag))
         try:

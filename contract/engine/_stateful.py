@@ -19,7 +19,7 @@ from hypothesis.stateful import get_state_machine_test
 
 from contract.discovery import Organization
 from contract.engine._driver import quiet_settings
-from contract.engine._machine import StepFailed, World, machine_for, replay_steps
+from contract.engine._machine import CORPUS_KEY, StepFailed, World, machine_for, replay_steps
 from contract.engine._references import References
 from contract.engine._session import Outcome, Session
 from contract.engine._sources import CaseSource, ReplaySource
@@ -29,7 +29,6 @@ from contract.interrupts import interrupts_between_cases
 
 __all__ = ["CORPUS_KEY", "stateful_phase"]
 
-CORPUS_KEY = "stateful:runs"
 # Extra machine runs a shrink may cost: each is a whole sequence of requests.
 _SHRINK_RUNS = 20
 
@@ -52,9 +51,9 @@ def stateful_phase(
     if not world.types or config.stateful_runs < 1:
         return
     if isinstance(source, ReplaySource):
-        for number, recorded in enumerate(source.corpus.batches.get(CORPUS_KEY, [])):
-            steps = world.steps(number)
-            replay_steps(steps, recorded)
+        for recorded in source.corpus.batches.get(CORPUS_KEY, []):
+            steps = world.steps(recorded["run"])
+            replay_steps(steps, recorded["steps"])
             yield steps.outcome
         return
     yield from _generated(session, source, world)
@@ -66,7 +65,7 @@ def _generated(session: Session, source: CaseSource, world: World) -> Iterator[O
     first = world.steps(0)
     with interrupts_between_cases():
         tour(world, first)
-    source.executed(CORPUS_KEY, first.executed)
+    source.executed(CORPUS_KEY, first.entry())
     yield first.outcome
     if config.stateful_runs < 2:
         return
@@ -114,7 +113,7 @@ def _generated(session: Session, source: CaseSource, world: World) -> Iterator[O
     # to be answered as the run was.
     reported = [r for r in reported if r.executed]
     for steps in reported:
-        source.executed(CORPUS_KEY, steps.executed)
+        source.executed(CORPUS_KEY, steps.entry())
         yield steps.outcome
 
 

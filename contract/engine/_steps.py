@@ -48,8 +48,10 @@ def _json(exchange: Exchange) -> Any:
 class Steps:
     """Executes steps for one machine run, in one outcome, against one model."""
 
-    def __init__(self, session: Session, model: Model, outcome: Outcome) -> None:
+    def __init__(self, session: Session, model: Model, outcome: Outcome, number: int) -> None:
         self.s = session
+        # The machine run's number: its label, its requests' tag and its corpus entry.
+        self.number = number
         self.model = model
         self.outcome = outcome
         # What ran, in order (for a recording's corpus): rule name and arguments.
@@ -58,6 +60,11 @@ class Steps:
         self.stopped = False
 
     # -- plumbing ------------------------------------------------------------------------
+
+    def entry(self) -> dict[str, Any]:
+        """This run's corpus entry: its number (so a replay tags and labels it alike) and
+        the steps it executed."""
+        return {"run": self.number, "steps": self.executed}
 
     def step(self, rule: str, **args: Any) -> bool:
         """Write the step down; False when the run no longer predicts anything."""
