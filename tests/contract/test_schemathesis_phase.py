@@ -154,12 +154,17 @@ DETECTED = {
 }
 
 
+# use_after_free needs schemathesis's stateful phase to draw a DELETE followed by a GET of
+# the same instance; under the derandomized profile 5 examples per operation miss it.
+EXAMPLES = {"delete_noop": 10}
+
+
 @pytest.mark.parametrize(("fault", "check"), sorted(DETECTED.items()))
 def test_a_fault_is_reported_by_its_check(fault: str, check: str) -> None:
     with target(faults=[fault], api_key=CANARY_KEY) as t:
         before = t.rows()
 
-        result = t.run(max_examples=5, seed=0)
+        result = t.run(max_examples=EXAMPLES.get(fault, 5), seed=0)
 
         assert check in {f.check for f in result.findings}, result.findings
         keys = [(f.check, f.operation, f.title) for f in result.findings]
