@@ -26,7 +26,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The package is compiled once first: where PYTHONDONTWRITEBYTECODE is set (as in many CI
+# images), each of the tests' CLI subprocesses would otherwise compile it again.
 test: lint typecheck
+	$(BIN)/python -m compileall -q contract strategies benchmarks
 	$(BIN)/python -m pytest -q -p xdist -n 2
 
 cassettes: $(STAMP)

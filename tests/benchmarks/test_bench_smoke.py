@@ -155,11 +155,11 @@ def test_speed_with_tiny_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_detection_of_lossy_echoes_with_the_stateful_phase(monkeypatch: pytest.MonkeyPatch) -> None:
     detection = load("bench_detection", monkeypatch)
 
-    # When the quick matrix runs on two lossy-echo faults, per-type document only
-    faults = ["truncates_long_text", "float32_numbers"]
+    # When the quick matrix runs on a lossy-echo fault, per-type document only
+    faults = ["truncates_long_text"]
     report = detection.run(faults, examples=3, documents=("per-type",), with_baseline=False)
 
-    # Then close-contract finds both within a counted number of requests, silent when faithful
+    # Then close-contract finds it within a counted number of requests, silent when faithful
     rows = {row["fault"]: row for row in report["rows"]}
     assert list(rows) == ["faithful", *faults]
     assert not rows["faithful"]["toolkit"]["detected"]

@@ -19,8 +19,8 @@ from contract.events import CaseFinished
 from contract.reports import RunReport, write_reports
 from contract.secrets import Redactor
 
+from ._exchanges import exchange
 from ._support import clean_env, cli
-from .test_engine_checks import exchange
 
 KEY = "api_redaction_test_key_6c1f0e9a"
 
