@@ -12,104 +12,21 @@ to those. An unanswered create stops the run's predictions (see ``Steps.stopped`
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping
 from typing import Any
 
-from contract.checks import CheckContext
-from contract.client import Exchange
-from contract.discovery import TypeContract
 from contract.engine._lifecycle import _post
-from contract.engine._model import Instance, Model
-from contract.engine._session import GENERIC, Inconclusive, Outcome, Session
+from contract.engine._session import GENERIC, Inconclusive
+from contract.engine._steps_base import INSTANCE_CHECKS, json_of
+from contract.engine._steps_reads import ReadSteps
 from strategies import Case
 
 __all__ = ["Steps"]
 
 _OK = frozenset(range(200, 300))
-_INSTANCE_CHECKS = (
-    *GENERIC,
-    "response_schema_conformance",
-    "organization_consistent",
-    "immutable_on_update",
-    "timestamps_ordered",
-)
-_READ_CHECKS = (*_INSTANCE_CHECKS, "read_matches_model", "put_is_patch", "null_removes")
-_MAX_PAGES = 20
 
 
-def _json(exchange: Exchange) -> Any:
-    try:
-        return exchange.json()
-    except ValueError:
-        return None
-
-
-class Steps:
-    """Executes steps for one machine run, in one outcome, against one model."""
-
-    def __init__(self, session: Session, model: Model, outcome: Outcome, number: int) -> None:
-        self.s = session
-        # The machine run's number: its label, its requests' tag and its corpus entry.
-        self.number = number
-        self.model = model
-        self.outcome = outcome
-        # What ran, in order (for a recording's corpus): rule name and arguments.
-        self.executed: list[dict[str, Any]] = []
-        # Set by an unanswered request or a first failing step: the model predicts no more.
-        self.stopped = False
-
-    # -- plumbing ------------------------------------------------------------------------
-
-    def entry(self) -> dict[str, Any]:
-        """This run's corpus entry: its number (so a replay tags and labels it alike) and
-        the steps it executed."""
-        return {"run": self.number, "steps": self.executed}
-
-    def step(self, rule: str, **args: Any) -> bool:
-        """Write the step down; False when the run no longer predicts anything."""
-        if self.stopped:
-            return False
-        encoded = {k: v.to_dict() if isinstance(v, Case) else v for k, v in args.items()}
-        self.executed.append({"rule": rule, "args": encoded})
-        return True
-
-    def judge(self, names: tuple[str, ...], ctx: CheckContext) -> None:
-        """Run ``names`` on ``ctx``; violations carry the requests of the sequence so far."""
-        found = self.outcome.check(names, ctx)
-        if not found:
-            return
-        steps = tuple(e.curl() for e in self.outcome.exchanges)
-        start = len(self.outcome.violations) - len(found)
-        for index in range(start, len(self.outcome.violations)):
-            self.outcome.violations[index] = dataclasses.replace(
-                self.outcome.violations[index], steps=steps
-            )
-
-    def send(self, kind: str, method: str, path: str, **options: Any) -> Exchange | None:
-        try:
-            return self.s.send(self.outcome, kind, method, path, **options)
-        except Inconclusive:
-            self.stopped = True
-            return None
-
-    def ctx(
-        self, exchange: Exchange, operation: Any, statuses: frozenset[int], **kw: Any
-    ) -> CheckContext:
-        return CheckContext(exchange, operation, statuses, case=None, **kw)
-
-    def _tc(self, instance: Instance) -> TypeContract:
-        return self.model.types[instance.type_id]
-
-    def _prediction(self, instance: Instance, **extra: Any) -> dict[str, Any]:
-        return {**self.model.expectation(instance), **extra}
-
-    def instance(self, handle: int) -> Instance | None:
-        """The instance of ``handle``, or None for one the model no longer predicts."""
-        if not 0 <= handle < len(self.model.instances):
-            return None
-        found = self.model.instances[handle]
-        return None if found.state == "unsure" else found
+class Steps(ReadSteps):
+    """Every step of the stateful phase: the reads, and the writes that change the model."""
 
     # -- creates -------------------------------------------------------------------------
 
@@ -126,7 +43,7 @@ class Steps:
             self.model.unsure_leads.add(lead)
             self.stopped = True
             return None
-        body = _json(exchange)
+        body = json_of(exchange)
         prediction: dict[str, Any] = {"organization_id": self.model.organization_id}
         self.judge(
             (
@@ -179,125 +96,6 @@ class Steps:
             return None
         return self.model.adopt(tc, lead, object_id).handle
 
-    # -- reads ---------------------------------------------------------------------------
-
-    def get(self, handle: int) -> None:
-        """GET an instance: a live one as the model says, a deleted one 404."""
-        instance = self.instance(handle)
-        if instance is None or not self.step("get", handle=handle):
-            return
-        self._read(instance)
-
-    def _read(self, instance: Instance, **extra: Any) -> None:
-        path = f"custom_object/{instance.object_id}/"
-        if instance.state == "deleted":
-            exchange = self.send("valid:retrieve_deleted", "GET", path)
-            if exchange is not None:
-                self.judge(
-                    ("not_a_server_error", "deleted_stays_gone"),
-                    self.ctx(
-                        exchange,
-                        "retrieve",
-                        frozenset({404}),
-                        instance_id=instance.object_id,
-                        prediction={"deleted": True},
-                    ),
-                )
-                if exchange.status == 200:
-                    self.s.ledger.add("custom_object", instance.object_id)
-                    instance.state = "unsure"
-            return
-        exchange = self.send("valid:retrieve", "GET", path)
-        if exchange is None:
-            return
-        tc = self._tc(instance)
-        names: tuple[str, ...] = _READ_CHECKS
-        if extra.get("after_rejected"):
-            names = (*_INSTANCE_CHECKS, "invalid_update_changes_nothing", "null_removes")
-        self.judge(
-            names,
-            self.ctx(
-                exchange,
-                "retrieve",
-                frozenset({200}),
-                validator=tc.response_validator,
-                field_types=tc.field_types,
-                instance_id=instance.object_id,
-                prediction=self._prediction(instance, **extra),
-                note=extra.pop("note", ""),
-            ),
-        )
-        self.model.observed(instance, _json(exchange))
-
-    def list_lead(self, lead: str, type_id: str | None, skip: int | None) -> None:
-        """GET the list of one of the run's leads, maybe of one type, maybe from ``skip``."""
-        if not self.step("list", lead=lead, type_id=type_id, skip=skip):
-            return
-        params = {"lead_id": lead}
-        if type_id:
-            params["custom_object_type_id"] = type_id
-        if skip:
-            params["_skip"] = str(skip)
-        exchange = self.send("valid:list", "GET", "custom_object/", params=params)
-        if exchange is None:
-            return
-        prediction = {
-            **self.model.listing(lead, type_id),
-            "subset": bool(skip),
-            "organization_id": self.model.organization_id,
-        }
-        field_types: dict[str, str] = {}
-        for tc in self.model.types.values():
-            field_types.update(tc.field_types)
-        self.judge(
-            (*GENERIC, "list_matches_model", "organization_consistent"),
-            self.ctx(
-                exchange, "list", frozenset({200}), field_types=field_types, prediction=prediction
-            ),
-        )
-
-    def list_paged(self, lead: str, type_id: str | None, limit: int) -> None:
-        """Walk the list with ``_limit`` and ``_skip``; compare with the unpaged list."""
-        if not self.step("list_paged", lead=lead, type_id=type_id, limit=limit):
-            return
-        params = {"lead_id": lead, **({"custom_object_type_id": type_id} if type_id else {})}
-        whole = self.send("valid:list", "GET", "custom_object/", params=params)
-        body = _json(whole) if whole is not None else None
-        if (
-            not isinstance(body, Mapping)
-            or whole is None
-            or whole.status != 200
-            or body.get("has_more")
-        ):
-            return  # the unpaged list itself is judged by the list step
-        unpaged = [i.get("id") for i in body.get("data") or [] if isinstance(i, Mapping)]
-        pages: list[list[Any]] = []
-        skip, more, last = 0, True, whole
-        for _ in range(_MAX_PAGES):
-            query = {**params, "_limit": str(limit), **({"_skip": str(skip)} if skip else {})}
-            page = self.send("valid:list", "GET", "custom_object/", params=query)
-            if page is None:
-                return
-            last = page
-            data = _json(page)
-            if page.status != 200 or not isinstance(data, Mapping):
-                return  # a refused page: not_a_server_error / baselines judge it
-            items = [i.get("id") for i in data.get("data") or [] if isinstance(i, Mapping)]
-            pages.append(items)
-            more = bool(data.get("has_more"))
-            if not more or not items or len(items) > limit:
-                break
-            skip += len(items)
-        prediction = {
-            "limit": limit,
-            "pages": pages,
-            "unpaged": unpaged,
-            "more_at_end": more and bool(pages[-1]) and len(pages[-1]) <= limit,
-        }
-        self.judge(
-            ("paging_consistent",), self.ctx(last, "list", frozenset({200}), prediction=prediction)
-        )
-
     # -- writes --------------------------------------------------------------------------
 
     def update(self, handle: int, body: dict[str, Any]) -> None:
@@ -309,19 +107,7 @@ class Steps:
         if instance.state == "deleted":
             exchange = self.send("stateful:update_deleted", "PUT", path, json=body)
             if exchange is not None:
-                self.judge(
-                    ("not_a_server_error", "deleted_stays_gone"),
-                    self.ctx(
-                        exchange,
-                        "update",
-                        frozenset({404}),
-                        instance_id=instance.object_id,
-                        prediction={"deleted": True},
-                    ),
-                )
-                if 200 <= exchange.status < 300:
-                    self.s.ledger.add("custom_object", instance.object_id)
-                    instance.state = "unsure"
+                self.judge_gone(exchange, "update", instance)
             return
         exchange = self.send("valid:update", "PUT", path, json=body)
         if exchange is None:
@@ -333,7 +119,7 @@ class Steps:
         after = self._prediction(instance, date_updated=before["date_updated"])
         self.judge(
             (
-                *_INSTANCE_CHECKS,
+                *INSTANCE_CHECKS,
                 "update_conformance",
                 "echo_conformance",
                 "put_is_patch",
@@ -353,7 +139,7 @@ class Steps:
             ),
         )
         if 200 <= exchange.status < 300:
-            self.model.observed(instance, _json(exchange))
+            self.model.observed(instance, json_of(exchange))
         elif exchange.status >= 500:
             instance.state = "unsure"  # what a crashed update stored is anyone's guess
 
@@ -404,16 +190,7 @@ class Steps:
         if exchange is None:
             return
         if instance.state == "deleted":
-            self.judge(
-                ("not_a_server_error", "deleted_stays_gone"),
-                self.ctx(
-                    exchange,
-                    "delete",
-                    frozenset({404}),
-                    instance_id=instance.object_id,
-                    prediction={"deleted": True},
-                ),
-            )
+            self.judge_gone(exchange, "delete", instance)
             return
         self.judge(
             (*GENERIC, "gone_after_delete"),

@@ -1,0 +1,119 @@
+"""What every step of the stateful phase shares: the run's record of its steps, sending
+through the session, judging answers so that a violation carries the requests before it,
+and the model's handles of the run's own instances."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from contract.checks import CheckContext, Operation
+from contract.client import Exchange
+from contract.discovery import TypeContract
+from contract.engine._model import Instance, Model
+from contract.engine._session import GENERIC, Inconclusive, Outcome, Session
+from strategies import Case
+
+__all__ = ["INSTANCE_CHECKS", "StepsBase", "json_of"]
+
+INSTANCE_CHECKS = (
+    *GENERIC,
+    "response_schema_conformance",
+    "organization_consistent",
+    "immutable_on_update",
+    "timestamps_ordered",
+)
+"""The checks of every answer that shows one of the run's instances."""
+
+
+def json_of(exchange: Exchange) -> Any:
+    """The answer's JSON body, or None when it has none."""
+    try:
+        return exchange.json()
+    except ValueError:
+        return None
+
+
+class StepsBase:
+    """Executes steps for one machine run, in one outcome, against one model."""
+
+    def __init__(self, session: Session, model: Model, outcome: Outcome, number: int) -> None:
+        self.s = session
+        # The machine run's number: its label, its requests' tag and its corpus entry.
+        self.number = number
+        self.model = model
+        self.outcome = outcome
+        # What ran, in order (for a recording's corpus): rule name and arguments.
+        self.executed: list[dict[str, Any]] = []
+        # Set by an unanswered request or a first failing step: the model predicts no more.
+        self.stopped = False
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def entry(self) -> dict[str, Any]:
+        """This run's corpus entry: its number (so a replay tags and labels it alike) and
+        the steps it executed."""
+        return {"run": self.number, "steps": self.executed}
+
+    def step(self, rule: str, **args: Any) -> bool:
+        """Write the step down; False when the run no longer predicts anything."""
+        if self.stopped:
+            return False
+        encoded = {k: v.to_dict() if isinstance(v, Case) else v for k, v in args.items()}
+        self.executed.append({"rule": rule, "args": encoded})
+        return True
+
+    def judge(self, names: tuple[str, ...], ctx: CheckContext) -> None:
+        """Run ``names`` on ``ctx``; violations carry the requests of the sequence so far."""
+        found = self.outcome.check(names, ctx)
+        if not found:
+            return
+        steps = tuple(e.curl() for e in self.outcome.exchanges)
+        start = len(self.outcome.violations) - len(found)
+        for index in range(start, len(self.outcome.violations)):
+            self.outcome.violations[index] = dataclasses.replace(
+                self.outcome.violations[index], steps=steps
+            )
+
+    def send(self, kind: str, method: str, path: str, **options: Any) -> Exchange | None:
+        try:
+            return self.s.send(self.outcome, kind, method, path, **options)
+        except Inconclusive:
+            self.stopped = True
+            return None
+
+    def ctx(
+        self, exchange: Exchange, operation: Any, statuses: frozenset[int], **kw: Any
+    ) -> CheckContext:
+        return CheckContext(exchange, operation, statuses, case=None, **kw)
+
+    def _tc(self, instance: Instance) -> TypeContract:
+        return self.model.types[instance.type_id]
+
+    def _prediction(self, instance: Instance, **extra: Any) -> dict[str, Any]:
+        return {**self.model.expectation(instance), **extra}
+
+    def instance(self, handle: int) -> Instance | None:
+        """The instance of ``handle``, or None for one the model no longer predicts."""
+        if not 0 <= handle < len(self.model.instances):
+            return None
+        found = self.model.instances[handle]
+        return None if found.state == "unsure" else found
+
+    def judge_gone(self, exchange: Exchange, operation: Operation, instance: Instance) -> None:
+        """Judge the answer to a request for a deleted instance; one that shows it again
+        makes it unsure, and the ledger takes it back for cleanup."""
+        self.judge(
+            ("not_a_server_error", "deleted_stays_gone"),
+            self.ctx(
+                exchange,
+                operation,
+                frozenset({404}),
+                instance_id=instance.object_id,
+                prediction={"deleted": True},
+            ),
+        )
+        # A DELETE that answers 2xx deletes again what is already gone: nothing reappeared.
+        if 200 <= exchange.status < 300 and operation != "delete":
+            self.s.ledger.add("custom_object", instance.object_id)
+            instance.state = "unsure"
