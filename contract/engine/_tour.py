@@ -29,6 +29,12 @@ __all__ = ["tour"]
 
 # Mutations of one custom value that carry over to an update body.
 _UPDATE_MUTATIONS = ("custom_wrong_type", "choice_not_allowed", "custom_bad_format")
+# Valid draws of the first type to choose the created instance and the update from.
+_DRAWS = 4
+
+
+def _optional_values(case: Case, required: set[str]) -> list[str]:
+    return [k for k in case.payload if k.startswith("custom.") and k not in required]
 
 
 def _drawn(world: World, kind: str, tc: TypeContract, lead: str, count: int) -> list[Case]:
@@ -68,8 +74,12 @@ def tour(world: World, steps: Steps) -> None:
     """
     first, *others = world.types
     lead, *more = world.leads
-    pair = _drawn(world, "valid", first, lead, 2)
-    created, update_source = pair[0], pair[-1]
+    # The update removes a value the instance holds: the first draw with an optional
+    # custom value is the one created (another draw gives the update its new values).
+    drawn = _drawn(world, "valid", first, lead, _DRAWS)
+    required = set(first.request_schema.get("required", ()))
+    created = next((c for c in drawn if _optional_values(c, required)), drawn[0])
+    update_source = next((c for c in drawn if c is not created), created)
     handle = steps.create(first.type_id, lead, created)
     plan: list[Callable[[], object]] = []
     for other in others[:1]:
@@ -92,6 +102,11 @@ def tour(world: World, steps: Steps) -> None:
         rejected = _invalid_update(world, first, lead)
         if rejected is not None:
             invalid, case = rejected
+            # A refused update that carries the name the instance already has would show
+            # nothing if the server applied it anyway: it carries another one.
+            if invalid.get("name") == body["name"]:
+                names = (created.payload["name"], "refused update")
+                invalid = {**invalid, "name": next(n for n in names if n != body["name"])}
             mutation, expected = str(case.mutation), sorted(case.expected_statuses)
             plan.append(lambda: steps.update_invalid(handle, invalid, mutation, expected))
         if world.session.other_api_key is not None:
