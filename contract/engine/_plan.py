@@ -112,6 +112,8 @@ class Plan:
 
 
 def _valid_batch(s: Session, tc: TypeContract, refs: References, lead: str) -> Batch:
+    # Built once: the plan builds it to see whether its references exist, the source to draw.
+    @functools.cache
     def strategy() -> st.SearchStrategy[tuple[Case, Case]]:
         one = valid_payloads(tc.request_schema, references=refs)
         return st.tuples(one, valid_payloads(tc.request_schema, references=refs))
@@ -130,8 +132,14 @@ def _invalid_batches(s: Session, tc: TypeContract, refs: References) -> list[tup
 
     batches = []
     for mutation, target in mutation_targets(tc.request_schema):
-        strategy = functools.partial(
-            invalid_payloads, tc.request_schema, references=refs, mutation=mutation, target=target
+        strategy = functools.cache(
+            functools.partial(
+                invalid_payloads,
+                tc.request_schema,
+                references=refs,
+                mutation=mutation,
+                target=target,
+            )
         )
         key = f"invalid:{tc.type_id}:{mutation}:{target}"
         batches.append((mutation, Batch(key, strategy, execute, s.config.invalid_examples)))
