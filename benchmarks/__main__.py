@@ -9,9 +9,11 @@ The document gets every figure with its command and a note on the machine (cores
 memory, Python, package versions, load average at the start). ``make bench`` runs this module.
 
     python -m benchmarks [--out docs/benchmarks.md] [--results FILE] [--from-results FILE]
+                         [--only NAMES]
 
 ``--results`` also saves every figure as JSON; ``--from-results`` writes the document from
-such a file without running anything.
+such a file without running anything, or, with ``--only``, after running the named
+benchmarks again (their new figures replace the saved ones).
 
 Exit status: 0 when every benchmark ran and met its checks, 1 otherwise (the document is
 written either way).
@@ -183,30 +185,53 @@ def machine(peer: str | None) -> dict[str, str]:
 # figure (a goal held or not, a cost that stays flat) is decided from that figure.
 
 
-def measure() -> dict[str, Any]:
-    """Run every benchmark; return everything the document needs, as JSON-ready data."""
+def _steps(peer: str | None) -> list[tuple[str, list[str]]]:
+    """Every benchmark run, in order: its name in the document and its arguments."""
+    generation = ["benchmarks/bench_generation.py", *(["--peer-python", peer] if peer else [])]
+    load = ["benchmarks/bench_emulator_load.py", "--requests", "2000", "--clients", "8"]
+    steps = [("generation", [*generation, "--json"])]
+    steps += [("load", [*load, "--json"])] * LOAD_RUNS
+    steps += [
+        (name, [f"benchmarks/bench_{script}.py", "--json"])
+        for name, script in (
+            ("replay", "replay"),
+            ("detection", "detection"),
+            ("throughput", "throughput"),
+            ("memory", "memory"),
+            ("network", "network"),
+            ("speed", "speed"),
+        )
+    ]
+    return steps
+
+
+NAMES = ("generation", "load", "replay", "detection", "throughput", "memory", "network", "speed")
+
+
+def measure(only: Sequence[str] = NAMES, earlier: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run the benchmarks named in ``only`` (every one by default); return everything the
+    document needs, as JSON-ready data. The figures of the others come from ``earlier``
+    (saved ``--results``), with the problems they met."""
     started = time.perf_counter()
     bench = Bench()
-    peer = ensure_peer(bench)
-    note = machine(peer)
-    generation = ["benchmarks/bench_generation.py"]
-    if peer:
-        generation += ["--peer-python", peer]
-    bench.run("generation", [*generation, "--json"])
-    for _ in range(LOAD_RUNS):
-        bench.run(
-            "load",
-            ["benchmarks/bench_emulator_load.py", "--requests", "2000", "--clients", "8", "--json"],
-        )
-    bench.run("replay", ["benchmarks/bench_replay.py", "--json"])
-    bench.run("detection", ["benchmarks/bench_detection.py", "--json"])
-    bench.run("throughput", ["benchmarks/bench_throughput.py", "--json"])
-    bench.run("memory", ["benchmarks/bench_memory.py", "--json"])
-    bench.run("network", ["benchmarks/bench_network.py", "--json"])
-    bench.run("speed", ["benchmarks/bench_speed.py", "--json"])
+    if earlier is not None:
+        bench.outcomes = {
+            name: [BenchRun(**o) for o in outcomes]
+            for name, outcomes in earlier["outcomes"].items()
+            if name not in only
+        }
+        bench.problems = [p for p in earlier["problems"] if p.split(":", 1)[0] not in only]
+    peer = ensure_peer(bench) if "generation" in only else (earlier or {}).get("peer")
+    note = (
+        machine(peer) if earlier is None else {**earlier["machine"], "peer": _peer_versions(peer)}
+    )
+    for name, args in _steps(peer):
+        if name in only:
+            bench.run(name, args)
+    seconds = time.perf_counter() - started
     return {
         "command": f"{_python()} -m benchmarks",
-        "seconds": time.perf_counter() - started,
+        "seconds": seconds + (earlier["seconds"] if earlier is not None else 0.0),
         "peer": peer,
         "machine": note,
         "problems": bench.problems,
@@ -246,13 +271,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--from-results", type=Path, help="write the document from saved figures; run nothing"
     )
+    parser.add_argument(
+        "--only",
+        help="with --from-results: run again only these (comma-separated: "
+        + ", ".join(NAMES)
+        + "), keeping the saved figures of the others",
+    )
     args = parser.parse_args(argv)
+    only = [name.strip() for name in (args.only or "").split(",") if name.strip()]
+    if only and (args.from_results is None or set(only) - set(NAMES)):
+        parser.error(f"--only takes --from-results and names among {', '.join(NAMES)}")
     if args.from_results is not None:
         results = json.loads(args.from_results.read_text("utf-8"))
+        if only:
+            results = measure(only, results)
     else:
         results = measure()
-        if args.results is not None:
-            args.results.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
+    if args.results is not None and (only or args.from_results is None):
+        args.results.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
     args.out.write_text(document(results), "utf-8")
     _say(f"wrote {args.out} ({results['seconds'] / 60:.1f} minutes of benchmarks)")
     for problem in results["problems"]:

@@ -93,11 +93,13 @@ def _detection(outcome: BenchRun | None) -> list[str]:
         paragraph(
             f"close-contract detects {data['toolkit_detected_with_baseline']} of {total} faults"
             + (f" (missed: {', '.join(missed)})" if missed else "")
-            + f": {data['detected']['toolkit']} in the documented layer, and",
-            "`create_returns_200` with a baseline recorded from the faithful emulator",
-            "(`Config(baseline=path)`). That fault is baseline-only by design: Close's mission",
-            "text says 200 and its OpenAPI 201, so the documented layer accepts any 2xx on create",
-            "and pins the exact code in the baseline. Plain schemathesis on the committed",
+            + f": {data['detected']['toolkit']} in the documented layer, and the rest",
+            "with a baseline recorded from the faithful emulator (`Config(baseline=path)`).",
+            "Two faults are baseline-only by design: Close's mission text says 200 and its",
+            "OpenAPI 201 for a create (`create_returns_200`), and its instance examples show a",
+            "multi-value field both as a list and as a bare string (`multi_value_as_string`),",
+            "so the documented layer accepts either and the baseline pins the form the target",
+            "gives. Plain schemathesis on the committed",
             f"document, the anchor, detects {data['detected'].get('schemathesis:generic', '-')}"
             f" of {total};",
             "with the per-type document it detects",
@@ -120,10 +122,11 @@ def _detection(outcome: BenchRun | None) -> list[str]:
     if late:
         blocks.append(
             paragraph(
-                "close-contract sends discovery and setup first, then every valid lifecycle of",
-                "every type, then the invalid mutations: a fault that only an invalid request",
-                f"shows ({', '.join(late)}) is found after the valid phase, while schemathesis,",
-                "which mixes valid and invalid requests from the start, finds it sooner.",
+                "close-contract sends discovery and its setup (a disposable lead, a decoy lead,",
+                "the instances that reference fields point to) before its first case, then one",
+                "case of every kind; a fault that one invalid request shows",
+                f"({', '.join(late)}) is found in that first round, while schemathesis, which",
+                "has no setup to send, finds it a few requests sooner.",
             )
         )
     return blocks
