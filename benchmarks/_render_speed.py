@@ -11,10 +11,33 @@ __all__ = ["TITLE", "speed"]
 TITLE = "Speed on a slow network: workers, pacing, and schemathesis"
 
 
+def _label(row: dict[str, Any]) -> str:
+    if not row["chosen"]:
+        return ""
+    return " (default)" if row.get("stateful", True) else " (default, stateful phase off)"
+
+
+def _stateful_share(data: dict[str, Any]) -> list[str]:
+    """What the stateful phase's ordered sequences add to the default run, when measured."""
+    chosen = data["pacing"][0]
+    off = next((r for r in data["pacing"][1:] if r["chosen"] and not r.get("stateful")), None)
+    if off is None or "stateful_requests" not in chosen:
+        return []
+    latency = data["latency"]
+    return [
+        f"Of the default run's requests, {number(chosen['stateful_requests'])} are the",
+        "stateful phase's: its sequences run one after another and each step waits for the",
+        "answers before it (what the model predicts depends on them), so they take at least",
+        f"{number(chosen['stateful_requests'] * latency, 1)} s at {latency * 1000:g} ms a",
+        "round trip whatever the number of workers. The same run with the stateful phase",
+        f"off took {off['ratio']:.2f}× its floor with {number(off['throttled'])} 429s.",
+    ]
+
+
 def _pacing(data: dict[str, Any]) -> list[str]:
     rows = [
         [
-            f"{row['workers']}{' (default)' if row['chosen'] else ''}",
+            f"{row['workers']}{_label(row)}",
             number(row["requests"]),
             number(row["seconds"], 2),
             number(row["floor"], 2),
@@ -41,6 +64,7 @@ def _pacing(data: dict[str, Any]) -> list[str]:
             "What stands between a run and its floor is what cannot overlap: discovery, the",
             "setup (the disposable lead, then the reference instances on it), and the cleanup,",
             "each a few sequential round trips.",
+            *_stateful_share(data),
         ),
     ]
 

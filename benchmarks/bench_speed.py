@@ -8,7 +8,8 @@ machine is shared and noisy):
 * **pacing**: a close-contract run of about ``--requests`` requests against a server that
   also enforces ``--rate`` requests per second per key (``serve --rate-limit``), once per
   worker count of ``--workers`` and once with the default (``--workers`` not given: what
-  the measured latency and the server's ``RateLimit`` budget call for). Each reports its
+  the measured latency and the server's ``RateLimit`` budget call for), and once more
+  with the default and the stateful phase off (``stateful_runs=0``). Each reports its
   wall time, its floor (requests ÷ rate: no client may go faster without 429s) and their
   ratio, the requests/s and the 429s met.
 * **throughput vs schemathesis**: the same kind of server without a rate limit (both tools
@@ -52,8 +53,8 @@ from pathlib import Path
 from typing import Any
 
 import contract
-from contract.config import Config
-from contract.events import RunFinished
+from contract.config import DEFAULT_STATEFUL_RUNS, Config
+from contract.events import CaseFinished, RunFinished
 
 if not __package__:  # run as a script: the repository root must be importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -97,19 +98,26 @@ def serve(latency: float, rate: int | None, port: int) -> Iterator[Served]:
             process.stdout.close()
 
 
-def ours(server: Served, examples: int, workers: int | None) -> dict[str, Any]:
-    """One close-contract run against ``server`` with ``workers`` (None: the default)."""
+def ours(
+    server: Served, examples: int, workers: int | None, stateful_runs: int | None = None
+) -> dict[str, Any]:
+    """One close-contract run against ``server`` with ``workers`` (None: the default) and
+    ``stateful_runs`` sequences of the stateful phase (None: the default)."""
     config = Config(
         base_url=server.base_url,
         api_key=server.api_key,
         other_api_key=server.other_api_key,
         examples=examples,
         workers=workers,
+        stateful_runs=DEFAULT_STATEFUL_RUNS if stateful_runs is None else stateful_runs,
     )
     started = time.perf_counter()
     finished = None
+    stateful = 0
     for event in contract.run(config):
-        if isinstance(event, RunFinished):
+        if isinstance(event, CaseFinished) and event.phase == "stateful":
+            stateful += event.requests
+        elif isinstance(event, RunFinished):
             finished = event
     seconds = time.perf_counter() - started
     assert finished is not None
@@ -117,6 +125,8 @@ def ours(server: Served, examples: int, workers: int | None) -> dict[str, Any]:
     return {
         "workers": summary.workers,
         "chosen": workers is None,
+        "stateful": stateful_runs != 0,
+        "stateful_requests": stateful,
         "cases": summary.cases,
         "requests": summary.requests,
         "violations": summary.violations,
@@ -132,9 +142,11 @@ def pacing(
     """Runs of about ``requests`` requests at ``rate``/s, per worker count and the default."""
     examples = max(1, round((requests - _FIXED) / _PER_EXAMPLE))
     rows = []
-    for count in [None, *workers]:
+    # The default run, the default run without the stateful phase (whose sequences run in
+    # order, one after another), then each worker count.
+    for count, stateful_runs in [(None, None), (None, 0), *((n, None) for n in workers)]:
         with serve(latency, rate, port) as server:
-            row = ours(server, examples, count)
+            row = ours(server, examples, count, stateful_runs)
         row["floor"] = row["requests"] / rate
         row["ratio"] = row["seconds"] / row["floor"]
         rows.append(row)

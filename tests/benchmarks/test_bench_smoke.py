@@ -139,9 +139,12 @@ def test_speed_with_tiny_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
     # Then every figure is there: the default workers' run first, paced without a 429
-    default, two = report["pacing"]
+    default, off, two = report["pacing"]
     assert default["chosen"] and not two["chosen"] and two["workers"] == 2
     assert default["throttled"] == 0 and default["violations"] == 0
+    # ...the default once more without the stateful phase, which sent nothing then
+    assert off["chosen"] and not off["stateful"] and off["stateful_requests"] == 0
+    assert default["stateful_requests"] > 0 and off["requests"] < default["requests"]
     assert default["ratio"] >= 0.9  # nothing beats the floor by more than the probes' share
     assert report["throughput"]["ratio"] > 0 and len(report["throughput"]["schemathesis"]) == 2
     assert [row["workers"] for row in report["embedded"]] == [1, 2]
@@ -150,6 +153,7 @@ def test_speed_with_tiny_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
     text = document(monkeypatch, "speed", report)
     assert "## Speed on a slow network" in text
     assert "### A run against its floor" in text and "### The engine's CPU per case" in text
+    assert "(default, stateful phase off)" in text and "are the stateful phase's" in text
 
 
 def test_detection_of_lossy_echoes_with_the_stateful_phase(monkeypatch: pytest.MonkeyPatch) -> None:
