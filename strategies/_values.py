@@ -159,7 +159,7 @@ def dates() -> st.SearchStrategy[str]:
 # Offsets in minutes: real-world ones (whole, half and quarter hours), odd whole minutes,
 # the extremes, and None for "Z". One draw picks one (generation speed).
 _OFFSETS = (
-    *(0, None, 60, -300, 330, 345, 525, -210, 840, -720, 765, -570, 540, -180, 120, -480),
+    *(0, None, 330, 60, -300, 345, 525, -210, 840, -720, 765, -570, 540, -180, 120, -480),
     *(1, -1, 59, -59, 839, -839, 17, -433),
 )
 

@@ -186,7 +186,7 @@ def test_marker_kwargs_are_core_options(pytester: pytest.Pytester) -> None:
 def test_fixtures_give_a_target_schemas_and_references(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
-        from hypothesis import given, settings
+        from hypothesis import HealthCheck, given, settings
         from strategies import valid_payloads
 
         def test_create_with_my_own_property(close_client, close_schema, close_references):
@@ -195,7 +195,10 @@ def test_fixtures_give_a_target_schemas_and_references(pytester: pytest.Pytester
             strategy = valid_payloads(contract.request_schema, references=close_references)
             created = []
 
-            @settings(max_examples=3, database=None)
+            # Each draw sends nothing, but a rich payload is slow to draw on a busy machine.
+            @settings(
+                max_examples=3, database=None, suppress_health_check=[HealthCheck.too_slow]
+            )
             @given(strategy)
             def create(case):
                 answer = close_client.post("custom_object/", json=case.payload)
