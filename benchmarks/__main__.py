@@ -222,9 +222,15 @@ def measure(only: Sequence[str] = NAMES, earlier: dict[str, Any] | None = None) 
         }
         bench.problems = [p for p in earlier["problems"] if p.split(":", 1)[0] not in only]
     peer = ensure_peer(bench) if "generation" in only else (earlier or {}).get("peer")
-    note = (
-        machine(peer) if earlier is None else {**earlier["machine"], "peer": _peer_versions(peer)}
-    )
+    note: dict[str, Any] = dict(machine(peer))
+    if earlier is not None:
+        # The machine as it was for the saved figures, and when the others were run again.
+        again = f"run again with `--only {','.join(only)}` on {note['date']}, load {note['load']}"
+        note = {
+            **earlier["machine"],
+            "peer": note["peer"],
+            "again": [*earlier["machine"].get("again", []), again],
+        }
     for name, args in _steps(peer):
         if name in only:
             bench.run(name, args)

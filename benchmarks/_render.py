@@ -280,6 +280,7 @@ def render(
                 item(
                     f"peer environment {f'`{peer}`' if peer else 'not available'}: {note['peer']}"
                 ),
+                *[item(again) for again in note.get("again", [])],
             ]
         ),
     ]
