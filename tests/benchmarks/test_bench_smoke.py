@@ -177,3 +177,38 @@ def test_detection_of_lossy_echoes_with_the_stateful_phase(monkeypatch: pytest.M
     assert all(row["schemathesis:per-type"]["stateful_requests"] > 0 for row in rows.values())
     assert "Median requests until the first detection" in document(monkeypatch, "detection", report)
     assert report["ok"], report["missed_by_toolkit"]
+
+
+def test_only_runs_the_named_benchmarks_again_over_saved_figures(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    main = load("__main__", monkeypatch)
+    ran: list[str] = []
+    monkeypatch.setattr(main.Bench, "run", lambda self, name, args: ran.append(name))
+    saved = {
+        "command": "python -m benchmarks",
+        "seconds": 60.0,
+        "peer": None,
+        "machine": main.machine(None),
+        "problems": ["memory: `x` exited 1", "speed: `y` exited 1"],
+        "outcomes": {
+            name: [{"command": name, "data": {}, "seconds": 1.0, "status": 0}]
+            for name in ("memory", "speed")
+        },
+    }
+
+    # When only the memory benchmark runs again over saved figures
+    results = main.measure(["memory"], saved)
+
+    # Then it alone ran, its old figures and problem went, the others' stayed
+    assert ran == ["memory"]
+    assert list(results["outcomes"]) == ["speed"]
+    assert results["problems"] == ["speed: `y` exited 1"]
+    assert results["seconds"] >= 60.0
+    (again,) = results["machine"]["again"]
+    assert again.startswith("run again with `--only memory` on ")
+    # ...and --only without saved figures, or with an unknown name, is a usage error
+    for argv in (["--only", "memory"], ["--only", "nope", "--from-results", "r.json"]):
+        with pytest.raises(SystemExit) as refused:
+            main.main(argv)
+        assert refused.value.code == 2
