@@ -12,7 +12,13 @@ group for the server's reset hint. ``max_rate`` caps the run by hand on top of a
 Until a server reports a budget, nothing is held back but by ``max_rate``.
 
 A group is the path's first segment (``custom_object``, ``lead``, ``me``...): the finest
-split Close's "endpoint groups" could mean. Budgets are read from ``RateLimit`` (Close's
+split Close's "endpoint groups" could mean. Close only says two groups *may* count apart,
+and also limits each key and each organization as a whole, so groups that report the same
+limit are paced as one budget (one even pace, one 429 hold for them all): nothing in their
+answers proves them apart, and two groups each at a shared budget's full pace would meet
+429s. Groups that report different limits are taken as different budgets and go at
+their own paces. A group no answer has reported on yet goes at the tightest pace known, until
+its first answer says its own. Budgets are read from ``RateLimit`` (Close's
 form), the ``RateLimit-Limit``/``-Remaining``/``-Reset`` trio (the IETF draft), or the
 legacy ``X-Rate-Limit-*`` headers.
 """
@@ -85,28 +91,39 @@ class _Group:
     remaining: int = 0
     # Monotonic time at which the reported window resets (as the latest answer said).
     window_end: float = 0.0
-    # The longest window seen: how long a fresh window is assumed to last.
-    window: float = 1.0
     # Sequence number of the request whose answer reported ``remaining``.
     reported_by: int = -1
     # Requests of this group sent so far (its own sequence).
     sent: int = 0
-    # When the last request of this group went out (for the even pace).
+    # When the last request of this group went out (its pool's pace counts from it).
     last_send: float = -math.inf
     # Nothing of this group goes out before this (a 429's reset).
     held_until: float = 0.0
-
-    @property
-    def spacing(self) -> float:
-        """Seconds between two requests at the even pace the budget allows (one short of
-        ``limit`` per window: arrival jitter must not fit one more into a window)."""
-        return self.window / max(1, (self.limit or 1) - 1)
 
     @property
     def room(self) -> int:
         """What the reported budget leaves, less the requests sent since it was reported
         (an estimate for display: some of those may count in the next window)."""
         return max(0, self.remaining - (self.sent - 1 - self.reported_by))
+
+
+@dataclass(slots=True)
+class _Pool:
+    """The groups that report one ``limit``: one budget as far as anything shows."""
+
+    limit: int
+    # The longest window any of its groups reported: how long a fresh one is assumed to last.
+    window: float = 1.0
+    # When the last request of any of its groups went out (for the even pace).
+    last_send: float = -math.inf
+    # Nothing of its groups goes out before this (a 429's reset).
+    held_until: float = 0.0
+
+    @property
+    def spacing(self) -> float:
+        """Seconds between two requests at the even pace the budget allows (one short of
+        ``limit`` per window: arrival jitter must not fit one more into a window)."""
+        return self.window / max(1, self.limit - 1)
 
 
 class Pacer:
@@ -137,6 +154,7 @@ class Pacer:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._groups: dict[str, _Group] = {}
+        self._pools: dict[int, _Pool] = {}
         self._next_any = 0.0
         self._waited = 0.0
 
@@ -161,14 +179,18 @@ class Pacer:
                 state = self._groups.setdefault(group, _Group())
                 now = self._clock()
                 at = max(now, earliest, state.held_until, self._next_any)
+                pool = self._pool_of(state)
+                if pool is not None:
+                    at = max(at, pool.last_send + pool.spacing, pool.held_until)
                 if state.limit is not None:
-                    at = max(at, state.last_send + state.spacing)
                     if state.remaining <= 0 and at < state.window_end:
                         at = state.window_end  # the server said this window is spent
                 if at <= now or waited >= max_wait:
                     sequence = state.sent
                     state.sent += 1
                     state.last_send = now
+                    if pool is not None:
+                        pool.last_send = now
                     if self.max_rate is not None:
                         self._next_any = max(self._next_any, now) + 1.0 / self.max_rate
                     return sequence
@@ -178,6 +200,12 @@ class Pacer:
             self._sleep(wait)
             with self._lock:
                 self._slept += wait
+
+    def _pool_of(self, state: _Group) -> _Pool | None:
+        """The pool ``state`` is paced in: its limit's, or the slowest when it has none yet."""
+        if state.limit is not None:
+            return self._pools[state.limit]
+        return max(self._pools.values(), key=lambda p: p.spacing, default=None)
 
     def _sleep_clock(self) -> float:
         return self._origin + self._slept
@@ -200,14 +228,20 @@ class Pacer:
             state.remaining = budget.remaining
             state.reported_by = sequence
             state.window_end = self._clock() + budget.reset
-            state.window = max(state.window, budget.reset)
+            pool = self._pools.setdefault(budget.limit, _Pool(budget.limit))
+            pool.window = max(pool.window, budget.reset)
+            pool.last_send = max(pool.last_send, state.last_send)
 
     def hold(self, group: str, seconds: float) -> None:
-        """A 429: nothing of ``group`` goes out for ``seconds``, whichever worker asks."""
+        """A 429: nothing of ``group`` (nor of the groups paced with it) goes out for
+        ``seconds``, whichever worker asks."""
         with self._lock:
             state = self._groups.setdefault(group, _Group())
-            now = self._clock()
-            state.held_until = max(state.held_until, now + seconds)
+            until = self._clock() + seconds
+            state.held_until = max(state.held_until, until)
+            if state.limit is not None:
+                pool = self._pools[state.limit]
+                pool.held_until = max(pool.held_until, until)
 
     @property
     def waited(self) -> float:
@@ -218,20 +252,20 @@ class Pacer:
         """The budget of the group with the least room left."""
         with self._lock:
             now = self._clock()
-            tightest: tuple[float, str, _Group] | None = None
+            tightest: tuple[float, str, _Group, int] | None = None
             for name, state in self._groups.items():
                 if state.limit is None:
                     continue
                 share = state.room / state.limit
                 if tightest is None or share < tightest[0]:
-                    tightest = (share, name, state)
+                    tightest = (share, name, state, state.limit)
             if tightest is None:
                 return PaceSnapshot()
-            _, name, state = tightest
+            _, name, state, limit = tightest
             return PaceSnapshot(
                 name,
-                state.limit,
+                limit,
                 state.room,
                 max(0.0, state.window_end - now),
-                1.0 / state.spacing,
+                1.0 / self._pools[limit].spacing,
             )

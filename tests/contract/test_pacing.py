@@ -87,12 +87,42 @@ def test_a_budget_spreads_requests_evenly_one_short_of_its_limit(fake: FakeTime)
     assert fake.sleeps == pytest.approx([0.2] * 30)
 
 
-def test_groups_have_budgets_of_their_own(fake: FakeTime) -> None:
+def test_groups_that_report_different_limits_go_at_their_own_paces(fake: FakeTime) -> None:
+    # Given two groups whose answers report budgets of different sizes
     pace = pacer(fake)
-    pace.observe("custom_object", pace.acquire("custom_object"), Budget(2, 1, 10.0))
-    for _ in range(5):
-        pace.acquire("lead")  # no budget reported for lead/: not held back
-    assert fake.sleeps == []
+    pace.observe("data", pace.acquire("data"), Budget(3, 2, 1.0))  # one per 0.5 s
+    pace.observe("lead", pace.acquire("lead"), Budget(11, 10, 1.0))  # one per 0.1 s
+    started = fake.now
+    # When both send, one after the other
+    for _ in range(4):
+        pace.acquire("data")
+        pace.acquire("lead")
+    # Then each kept its own pace: data's four 0.5 s spacings set the time, lead's added
+    # nothing (one pace for both would have taken eight)
+    assert fake.now - started == pytest.approx(4 * 0.5)
+
+
+def test_groups_that_report_the_same_limit_share_one_pace(fake: FakeTime) -> None:
+    # Given two groups that report the same limit (nothing shows them apart: a key's budget)
+    pace = pacer(fake)
+    pace.observe("custom_object", pace.acquire("custom_object"), Budget(11, 10, 1.0))
+    pace.observe("lead", pace.acquire("lead"), Budget(11, 9, 1.0))
+    started = fake.now
+    # When both send, turn about
+    for _ in range(10):
+        pace.acquire("custom_object")
+        pace.acquire("lead")
+    # Then the twenty went at the one budget's pace: 10 a second in all, not 10 each
+    assert fake.now - started == pytest.approx(20 * 0.1, abs=0.11)
+
+
+def test_a_group_without_a_budget_goes_at_the_tightest_pace_known(fake: FakeTime) -> None:
+    pace = pacer(fake)
+    pace.observe("custom_object", pace.acquire("custom_object"), Budget(3, 2, 1.0))
+    started = fake.now
+    for _ in range(3):
+        pace.acquire("lead")  # no answer of lead/ yet: it may draw on the same budget
+    assert fake.now - started == pytest.approx(3 * 0.5)
 
 
 def test_a_spent_budget_holds_everyone_until_its_reset(fake: FakeTime) -> None:
@@ -118,11 +148,26 @@ def test_an_older_answer_does_not_replace_a_newer_one(fake: FakeTime) -> None:
 
 def test_a_429_holds_the_whole_group(fake: FakeTime) -> None:
     pace = pacer(fake)
-    pace.hold("custom_object", 4.0)
+    pace.hold("custom_object", 4.0)  # (no budget reported yet: no pace to share)
     before = fake.now
     pace.acquire("custom_object")
     assert fake.now - before == pytest.approx(4.0)
     pace.acquire("me")  # another group is not held
+    assert fake.now - before == pytest.approx(4.0)
+
+
+def test_a_429_holds_the_groups_paced_with_it(fake: FakeTime) -> None:
+    # Given two groups that report one limit, and one that reports another
+    pace = pacer(fake)
+    for group, limit in (("custom_object", 1000), ("lead", 1000), ("data", 500)):
+        pace.observe(group, pace.acquire(group), Budget(limit, limit - 1, 1.0))
+    # When custom_object/ meets a 429
+    pace.hold("custom_object", 4.0)
+    before = fake.now
+    # Then lead/, which may share its budget, waits its reset too; data/ does not
+    pace.acquire("data")
+    assert fake.now - before < 0.01
+    pace.acquire("lead")
     assert fake.now - before == pytest.approx(4.0)
 
 
