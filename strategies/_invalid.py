@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -14,7 +16,7 @@ from strategies._model import TypeModel, model_of
 from strategies._mutation import Mutation
 from strategies._request import AUTH_MUTATIONS, BODY_MUTATIONS
 from strategies._top_level import TOP_LEVEL_MUTATIONS
-from strategies._valid import References, payloads, plan_for
+from strategies._valid import Plan, References, payloads, plan_for
 
 __all__ = ["MUTATIONS", "invalid_payloads", "mutation_targets"]
 
@@ -116,8 +118,9 @@ def invalid_payloads(
     mutation the schema can judge are re-validated, so shrinking never yields a valid one.
     Raises :class:`ValueError` for an unknown mutation or one that does not apply.
     """
-    plan = plan_for(request_schema, references)
-    bases = payloads(plan)
+    plan, bases = _bases(
+        json.dumps(request_schema, sort_keys=True), json.dumps(references or {}, sort_keys=True)
+    )
     # Grouped by mutation so each mutation is drawn about as often as any other, however
     # many fields it applies to.
     grouped: dict[str, list[st.SearchStrategy[Case]]] = {}
@@ -128,6 +131,17 @@ def invalid_payloads(
             drawn = drawn.filter(_still_invalid(plan.model))
         grouped.setdefault(name, []).append(drawn)
     return _any_of(tuple(st.one_of(per_target) for per_target in grouped.values()))
+
+
+@functools.lru_cache(maxsize=64)
+def _bases(
+    schema_text: str, references_text: str
+) -> tuple[Plan, st.SearchStrategy[dict[str, Any]]]:
+    """The plan and valid payloads of a schema and its references, built once for all
+    the mutations and targets a run draws from: Hypothesis checks a strategy on its first
+    draw, and for a type's whole payload strategy that cost more than the draw itself."""
+    plan = plan_for(json.loads(schema_text), json.loads(references_text))
+    return plan, payloads(plan)
 
 
 @st.composite
