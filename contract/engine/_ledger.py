@@ -16,15 +16,19 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from contract.client import CloseClient, pages
 from contract.errors import ContractError
 from contract.interrupts import ignore_interrupts
 
 __all__ = ["Ledger"]
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 # A bound on the pages read when looking for instances the ledger missed.
 _MAX_PAGES = 50
@@ -68,6 +72,11 @@ class Ledger:
         main = [self.disposable_lead] if self.disposable_lead else []
         return main + self.decoy_leads
 
+    def snapshot(self) -> tuple[list[tuple[str, str]], list[tuple[str | None, str]]]:
+        """Copies of the entries and the unanswered creates, as they are now."""
+        with self._lock:
+            return list(self.entries), list(self.uncertain_creates)
+
     def uncertain(self, lead_id: str | None, what: str) -> None:
         """A create on ``lead_id`` went unanswered: it may or may not have made an instance."""
         with self._lock:
@@ -87,22 +96,29 @@ class Ledger:
                 return
             yield from page.items
 
-    def _orphans(self) -> list[str]:
+    def _orphans(self, workers: int = 1) -> list[str]:
         """Instances on the run's own leads the ledger does not know (e.g. after a 5xx)."""
         found: list[str] = []
-        for lead_id in self.own_leads:
-            for item in self._listed("custom_object/", {"lead_id": lead_id}):
-                object_id = item.get("id")
-                if not isinstance(object_id, str):
-                    continue
-                # A list cannot prove an instance ours, but it can rule one out cheaply:
-                # only candidates it places on the run's own lead cost a verifying GET.
-                known = ("custom_object", object_id) in self.entries
-                elsewhere = item.get("lead_id", lead_id) != lead_id
-                if known or elsewhere or object_id in found:
-                    continue
-                if self._on_own_lead(object_id):
+        for candidates in _each(self._candidates, self.own_leads, workers):
+            for object_id in candidates:
+                if object_id not in found:
                     found.append(object_id)
+        return found
+
+    def _candidates(self, lead_id: str) -> list[str]:
+        found: list[str] = []
+        for item in self._listed("custom_object/", {"lead_id": lead_id}):
+            object_id = item.get("id")
+            if not isinstance(object_id, str):
+                continue
+            # A list cannot prove an instance ours, but it can rule one out cheaply:
+            # only candidates it places on the run's own lead cost a verifying GET.
+            known = ("custom_object", object_id) in self.entries
+            elsewhere = item.get("lead_id", lead_id) != lead_id
+            if known or elsewhere or object_id in found:
+                continue
+            if self._on_own_lead(object_id):
+                found.append(object_id)
         return found
 
     def find_lead(self, name: str) -> dict[str, Any] | None:
@@ -172,8 +188,14 @@ class Ledger:
                 )
         return out
 
-    def cleanup(self) -> tuple[int, tuple[str, ...]]:
-        """Delete everything recorded; return (deleted, leftovers with reasons)."""
+    def cleanup(self, workers: int = 1) -> tuple[int, tuple[str, ...]]:
+        """Delete everything recorded; return (deleted, leftovers with reasons).
+
+        With ``workers`` above one, what does not depend on order goes concurrently: the
+        searches of each own lead, the deletes of the leads (after every instance), and
+        the GETs that confirm each delete. Instances are deleted one at a time, last made
+        first, since one may refer to another made before it.
+        """
         deleted = 0
         leftovers: list[str] = []
         with ignore_interrupts():
@@ -181,7 +203,7 @@ class Ledger:
                 # First in the list, last deleted: stray leads go after their instances.
                 self.entries[:0] = [("lead", lead) for lead in self._stray_leads()]
                 # Last in, first deleted: the orphans go before the lead they hang on.
-                self.entries.extend(("custom_object", orphan) for orphan in self._orphans())
+                self.entries.extend(("custom_object", o) for o in self._orphans(workers))
             except ContractError:
                 pass  # the target is gone; the loop below reports what is left
             leftovers.extend(self._unprovable())
@@ -190,31 +212,54 @@ class Ledger:
                 "could be found; if one exists, it is the run's own and can be deleted"
                 for name in self.uncertain_leads
             )
+            order = list(reversed(self.entries))
+            instances = [e for e in order if e[0] != "lead"]
+            leads = [e for e in order if e[0] == "lead"]
+            answers = [self._delete(e) for e in instances]
+            answers += _each(self._delete, leads, workers)
             gone: list[tuple[str, str]] = []
-            for kind, object_id in reversed(list(self.entries)):
-                try:
-                    exchange = self.client.delete(_PATHS[kind].format(object_id))
-                except ContractError as exc:
-                    leftovers.append(f"{kind} {object_id}: {exc}")
-                    continue
-                if exchange.status < 300 or exchange.status == 404:
-                    deleted += exchange.status < 300
+            for (kind, object_id), answer in zip(instances + leads, answers, strict=True):
+                if isinstance(answer, str):
+                    leftovers.append(f"{kind} {object_id}: {answer}")
+                else:
+                    deleted += answer
                     self.forget(kind, object_id)
                     gone.append((kind, object_id))
-                else:
-                    leftovers.append(f"{kind} {object_id}: DELETE answered {exchange.status}")
             # A delete is believed once a GET no longer finds it; checked after every delete,
             # since deleting a lead takes its instances with it.
-            for kind, object_id in gone:
-                if self._still_there(kind, object_id):
+            for (kind, object_id), there in zip(
+                gone, _each(self._still_there, gone, workers), strict=True
+            ):
+                if there:
                     deleted -= 1
                     leftovers.append(
                         f"{kind} {object_id}: DELETE answered success but a GET still finds it"
                     )
         return deleted, tuple(leftovers)
 
-    def _still_there(self, kind: str, object_id: str) -> bool:
+    def _delete(self, entry: tuple[str, str]) -> bool | str:
+        """DELETE ``entry``: whether that deleted it (False: it was gone already), or why
+        it is left over."""
+        kind, object_id = entry
+        try:
+            exchange = self.client.delete(_PATHS[kind].format(object_id))
+        except ContractError as exc:
+            return str(exc)
+        if exchange.status < 300 or exchange.status == 404:
+            return exchange.status < 300
+        return f"DELETE answered {exchange.status}"
+
+    def _still_there(self, entry: tuple[str, str]) -> bool:
+        kind, object_id = entry
         try:
             return self.client.get(_PATHS[kind].format(object_id)).status == 200
         except ContractError:
             return False  # the target is gone; nothing more can be known
+
+
+def _each(call: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
+    """``call`` on each of ``items``, on up to ``workers`` threads; results in order."""
+    if workers <= 1 or len(items) <= 1:
+        return [call(item) for item in items]
+    with ThreadPoolExecutor(min(workers, len(items)), "close-contract-cleanup") as pool:
+        return list(pool.map(call, items))

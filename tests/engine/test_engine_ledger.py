@@ -4,6 +4,8 @@ it reports when it cannot."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import httpx
 
@@ -147,3 +149,60 @@ def test_cleanup_does_not_trust_a_list_that_ignores_its_filter() -> None:
     assert "custobj_other" not in server.deletes
     assert server.objects == {"custobj_other": "lead_mine"}
     assert set(server.deletes) == {"custobj_stray", LEAD}
+
+
+class Crowded(Server):
+    """A server that answers 20 ms late and notes how many deletes of each kind were
+    in flight at once."""
+
+    def __init__(self, objects: dict[str, str], leads: set[str]) -> None:
+        super().__init__(objects)
+        self.leads |= leads
+        self.in_flight = {"lead": 0, "custom_object": 0}
+        self.most = {"lead": 0, "custom_object": 0}
+        self.lock = threading.Lock()
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        kind = request.url.path.removeprefix("/api/v1/").split("/")[0]
+        if request.method != "DELETE":
+            return super().__call__(request)
+        with self.lock:
+            self.in_flight[kind] += 1
+            self.most[kind] = max(self.most[kind], self.in_flight[kind])
+        time.sleep(0.02)
+        try:
+            with self.lock:
+                return super().__call__(request)
+        finally:
+            with self.lock:
+                self.in_flight[kind] -= 1
+
+
+def test_a_concurrent_cleanup_deletes_instances_one_by_one_then_the_leads_together() -> None:
+    # Given a run with four leads of its own, an instance it knows on each, and a stray
+    # (a create answered 5xx) on each that only the search at cleanup finds
+    leads = [f"lead_own{n}" for n in range(4)]
+    objects = {f"custobj_known{n}": lead for n, lead in enumerate(leads)}
+    objects |= {f"custobj_stray{n}": lead for n, lead in enumerate(leads)}
+    server = Crowded({**objects, "custobj_other": "lead_mine"}, set(leads))
+    with client(server) as c:
+        ledger = Ledger(c)
+        for n, lead in enumerate(leads):
+            ledger.add("lead", lead)
+            ledger.own_lead(lead, main=n == 0)
+            ledger.add("custom_object", f"custobj_known{n}")
+
+        # When it cleans up with four workers
+        deleted, leftovers = ledger.cleanup(workers=4)
+
+    # Then everything it made is gone, and nothing else
+    assert (deleted, leftovers) == (12, ())
+    assert server.objects == {"custobj_other": "lead_mine"}
+    assert server.leads == {LEAD, "lead_mine"}
+    # ... the instances one at a time, last made first, every one before any lead
+    instances = [d for d in server.deletes if d.startswith("custobj_")]
+    assert server.deletes[: len(instances)] == instances
+    assert instances[4:] == [f"custobj_known{n}" for n in reversed(range(4))]
+    assert server.most["custom_object"] == 1
+    # ... and the leads, which nothing else refers to, at the same time
+    assert server.most["lead"] > 1
