@@ -21,7 +21,8 @@ CASSETTE_FILE = "cassette.yaml"
 CORPUS_FILE = "corpus.json"
 # 2: cases run breadth first and every request of a case carries its case tag.
 # 3: a stateful sequence is stored with its run number, the tag its requests carry.
-CORPUS_FORMAT = 3
+# 4: the stateful phase has leads of its own, made in the setup.
+CORPUS_FORMAT = 4
 RECORD_AGAIN = "record it again with close-contract run --record DIR"
 # Batches whose entries are pairs of cases (the valid phase: a create, then an update).
 _PAIRED = ("valid:",)

@@ -8,6 +8,7 @@ Bundle, so shrinking a failing sequence leaves out creates, reads and writes fre
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,13 +24,29 @@ from contract.engine._steps import Steps
 from contract.schemas import validator_for
 from strategies import Case, MissingReferenceError, invalid_payloads, valid_payloads
 
-__all__ = ["CORPUS_KEY", "StepFailed", "World", "invalid_update", "machine_for", "replay_steps"]
+__all__ = [
+    "CORPUS_KEY",
+    "StepFailed",
+    "Stopped",
+    "World",
+    "invalid_update",
+    "machine_for",
+    "replay_steps",
+]
 
 # The corpus batch of the stateful phase, and the prefix of its sequences' case tags.
 CORPUS_KEY = "stateful:runs"
 
 # Invalid creates whose one broken key can be sent alone in a PUT and still break a rule.
 _UPDATE_MUTABLE = ("name", "custom.")
+
+
+class Stopped(BaseException):
+    """The run is ending (Ctrl-C, or ``-x`` elsewhere): no further step is sent.
+
+    A BaseException, which Hypothesis lets through at once instead of shrinking it; the
+    sequence's teardown still runs, and the ledger deletes whatever it could not.
+    """
 
 
 class StepFailed(Exception):
@@ -49,13 +66,19 @@ class World:
     refs: References
     leads: tuple[str, ...]
     contacts: tuple[str, ...]
+    # The tour's own leads (none: it shares the sequences' ones), so it can run alongside.
+    own_tour_leads: tuple[str, ...] = ()
     # Types whose valid payloads can be drawn (their references exist).
     types: tuple[TypeContract, ...] = ()
     # Called with each finished machine run's steps and outcome.
     finished: Callable[[Steps], None] = lambda steps: None
     raise_on_failure: bool = False
     update_validators: dict[str, Any] = field(default_factory=dict)
+    # Set from another thread when the phase runs alongside the others and the run ends.
+    stop: threading.Event = field(default_factory=threading.Event)
     _strategies: dict[tuple[str, str, str], st.SearchStrategy[Case]] = field(default_factory=dict)
+    # Every sequence's model so far: what earlier sequences left behind is theirs.
+    _models: list[Model] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         usable = []
@@ -77,21 +100,39 @@ class World:
             self._strategies[key] = build(tc.request_schema, references=refs)
         return self._strategies[key]
 
-    def steps(self, number: int) -> Steps:
-        """A fresh model and outcome for machine run ``number``."""
+    @property
+    def tour_leads(self) -> tuple[str, ...]:
+        """The leads of the tour: its own when it has some, else the sequences' ones."""
+        return self.own_tour_leads or self.leads
+
+    def steps(self, number: int, leads: tuple[str, ...] | None = None) -> Steps:
+        """A fresh model and outcome for machine run ``number``, on ``leads`` (default:
+        the sequences' leads)."""
         s = self.session
+        leads = self.leads if leads is None else leads
         outcome = s.outcome("stateful", f"stateful sequence #{number + 1}", None, None)
         # Each sequence's requests carry its own tag: a shrink's sequences are sent but
         # never stored, and a replay must not hand their answers to a stored sequence.
         outcome.tag = f"{CORPUS_KEY}#{number}"
-        model = Model.of(self.org, self.leads, self.contacts)
-        with s.ledger._lock:
-            model.background = {i for kind, i in s.ledger.entries if kind == "custom_object"}
-            model.unsure_leads |= {str(lead) for lead, _ in s.ledger.uncertain_creates}
+        model = Model.of(self.org, leads, self.contacts)
+        # Only earlier sequences on the same leads leave anything on them: what their
+        # teardown could not delete (the ledger still has it). What the other phases, or
+        # a tour on leads of its own, make and leave is elsewhere, and when that happens
+        # does not change a prediction.
+        earlier = {i.object_id for m in self._models if m.leads == leads for i in m.instances}
+        entries, uncertain = s.ledger.snapshot()
+        model.background = {i for kind, i in entries if kind == "custom_object" and i in earlier}
+        model.unsure_leads |= {str(lead) for lead, _ in uncertain if lead in leads}
         if s.config.lead_id:
             # The user's own lead holds instances of theirs: its lists are never exact.
             model.unsure_leads.add(s.config.lead_id)
+        self._models.append(model)
         return Steps(s, model, outcome, number)
+
+    def check_stop(self) -> None:
+        """Raise :class:`Stopped` once the run is ending."""
+        if self.stop.is_set():
+            raise Stopped
 
 
 def _update_body(draw: st.DrawFn, tc: TypeContract, case: Case) -> dict[str, Any]:
@@ -123,6 +164,7 @@ def machine_for(world: World, first: int = 0) -> Callable[[], RuleBasedStateMach
             counter[0] += 1
 
         def _after(self) -> None:
+            world.check_stop()
             if self.run.outcome.violations and not self.run.stopped:
                 self.run.stopped = True  # what follows a first failure is a follow-on
                 if world.raise_on_failure:
@@ -250,10 +292,16 @@ _REPLAYED: Mapping[str, Callable[..., Any]] = {
 }
 
 
-def replay_steps(steps: Steps, recorded: Sequence[Mapping[str, Any]]) -> None:
+def replay_steps(
+    steps: Steps,
+    recorded: Sequence[Mapping[str, Any]],
+    check_stop: Callable[[], None] = lambda: None,
+) -> None:
     """Execute the steps a recording stored, in order, through the same step functions;
-    stop where the recorded run stopped predicting (its first failure)."""
+    stop where the recorded run stopped predicting (its first failure). ``check_stop``
+    runs before each step (it raises :class:`Stopped` once the run is ending)."""
     for entry in recorded:
+        check_stop()
         args = {k: Case.from_dict(v) if k == "case" else v for k, v in dict(entry["args"]).items()}
         _REPLAYED[str(entry["rule"])](steps, **args)
         if steps.outcome.violations:

@@ -23,12 +23,16 @@ __all__ = [
     "prepare_decoys",
     "prepare_lead",
     "prepare_references",
+    "prepare_stateful_leads",
     "reference_order",
 ]
 
 References = dict[str, list[str]]
 _OBJECT_ID = re.compile(r"^custobj_[0-9A-Za-z]+$")
 _LEAD_ATTEMPTS = 3
+# The stateful phase's leads: two for its tour and two for the sequences Hypothesis draws
+# (two each, so that its lists have another lead's instances to leave out).
+_STATEFUL_LEADS = ("stateful tour", "second stateful tour", "stateful", "second stateful")
 
 
 def prepare_lead(s: Session, outcome: Outcome) -> tuple[str, list[str]]:
@@ -166,3 +170,17 @@ def prepare_decoys(
             )
         except MissingReferenceError:
             continue  # its valid phase will say what is missing
+
+
+def prepare_stateful_leads(s: Session, outcomes: list[Outcome]) -> list[str]:
+    """The stateful phase's own leads: the tour's two, then the other sequences' two
+    (none with ``--lead-id``).
+
+    No case of the other phases touches them, so what a list of them must hold is known
+    exactly whatever runs at the same time, and the phase can run alongside the others.
+    """
+    if s.config.lead_id:
+        return []
+    setup = s.outcome("setup", "stateful leads", None, None)
+    outcomes.append(setup)
+    return [str(_disposable_lead(s, setup, role=role)["id"]) for role in _STATEFUL_LEADS]

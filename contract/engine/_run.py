@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack
@@ -28,6 +29,7 @@ from contract.cassettes import CORPUS_FILE, Corpus, load_corpus, recording, repl
 from contract.client import Exchange
 from contract.config import Config
 from contract.discovery import Organization, discover
+from contract.engine._alongside import Alongside
 from contract.engine._fixtures import client_for
 from contract.engine._ledger import Ledger
 from contract.engine._pace import Pace, choose_workers
@@ -37,6 +39,7 @@ from contract.engine._references import (
     prepare_decoys,
     prepare_lead,
     prepare_references,
+    prepare_stateful_leads,
 )
 from contract.engine._schemathesis import schemathesis_case
 from contract.engine._session import Outcome, Session
@@ -130,26 +133,45 @@ def _phases(
     outcomes = [setup]
     prepare_references(session, source, org, refs, outcomes)
     prepare_decoys(session, source, org, refs, outcomes)
+    stateful_leads = prepare_stateful_leads(session, outcomes) if config.stateful_runs else []
     for outcome in outcomes:
         yield tally.add(outcome.event())
     yield PhaseFinished("setup")
 
-    setup_failed = any(o.violations or o.inconclusive for o in outcomes)
-    plan = build_plan(session, org, refs, lead, setup_failed)
-    for item in execute_plan(session, source, plan, pace.workers, pace.progress):
-        if isinstance(item, Outcome):
-            pace.cases += 1
-            yield tally.add(item.event())
-        else:
-            yield item
+    # The stateful phase runs alongside the plan when its leads are its own and there are
+    # workers to spare; under -x it waits its turn, as the first failure must end the run.
+    concurrent = pace.workers > 1 and not config.exitfirst
+    tour_leads, leads = stateful_leads[:2], stateful_leads[2:] or [lead]
 
-    if config.stateful_runs:
-        yield PhaseStarted("stateful", config.stateful_runs)
-        own = session.ledger.own_leads or [lead]
-        for outcome in stateful_phase(session, source, org, refs, own, contacts):
-            pace.cases += 1
-            yield tally.add(outcome.event())
-        yield PhaseFinished("stateful")
+    def stateful(src: CaseSource, stop: threading.Event | None = None) -> Iterator[Outcome]:
+        return stateful_phase(
+            session, src, org, refs, leads, contacts, stop, tour_leads, concurrent
+        )
+
+    alongside = (
+        Alongside(stateful, source).start()
+        if config.stateful_runs and stateful_leads and concurrent
+        else None
+    )
+    try:
+        setup_failed = any(o.violations or o.inconclusive for o in outcomes)
+        plan = build_plan(session, org, refs, lead, setup_failed)
+        for item in execute_plan(session, source, plan, pace.workers, pace.progress):
+            if isinstance(item, Outcome):
+                pace.cases += 1
+                yield tally.add(item.event())
+            else:
+                yield item
+
+        if config.stateful_runs:
+            yield PhaseStarted("stateful", config.stateful_runs)
+            for outcome in alongside.outcomes() if alongside else stateful(source):
+                pace.cases += 1
+                yield tally.add(outcome.event())
+            yield PhaseFinished("stateful")
+    finally:
+        if alongside is not None:
+            alongside.close()
 
     if config.schemathesis:
         yield PhaseStarted("schemathesis", len(org.types))
@@ -249,7 +271,7 @@ def run(config: Config) -> Iterator[Event]:
             # A replay that went off the recording has nothing real to clean up, and
             # its cleanup requests would not be in the cassette either.
             if completed or replay is None:
-                deleted, leftovers = ledger.cleanup()
+                deleted, leftovers = ledger.cleanup(pace.workers if pace else 1)
         yield CleanupFinished(deleted, leftovers)
         built = recorder.build(target.description)
         if recorded is not None and config.record is not None:

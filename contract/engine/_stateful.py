@@ -10,7 +10,9 @@ replay executes them again through the same step functions, without Hypothesis.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
 from hypothesis import seed as hypothesis_seed
@@ -44,31 +46,69 @@ def stateful_phase(
     refs: References,
     leads: Sequence[str],
     contacts: Sequence[str] = (),
+    stop: threading.Event | None = None,
+    tour_leads: Sequence[str] = (),
+    concurrent: bool = False,
 ) -> Iterator[Outcome]:
-    """Run the configured number of machine runs; yield one outcome per reported run."""
+    """Run the configured number of machine runs; yield one outcome per reported run.
+
+    With ``tour_leads``, the tour runs on them and the other sequences on ``leads``; with
+    ``concurrent`` too, the tour runs on a thread of its own while Hypothesis draws the
+    others (what each one predicts is the same either way). Once ``stop`` is set (from another
+    thread), no further step is sent and :class:`~contract.engine._machine.Stopped` is
+    raised.
+    """
     config = session.config
-    world = World(session, org, refs, tuple(leads), tuple(contacts))
+    world = World(session, org, refs, tuple(leads), tuple(contacts), tuple(tour_leads))
+    if stop is not None:
+        world.stop = stop
     if not world.types or config.stateful_runs < 1:
         return
     if isinstance(source, ReplaySource):
         for recorded in source.corpus.batches.get(CORPUS_KEY, []):
-            steps = world.steps(recorded["run"])
-            replay_steps(steps, recorded["steps"])
+            number = recorded["run"]
+            steps = world.steps(number, world.tour_leads if number == 0 else None)
+            replay_steps(steps, recorded["steps"], world.check_stop)
             yield steps.outcome
         return
-    yield from _generated(session, source, world)
+    yield from _generated(session, source, world, concurrent)
 
 
-def _generated(session: Session, source: CaseSource, world: World) -> Iterator[Outcome]:
+def _generated(
+    session: Session, source: CaseSource, world: World, concurrent: bool
+) -> Iterator[Outcome]:
     config = session.config
     # First, every rule once (see contract.engine._tour); it counts as one of the runs.
-    first = world.steps(0)
-    with interrupts_between_cases():
-        tour(world, first)
+    # On leads of its own it runs alongside the sequences Hypothesis draws.
+    first = world.steps(0, world.tour_leads)
+    with ThreadPoolExecutor(1, "close-contract-tour") as pool:
+        if concurrent and world.own_tour_leads and config.stateful_runs > 1:
+            toured = pool.submit(tour, world, first)
+        else:
+            with interrupts_between_cases():
+                tour(world, first)
+            toured = None
+        try:
+            reported = _drawn(session, world) if config.stateful_runs > 1 else []
+        except BaseException:
+            world.stop.set()  # the tour ends with its current step
+            raise
+        finally:
+            if toured is not None:
+                wait([toured])
+        if toured is not None:
+            toured.result()  # what the tour raised
     source.executed(CORPUS_KEY, first.entry())
     yield first.outcome
-    if config.stateful_runs < 2:
-        return
+    for steps in reported:
+        source.executed(CORPUS_KEY, steps.entry())
+        yield steps.outcome
+
+
+def _drawn(session: Session, world: World) -> list[Steps]:
+    """The sequences Hypothesis draws after the tour (``stateful_runs - 1``), the ones
+    reported."""
+    config = session.config
     shrink = config.shrinking
     world.raise_on_failure = shrink
     reported: list[Steps] = []
@@ -88,6 +128,7 @@ def _generated(session: Session, source: CaseSource, world: World) -> Iterator[O
 
     def factory() -> Any:
         interrupts.check()
+        world.check_stop()
         if state["failing"] is not None:
             state["shrinks"] += 1
             if state["shrinks"] > _SHRINK_RUNS:
@@ -111,10 +152,7 @@ def _generated(session: Session, source: CaseSource, world: World) -> Iterator[O
     # did is reported (Hypothesis counts some runs, such as those that ran out of data, as
     # no example): a recording must hold every request it sent, in order, for its replay
     # to be answered as the run was.
-    reported = [r for r in reported if r.executed]
-    for steps in reported:
-        source.executed(CORPUS_KEY, steps.entry())
-        yield steps.outcome
+    return [r for r in reported if r.executed]
 
 
 def _shorter(candidate: Steps, best: Steps) -> bool:

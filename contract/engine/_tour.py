@@ -73,7 +73,7 @@ def tour(world: World, steps: Steps) -> None:
     a follow-on, and a replay stops there too); the teardown still deletes what it made.
     """
     first, *others = world.types
-    lead, *more = world.leads
+    lead, *more = world.tour_leads
     # The update removes a value the instance holds: the first draw with an optional
     # custom value is the one created (another draw gives the update its new values).
     drawn = _drawn(world, "valid", first, lead, _DRAWS)
@@ -126,5 +126,6 @@ def tour(world: World, steps: Steps) -> None:
         if steps.outcome.violations:
             steps.stopped = True
             break
+        world.check_stop()
         step()
     steps.teardown()
