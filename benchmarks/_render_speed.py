@@ -26,11 +26,12 @@ def _stateful_share(data: dict[str, Any]) -> list[str]:
     latency = data["latency"]
     return [
         f"Of the default run's requests, {number(chosen['stateful_requests'])} are the",
-        "stateful phase's: its sequences run one after another and each step waits for the",
-        "answers before it (what the model predicts depends on them), so they take at least",
-        f"{number(chosen['stateful_requests'] * latency, 1)} s at {latency * 1000:g} ms a",
-        "round trip whatever the number of workers. The same run with the stateful phase",
-        f"off took {off['ratio']:.2f}× its floor with {number(off['throttled'])} 429s.",
+        "stateful phase's. Each of its sequences is ordered (a step waits for the answers",
+        "before it: what the model predicts depends on them), so in a row they would take at",
+        f"least {number(chosen['stateful_requests'] * latency, 1)} s at {latency * 1000:g} ms",
+        "a round trip; on leads of their own they run alongside the other phases instead.",
+        f"The same run with the stateful phase off took {off['ratio']:.2f}× its floor with",
+        f"{number(off['throttled'])} 429s.",
     ]
 
 
@@ -62,8 +63,9 @@ def _pacing(data: dict[str, Any]) -> list[str]:
             f"{number(chosen['throttled'])} 429s: the goal (within 1.3×, no 429)",
             "is **met**." if held else "is **not met**.",
             "What stands between a run and its floor is what cannot overlap: discovery, the",
-            "setup (the disposable lead, then the reference instances on it), and the cleanup,",
-            "each a few sequential round trips.",
+            "setup (the disposable leads, then the reference instances on them) and the",
+            "cleanup's deletes of instances (one at a time, last made first), each a few",
+            "sequential round trips.",
             *_stateful_share(data),
         ),
     ]
@@ -114,9 +116,10 @@ def _throughput(data: dict[str, Any]) -> list[str]:
             f"The run of {number(large['requests'])} requests goes {through['ratio']:.1f}× the",
             "rate of schemathesis's best on either document: the goal (at least 5×) is",
             f"**{'met' if met else 'not met'}**. The default run of ten examples goes",
-            f"{through['ratio_default']:.1f}× that rate: most of its time is the setup and",
-            "the cleanup, which run in order (a lead before its instances, instances before",
-            "their lead) whatever the number of workers.",
+            f"{through['ratio_default']:.1f}× that rate: much of its time is the setup and",
+            "the cleanup's deletes of instances, which run in order (a lead before its",
+            "instances, the instances one at a time before their lead) whatever the number",
+            "of workers.",
             "schemathesis's workers run different operations at once, so on one operation",
             "they cannot help; close-contract runs cases at once, each case's own requests",
             "in order.",
