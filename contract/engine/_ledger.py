@@ -1,7 +1,8 @@
 """The cleanup ledger: everything a run creates is written down and deleted at the end.
 
-Deletion runs in reverse creation order (instances before the lead they hang on), also
-after violations, errors and Ctrl-C. Nothing that is not provably the run's own is ever
+Deletion runs instances before the lead they hang on, and the instances others refer to
+(the setup's reference instances) after the others, in reverse creation order; it runs
+also after violations, errors and Ctrl-C. Nothing that is not provably the run's own is ever
 deleted: an id from the run's own create answer, or an instance that a GET of its id shows
 on the run's own disposable lead. A list answer alone proves nothing, because the list
 itself may be the regression under test (a ``lead_id`` filter that a release broke would
@@ -50,6 +51,9 @@ class Ledger:
     uncertain_leads: list[str] = field(default_factory=list)
     # The user's own lead (--lead-id): instances on it are never searched for, only reported.
     given_lead: str | None = None
+    # Instances other instances may refer to (the setup's reference instances): deleted
+    # one at a time, last made first, after every other instance.
+    referable: set[str] = field(default_factory=set)
     # Workers write down and strike out entries at the same time.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -192,9 +196,10 @@ class Ledger:
         """Delete everything recorded; return (deleted, leftovers with reasons).
 
         With ``workers`` above one, what does not depend on order goes concurrently: the
-        searches of each own lead, the deletes of the leads (after every instance), and
-        the GETs that confirm each delete. Instances are deleted one at a time, last made
-        first, since one may refer to another made before it.
+        searches of each own lead, the deletes of the instances nothing refers to, those of
+        the leads (after every instance) and the GETs that confirm each delete. The
+        :attr:`referable` instances go after the others, one at a time, last made first,
+        since one may refer to another made before it.
         """
         deleted = 0
         leftovers: list[str] = []
@@ -213,12 +218,15 @@ class Ledger:
                 for name in self.uncertain_leads
             )
             order = list(reversed(self.entries))
-            instances = [e for e in order if e[0] != "lead"]
+            leaves = [e for e in order if e[0] != "lead" and e[1] not in self.referable]
+            referred = [e for e in order if e[0] != "lead" and e[1] in self.referable]
             leads = [e for e in order if e[0] == "lead"]
-            answers = [self._delete(e) for e in instances]
+            answers = _each(self._delete, leaves, workers)
+            answers += [self._delete(e) for e in referred]
             answers += _each(self._delete, leads, workers)
             gone: list[tuple[str, str]] = []
-            for (kind, object_id), answer in zip(instances + leads, answers, strict=True):
+            everything = leaves + referred + leads
+            for (kind, object_id), answer in zip(everything, answers, strict=True):
                 if isinstance(answer, str):
                     leftovers.append(f"{kind} {object_id}: {answer}")
                 else:

@@ -141,6 +141,7 @@ def prepare_references(
                 # An id the API got wrong is already a violation; it cannot be a reference.
                 if isinstance(object_id, str) and _OBJECT_ID.match(object_id):
                     refs.setdefault(f"custom_object:{tc.type_id}", []).append(object_id)
+                    s.ledger.referable.add(object_id)  # other instances point to it
 
 
 def prepare_decoys(

@@ -152,37 +152,40 @@ def test_cleanup_does_not_trust_a_list_that_ignores_its_filter() -> None:
 
 
 class Crowded(Server):
-    """A server that answers 20 ms late and notes how many deletes of each kind were
-    in flight at once."""
+    """A server that answers a DELETE 20 ms late and notes which deletes overlapped
+    another."""
 
     def __init__(self, objects: dict[str, str], leads: set[str]) -> None:
         super().__init__(objects)
         self.leads |= leads
-        self.in_flight = {"lead": 0, "custom_object": 0}
-        self.most = {"lead": 0, "custom_object": 0}
+        self.running: set[str] = set()
+        self.overlapped: set[str] = set()
         self.lock = threading.Lock()
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        kind = request.url.path.removeprefix("/api/v1/").split("/")[0]
         if request.method != "DELETE":
             return super().__call__(request)
+        object_id = request.url.path.rstrip("/").split("/")[-1]
         with self.lock:
-            self.in_flight[kind] += 1
-            self.most[kind] = max(self.most[kind], self.in_flight[kind])
+            if self.running:
+                self.overlapped |= self.running | {object_id}
+            self.running.add(object_id)
         time.sleep(0.02)
         try:
             with self.lock:
                 return super().__call__(request)
         finally:
             with self.lock:
-                self.in_flight[kind] -= 1
+                self.running.discard(object_id)
 
 
-def test_a_concurrent_cleanup_deletes_instances_one_by_one_then_the_leads_together() -> None:
-    # Given a run with four leads of its own, an instance it knows on each, and a stray
-    # (a create answered 5xx) on each that only the search at cleanup finds
+def test_a_concurrent_cleanup_deletes_referable_instances_last_and_one_by_one() -> None:
+    # Given a run with four leads of its own; on the first, two reference instances other
+    # instances point to; an instance it knows on each lead, and a stray (a create
+    # answered 5xx) on each that only the search at cleanup finds
     leads = [f"lead_own{n}" for n in range(4)]
-    objects = {f"custobj_known{n}": lead for n, lead in enumerate(leads)}
+    objects = {f"custobj_ref{n}": leads[0] for n in range(2)}
+    objects |= {f"custobj_known{n}": lead for n, lead in enumerate(leads)}
     objects |= {f"custobj_stray{n}": lead for n, lead in enumerate(leads)}
     server = Crowded({**objects, "custobj_other": "lead_mine"}, set(leads))
     with client(server) as c:
@@ -190,19 +193,26 @@ def test_a_concurrent_cleanup_deletes_instances_one_by_one_then_the_leads_togeth
         for n, lead in enumerate(leads):
             ledger.add("lead", lead)
             ledger.own_lead(lead, main=n == 0)
+        for n in range(2):
+            ledger.add("custom_object", f"custobj_ref{n}")
+            ledger.referable.add(f"custobj_ref{n}")
+        for n in range(4):
             ledger.add("custom_object", f"custobj_known{n}")
 
         # When it cleans up with four workers
         deleted, leftovers = ledger.cleanup(workers=4)
 
     # Then everything it made is gone, and nothing else
-    assert (deleted, leftovers) == (12, ())
+    assert (deleted, leftovers) == (14, ())
     assert server.objects == {"custobj_other": "lead_mine"}
     assert server.leads == {LEAD, "lead_mine"}
-    # ... the instances one at a time, last made first, every one before any lead
-    instances = [d for d in server.deletes if d.startswith("custobj_")]
-    assert server.deletes[: len(instances)] == instances
-    assert instances[4:] == [f"custobj_known{n}" for n in reversed(range(4))]
-    assert server.most["custom_object"] == 1
-    # ... and the leads, which nothing else refers to, at the same time
-    assert server.most["lead"] > 1
+    # ... the instances nothing refers to first, several at a time
+    order = server.deletes
+    assert set(order[:8]) == set(objects) - {"custobj_ref0", "custobj_ref1"}
+    assert len(server.overlapped & set(order[:8])) > 1
+    # ... then the referable ones, last made first, each alone
+    assert order[8:10] == ["custobj_ref1", "custobj_ref0"]
+    assert not server.overlapped & {"custobj_ref0", "custobj_ref1"}
+    # ... and the leads, which nothing else refers to, at the same time, last
+    assert set(order[10:]) == set(leads)
+    assert len(server.overlapped & set(leads)) > 1
