@@ -111,8 +111,10 @@ def test_network_with_tiny_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
     # ...the calm run retried nothing and the slow one waited for its answers
     calm, slow = report["latency_runs"]
     assert calm["exit_code"] == 0 and calm["retried"] == calm["inconclusive"] == 0
-    assert slow["seconds"] >= slow["requests"] * 0.01 > 0
-    assert report["latency"][1]["ratio_to_round_trips"] >= 1
+    # (its workers overlap many round trips; discovery's and the setup's, some twenty,
+    # come one after another whatever the number of workers)
+    assert slow["requests"] > 0 and slow["seconds"] - calm["seconds"] >= 20 * 0.01
+    assert report["latency"][1]["ratio_to_round_trips"] > 0
     assert report["latency"][0]["ratio_to_round_trips"] is None
     # ...and both the script's summary and the document show every row
     assert network.render(report).endswith("ok")
@@ -153,7 +155,8 @@ def test_speed_with_tiny_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
     text = document(monkeypatch, "speed", report)
     assert "## Speed on a slow network" in text
     assert "### A run against its floor" in text and "### The engine's CPU per case" in text
-    assert "(default, stateful phase off)" in text and "are the stateful phase's" in text
+    flat = " ".join(text.split())
+    assert "(default, stateful phase off)" in flat and "are the stateful phase's" in flat
 
 
 def test_detection_of_lossy_echoes_with_the_stateful_phase(monkeypatch: pytest.MonkeyPatch) -> None:
