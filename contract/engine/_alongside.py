@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from contract.engine._machine import Stopped
 from contract.engine._session import Outcome
 from contract.engine._sources import CaseSource
+from contract.engine._workers import finish
 
 __all__ = ["Alongside"]
 
@@ -56,51 +58,35 @@ class Alongside:
         self._deferred = _Deferred(source)
         self._stop = threading.Event()
         self._phase = phase
-        self._outcomes: list[Outcome] = []
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(
-            target=self._run, name="close-contract-stateful", daemon=True
-        )
+        self._pool = ThreadPoolExecutor(1, "close-contract-stateful")
+        self._done: Future[list[Outcome]] | None = None
 
     def start(self) -> Alongside:
         """Start the phase; return self."""
-        self._thread.start()
+        self._done = self._pool.submit(self._run)
         return self
 
-    def _run(self) -> None:
+    def _run(self) -> list[Outcome]:
+        # What it raises, the future hands to the caller's thread in outcomes().
         try:
-            for outcome in self._phase(self._deferred, self._stop):
-                self._outcomes.append(outcome)
+            return list(self._phase(self._deferred, self._stop))
         except Stopped:
-            pass  # the run is ending: what was made is the ledger's to delete
-        except BaseException as exc:  # handed to the caller's thread by outcomes()
-            self._error = exc
+            return []  # the run is ending: what was made is the ledger's to delete
 
     def outcomes(self) -> Iterator[Outcome]:
         """The phase's outcomes, in order, once it is over (its error raised here)."""
+        assert self._done is not None, "start() first"
         try:
-            self._thread.join()
+            outcomes = self._done.result()
         except KeyboardInterrupt:
             self.close()  # Ctrl-C while waiting: the phase stops too, then cleanup runs
             raise
-        if self._error is not None:
-            raise self._error
         for key, drawn in self._deferred.calls:
             self._source.executed(key, drawn)
         self._deferred.calls.clear()
-        yield from self._outcomes
+        yield from outcomes
 
     def close(self) -> None:
         """Stop the phase after its current step and wait for it."""
         self._stop.set()
-        _join(self._thread)
-
-
-def _join(thread: threading.Thread) -> None:
-    """Wait for ``thread``, also through a second Ctrl-C: cleanup must not start while it
-    still sends requests."""
-    while thread.is_alive():
-        try:
-            thread.join()
-        except KeyboardInterrupt:
-            continue
+        finish(self._pool)

@@ -42,7 +42,8 @@ _UPDATE_MUTABLE = ("name", "custom.")
 
 
 class Stopped(BaseException):
-    """The run is ending (Ctrl-C, or ``-x`` elsewhere): no further step is sent.
+    """The run is ending (Ctrl-C, or an error in a phase running at the same time): no
+    further step is sent.
 
     A BaseException, which Hypothesis lets through at once instead of shrinking it; the
     sequence's teardown still runs, and the ledger deletes whatever it could not.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from hypothesis import seed as hypothesis_seed
@@ -81,23 +81,20 @@ def _generated(
     # First, every rule once (see contract.engine._tour); it counts as one of the runs.
     # On leads of its own it runs alongside the sequences Hypothesis draws.
     first = world.steps(0, world.tour_leads)
-    with ThreadPoolExecutor(1, "close-contract-tour") as pool:
-        if concurrent and world.own_tour_leads and config.stateful_runs > 1:
+    more = config.stateful_runs > 1
+    if concurrent and world.own_tour_leads and more:
+        with ThreadPoolExecutor(1, "close-contract-tour") as pool:
             toured = pool.submit(tour, world, first)
-        else:
-            with interrupts_between_cases():
-                tour(world, first)
-            toured = None
-        try:
-            reported = _drawn(session, world) if config.stateful_runs > 1 else []
-        except BaseException:
-            world.stop.set()  # the tour ends with its current step
-            raise
-        finally:
-            if toured is not None:
-                wait([toured])
-        if toured is not None:
-            toured.result()  # what the tour raised
+            try:
+                reported = _drawn(session, world)
+            except BaseException:
+                world.stop.set()  # the tour ends with its current step (the pool waits)
+                raise
+        toured.result()  # what the tour raised
+    else:
+        with interrupts_between_cases():
+            tour(world, first)
+        reported = _drawn(session, world) if more else []
     source.executed(CORPUS_KEY, first.entry())
     yield first.outcome
     for steps in reported:

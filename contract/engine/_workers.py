@@ -26,7 +26,7 @@ from typing import Any
 
 from contract.engine._session import Outcome, tagged
 
-__all__ = ["Job", "run_jobs"]
+__all__ = ["Job", "finish", "run_jobs"]
 
 # Jobs submitted ahead of the one whose outcome is awaited: enough to keep every worker
 # busy while a long case (a lifecycle with its probes) holds the head of the line, few
@@ -102,11 +102,12 @@ def run_jobs(
         # between its answer and its ledger entry, and no lifecycle stops half-way.
         for _, queued in running:
             queued.cancel()
-        _finish(pool)
+        finish(pool)
 
 
-def _finish(pool: ThreadPoolExecutor) -> None:
-    """Wait for the running jobs, also through a second Ctrl-C."""
+def finish(pool: ThreadPoolExecutor) -> None:
+    """Wait for the pool's running jobs (cancelling the queued ones), also through a
+    second Ctrl-C: cleanup must not start while a job still sends requests."""
     while True:
         try:
             pool.shutdown(wait=True, cancel_futures=True)
