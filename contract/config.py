@@ -13,13 +13,19 @@ from contract.errors import ConfigurationError
 from contract.secrets import check_secret
 
 __all__ = [
+    "Config",
+    "DEFAULT_CLEANUP_TIMEOUT",
     "DEFAULT_EXAMPLES",
+    "DEFAULT_MAX_PAGES",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_MAX_WAIT",
+    "DEFAULT_RESPONSE_TIMEOUT",
     "DEFAULT_STATEFUL_RUNS",
     "DEFAULT_STATEFUL_STEPS",
+    "DEFAULT_STATE_DIR",
     "MAX_EXAMPLES",
     "MAX_LIVE_EXAMPLES",
     "MAX_WORKERS",
-    "Config",
     "TargetKind",
 ]
 
@@ -50,6 +56,26 @@ MAX_EXAMPLES = 10_000
 # holds a thread and a pooled connection.
 MAX_WORKERS = 64
 """The most ``--workers`` a run accepts."""
+
+# A Close answer is a few kilobytes; a full list page of instances with many custom fields
+# stays under a megabyte.
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+"""Bytes of one response body (decompressed) a run reads before it gives up on the answer."""
+
+DEFAULT_RESPONSE_TIMEOUT = 120.0
+"""Seconds one response may take, from sending the request to its last byte."""
+
+DEFAULT_MAX_WAIT = 300.0
+"""The longest RateLimit/Retry-After wait a run accepts before it calls the target unreachable."""
+
+DEFAULT_MAX_PAGES = 50
+"""Pages one list walk reads (5,000 items at Close's default page size)."""
+
+DEFAULT_CLEANUP_TIMEOUT = 600.0
+"""Seconds cleanup may take (it is exempt from ``--max-time``)."""
+
+DEFAULT_STATE_DIR = Path(".close-contract")
+"""Where runs keep their journal (``--state-dir``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +135,26 @@ class Config:
     # The stateful phase: machine runs (0 turns it off) and steps per run.
     stateful_runs: int = DEFAULT_STATEFUL_RUNS
     stateful_steps: int = DEFAULT_STATEFUL_STEPS
+    # Bounds on what a server can make the run do (docs/design.md "Bounds"). Each default
+    # is far past what a healthy Close answer needs, so a nightly run never meets one.
+    # Bytes of one response body, counted decompressed while it streams in.
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    # Seconds one response may take from the request to its last byte (``timeout`` bounds
+    # each read only: a trickle of one byte per read would never meet it).
+    response_timeout: float = DEFAULT_RESPONSE_TIMEOUT
+    # The longest wait a RateLimit or Retry-After answer may ask for; past it the target
+    # counts as unreachable (exit 3).
+    max_wait: float = DEFAULT_MAX_WAIT
+    # Pages one list walk reads before it stops (with a warning).
+    max_pages: int = DEFAULT_MAX_PAGES
+    # The run's budget in seconds: reaching it stops drawing cases, cleans up and writes
+    # the reports (None: no budget). Cleanup is exempt, bounded by ``cleanup_timeout``.
+    max_time: float | None = None
+    cleanup_timeout: float = DEFAULT_CLEANUP_TIMEOUT
+    # Where runs journal what they create, for ``close-contract cleanup`` after a hard kill.
+    state_dir: Path = DEFAULT_STATE_DIR
+    # Send the key over plain http:// to a host other than loopback.
+    allow_insecure_http: bool = False
 
     @property
     def target_kind(self) -> TargetKind:
@@ -220,6 +266,7 @@ class Config:
                 "--stateful-runs and --stateful-steps have no effect on a replay: it runs "
                 "exactly the sequences it recorded; drop them"
             )
+        self._check_bounds()
         if self.invalid_examples < 1:
             raise ConfigurationError(
                 f"invalid_examples must be at least 1, got {self.invalid_examples}"
@@ -255,6 +302,25 @@ class Config:
             raise ConfigurationError(
                 f"--lead-id {self.lead_id!r} is not a lead id (they start with 'lead_')"
             )
+
+    def _check_bounds(self) -> None:
+        """Refuse bounds that could never be met or would bound nothing."""
+        for option, value, floor in (
+            ("--max-response-bytes", self.max_response_bytes, 1024),
+            ("--max-pages", self.max_pages, 1),
+        ):
+            if value < floor:
+                raise ConfigurationError(f"{option} must be at least {floor}, got {value}")
+        for option, seconds in (
+            ("--response-timeout", self.response_timeout),
+            ("--max-wait", self.max_wait),
+            ("--max-time", self.max_time),
+            ("--cleanup-timeout", self.cleanup_timeout),
+        ):
+            if seconds is not None and not 0 < seconds < float("inf"):
+                raise ConfigurationError(
+                    f"{option} must be a positive number of seconds, got {seconds}"
+                )
 
     def _check_examples_bound(self) -> None:
         live = self.target_kind == "live"

@@ -15,6 +15,7 @@ Messages name this plugin's options (``--close-api-key``), not the CLI's (``--ap
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -136,6 +137,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Never send more than R requests per second (the server's RateLimit budget is "
         "always kept).",
     )
+    from contract.options import OPTIONS
+
+    for o in OPTIONS:
+        if o.is_flag:
+            add(o.pytest_flag, action="store_true", default=None, help=o.help)
+        else:
+            add(o.pytest_flag, type=o.type, metavar=o.metavar, help=o.help)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -253,6 +261,13 @@ def _config_from(pytestconfig: pytest.Config, **overrides: Any) -> Config:
         "stateful_runs": option("close_stateful_runs"),
         "stateful_steps": option("close_stateful_steps"),
     }
+    from contract.options import OPTIONS
+
+    for o in OPTIONS:
+        given = option(o.pytest_flag[2:].replace("-", "_"))
+        if given is None and o.env in os.environ:
+            given = o.parse(os.environ[o.env])
+        values[o.name] = given
     values.update(overrides)
     return Config.from_options(values)
 

@@ -73,6 +73,7 @@ def main() -> None:
 
 def _config(kw: dict[str, Any]) -> Config:
     from contract.config import Config
+    from contract.options import OPTIONS
 
     return Config.from_options(
         {
@@ -106,6 +107,7 @@ def _config(kw: dict[str, Any]) -> Config:
             "report_json": kw.get("report_json"),
             "junit_xml": kw.get("junit_xml"),
             "report_md": kw.get("report_md"),
+            **{o.name: kw.get(o.name) for o in OPTIONS},
         }
     )
 

@@ -7,6 +7,7 @@ MAX_EXAMPLES (a test holds them equal): importing it here would slow every comma
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -68,6 +69,24 @@ def _apply(function: F, options: list[Callable[[F], F]]) -> F:
     for option in reversed(options):
         function = option(function)
     return function
+
+
+def _table_options() -> list[Callable[[F], F]]:
+    """The options of :data:`contract.options.OPTIONS`, each also read from its variable."""
+    from contract.options import OPTIONS
+
+    return [
+        click.option(o.flag, is_flag=True, default=None, envvar=o.env, help=o.help)
+        if o.is_flag
+        else click.option(
+            o.flag,
+            type=click.Path(path_type=Path) if o.type is Path else o.type,
+            metavar=o.metavar,
+            envvar=o.env,
+            help=o.help,
+        )
+        for o in OPTIONS
+    ]
 
 
 def target_options(function: F) -> F:
@@ -149,6 +168,7 @@ def target_options(function: F) -> F:
                 help="Never send more than R requests per second (on top of the server's "
                 "own RateLimit budget, which is always kept).",
             ),
+            *_table_options(),
             click.option(
                 "--emulator-fault",
                 "faults",
