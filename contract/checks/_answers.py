@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from contract.checks._registry import (
     CheckContext,
-    body_of,
     check,
     note_of,
     statuses_text,
@@ -56,10 +55,22 @@ def auth_enforced(ctx: CheckContext) -> None:
     _status_in(ctx, "auth_enforced", allowed, " without valid credentials", why)
 
 
+def _bodyless(ctx: CheckContext) -> bool:
+    """Whether HTTP says the answer has no body at all (RFC 9110 section 6.4.1)."""
+    status = ctx.exchange.status
+    return ctx.exchange.method == "HEAD" or status == 304 or 100 <= status < 200
+
+
 @check
 def content_type_conformance(ctx: CheckContext) -> None:
-    """Bodies are JSON (errors included); a 204 has no body."""
+    """Bodies are UTF-8 JSON (errors included); a 204 has no body.
+
+    A 429 or a 5xx body is never judged (the status speaks), nor an answer HTTP gives no
+    body (a HEAD's, a 304).
+    """
     exchange = ctx.exchange
+    if _bodyless(ctx):
+        return
     if exchange.status == 204:
         if exchange.response_body.strip():
             raise violation(
@@ -69,22 +80,22 @@ def content_type_conformance(ctx: CheckContext) -> None:
                 "A 204 No Content response carries no body.",
             )
         return
-    if exchange.status >= 500:
-        return  # already a server error; its body says nothing about the contract
+    if exchange.status >= 500 or exchange.status == 429:
+        return  # a server error or a throttle: its body says nothing about the contract
     kind = exchange.content_type or "no Content-Type"
     is_json = kind == "application/json" or kind.endswith("+json")
     try:
         exchange.json()
-        parses = True
-    except ValueError:
-        parses = False
-    if not (is_json and parses):
+        why = ""
+    except ValueError as exc:
+        why = f" ({str(exc)[:120]})"
+    if not (is_json and not why):
         raise violation(
             ctx,
             "content_type_conformance",
-            f"{where(ctx)} answered {exchange.status} with {kind}, not a JSON body",
-            "Every response but 204 must be JSON (application/json), errors included, "
-            f"so clients can read it. Body starts: {exchange.response_body[:80]!r}",
+            f"{where(ctx)} answered {exchange.status} with {kind}, not a JSON body{why}",
+            "Every response but 204 must be UTF-8 JSON (application/json), errors "
+            f"included, so clients can read it. Body starts: {exchange.response_body[:80]!r}",
         )
 
 
@@ -93,9 +104,10 @@ def response_schema_conformance(ctx: CheckContext) -> None:
     """A successful body conforms to the response schema of its operation."""
     if ctx.validator is None or not 200 <= ctx.exchange.status < 300:
         return
-    body = body_of(ctx)
-    if body is None and not ctx.exchange.response_body.strip():
-        return  # no body to check; content_type_conformance speaks for 2xx bodies
+    try:
+        body = ctx.exchange.json()
+    except ValueError:
+        return  # no JSON to check: content_type_conformance speaks for such bodies
     errors = sorted(ctx.validator.iter_errors(body), key=lambda e: list(e.absolute_path))
     if errors:
         lines = [f"  at {e.json_path}: {e.message}" for e in errors[:8]]

@@ -100,7 +100,10 @@ def run_checks(names: Iterable[str], ctx: CheckContext) -> list[ContractViolatio
     """Run the named checks on ``ctx``; return every violation (never stop at the first).
 
     The checks judge the real bytes; what they report leaves redacted, since messages
-    quote bodies, headers and URLs.
+    quote bodies, headers and URLs. A check that fails on an answer whose shape it cannot
+    read (an id that is a list, a field of the wrong JSON type) reports that, as a
+    violation of its own, rather than end the run: a server under test may answer
+    anything.
     """
     found: list[ContractViolation] = []
     for name in names:
@@ -108,7 +111,22 @@ def run_checks(names: Iterable[str], ctx: CheckContext) -> list[ContractViolatio
             CHECKS[name](ctx)
         except ContractViolation as exc:
             found.append(_redacted(exc, ctx.exchange))
+        except Exception as exc:  # noqa: BLE001 - any answer must end as a finding
+            found.append(_redacted(_unjudged(ctx, name, exc), ctx.exchange))
     return found
+
+
+def _unjudged(ctx: CheckContext, name: str, exc: Exception) -> ContractViolation:
+    """What a check that could not read an answer reports instead of a traceback."""
+    what = f"{type(exc).__name__}: {str(exc)[:200]}".rstrip(": ")
+    return violation(
+        ctx,
+        name,
+        f"{where(ctx)} answered {ctx.exchange.status} with a body {name} cannot read ({what})",
+        "The answer does not have the documented shape this check reads (a value of another "
+        "JSON type where an id, an object or a list belongs). If the answer does look "
+        "documented, this is a bug in close-contract: please report it with this message.",
+    )
 
 
 def _redacted(found: ContractViolation, exchange: Exchange) -> ContractViolation:

@@ -18,16 +18,27 @@ included, is returned: deciding whether it breaks the contract is the checks' jo
 One client serves every worker of a run (httpx's pool is thread-safe): each attempt waits
 for the run's shared :class:`~contract.client.Pacer`, which spreads requests by the
 budget the server's ``RateLimit`` header reports, and a 429 holds every worker back.
+
+Nothing a server sends can hold the client without bound. Bodies are streamed and counted
+decompressed (``max_response_bytes``), each answer has a wall-clock deadline from sending
+to its last byte (``response_timeout``), JSON may nest ``max_json_depth`` levels, and a
+429 or 503 asking for a wait past ``max_wait`` makes the target unreachable. An answer past
+one of those limits, or whose coding or framing broke, raises
+:class:`~contract.errors.UnreadableAnswer` (inconclusive, never retried). The counters
+:attr:`CloseClient.bytes_read`, :attr:`~CloseClient.largest_body`,
+:attr:`~CloseClient.waited` and :attr:`~CloseClient.pages_read` show what a server made
+the client do.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import json as jsonlib
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, Literal, TypedDict, Unpack
@@ -42,14 +53,27 @@ from contract.client._exchange import (
     Exchange,
 )
 from contract.client._pacing import Pacer, PaceSnapshot, rate_budget
+from contract.client._paging import Page, PageCount, pages
+from contract.client._reading import (
+    ACCEPT_ENCODING,
+    MAX_JSON_DEPTH,
+    Unreadable,
+    read_body,
+    too_deep,
+)
 from contract.client._wire import (
     authorization,
     check_base_url,
     plural_s,
-    rate_limit_wait,
+    rate_limit_hint,
     raw_headers,
 )
-from contract.errors import AmbiguousRequest, ConfigurationError, TargetUnreachable
+from contract.errors import (
+    AmbiguousRequest,
+    ConfigurationError,
+    TargetUnreachable,
+    UnreadableAnswer,
+)
 from contract.secrets import REDACTED, Redactor
 
 __all__ = ["UNSET", "CloseClient", "RequestOptions", "RetryPolicy"]
@@ -59,6 +83,12 @@ _IDEMPOTENT: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELET
 # Answered before any work: 429 by definition, 503 as Close's own client treats it (it
 # retries 503 for every method, 502/504 for GET only).
 _REFUSED_STATUSES: Final = frozenset({429, 503})
+# The bounds' defaults, as contract.config's (which a run passes in; importing them from
+# there would make the client depend on everything the configuration does).
+_MAX_RESPONSE_BYTES: Final = 16 * 1024 * 1024
+_RESPONSE_TIMEOUT: Final = 120.0
+_MAX_WAIT: Final = 300.0
+_MAX_PAGES: Final = 50
 
 
 class _Unset(enum.Enum):
@@ -75,7 +105,8 @@ class RetryPolicy:
 
     ``max_attempts`` counts the first try. A 429 waits for the server's reset hint; other
     ``retry_statuses`` and connection errors wait ``backoff * 2**attempt``. No single wait
-    exceeds ``max_sleep`` seconds.
+    exceeds ``max_sleep`` seconds; a hint past the client's ``max_wait`` is not waited out
+    at all (the target counts as unreachable).
     """
 
     max_attempts: int = 5
@@ -123,6 +154,13 @@ class CloseClient:
     attempt (pass ``None`` where no network is involved, as in a replay). A key shorter than
     :data:`~contract.secrets.MIN_SECRET_LENGTH` is refused with
     :class:`~contract.errors.ConfigurationError`: it could not be redacted reliably.
+
+    The bounds on what a server can make it do: ``max_response_bytes`` per body (counted
+    decompressed), ``response_timeout`` seconds per answer from sending to its last byte
+    (``timeout`` bounds each read, and is cut to ``response_timeout`` when longer),
+    ``max_json_depth`` levels of JSON nesting, ``max_wait`` seconds of a wait a 429 or 503
+    may ask for, and ``max_pages`` per list walk of :meth:`pages`. ``clock`` (monotonic
+    seconds) times the deadlines.
     """
 
     def __init__(
@@ -137,26 +175,63 @@ class CloseClient:
         sleep: Callable[[float], None] = time.sleep,
         secrets: Iterable[str] = (),
         pacer: Pacer | None | Literal["default"] = "default",
+        guard: Callable[[httpx.Request], None] | None = None,
+        max_response_bytes: int = _MAX_RESPONSE_BYTES,
+        response_timeout: float = _RESPONSE_TIMEOUT,
+        max_wait: float = _MAX_WAIT,
+        max_pages: int = _MAX_PAGES,
+        max_json_depth: int = MAX_JSON_DEPTH,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = check_base_url(base_url)
+        # Sees every request as it goes out (after httpx normalised its URL) and raises to
+        # stop it: the run's send-time safety guard (contract.client.RequestGuard).
+        self.guard = guard
         self.api_key = api_key
         self.auth_scheme: Literal["basic", "bearer"] = auth_scheme
         self.retry = retry
         self.timeout = timeout
+        if not (max_response_bytes >= 1 and response_timeout > 0 and max_wait >= 0):
+            raise ConfigurationError(
+                "max_response_bytes, response_timeout and max_wait must be positive, got "
+                f"{max_response_bytes}, {response_timeout}, {max_wait}"
+            )
+        if max_pages < 1 or max_json_depth < 1:
+            raise ConfigurationError(
+                f"max_pages and max_json_depth must be at least 1, got {max_pages}, "
+                f"{max_json_depth}"
+            )
+        self.max_response_bytes = max_response_bytes
+        self.response_timeout = response_timeout
+        self._max_wait = max_wait
+        self.max_pages = max_pages
+        self.max_json_depth = max_json_depth
+        self._clock = clock
         self._sleep = sleep
         self._redactor = Redactor(([api_key] if api_key is not None else []) + list(secrets))
         self._requests_sent = 0
         self._throttled = 0
         self._latencies: deque[float] = deque(maxlen=64)
         self._counting = threading.Lock()
-        self.pacer: Pacer | None = Pacer(sleep=sleep) if pacer == "default" else pacer
+        self._bytes_read = 0
+        self._largest_body = 0
+        self._slept = 0.0
+        self.paging = PageCount()
+        """What :meth:`pages` (or a walk given this count) read: pages, truncated walks."""
+        self.pacer: Pacer | None = (
+            Pacer(sleep=sleep, max_wait=max_wait) if pacer == "default" else pacer
+        )
         # Redirects are answers to check, not to follow; proxies from the environment still
         # apply so a live run works behind a corporate proxy.
         self._http = httpx.Client(
             transport=transport,
-            timeout=httpx.Timeout(timeout),
+            # No single read may outlast the answer's whole deadline. Between reads of a body
+            # the deadline is checked, so an answer ends at most one read past it.
+            timeout=httpx.Timeout(timeout, read=min(timeout, response_timeout)),
             follow_redirects=False,
-            headers={"User-Agent": USER_AGENT},
+            # Only the codings the client can inflate within its byte cap (see _reading).
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
+            event_hooks={"request": [lambda request: self.guard and self.guard(request)]},
         )
 
     @property
@@ -168,6 +243,53 @@ class CloseClient:
     def throttled(self) -> int:
         """429 answers met so far (each was waited out and retried)."""
         return self._throttled
+
+    @property
+    def max_wait(self) -> float:
+        """The longest wait a 429 or 503 may ask for (seconds), and the longest window a
+        budget may report to pace by. Settable, for the pacer too: cleanup, exempt from the
+        run's cap on waits, raises it to its own timeout."""
+        return self._max_wait
+
+    @max_wait.setter
+    def max_wait(self, seconds: float) -> None:
+        self._max_wait = seconds
+        if self.pacer is not None:
+            self.pacer.max_wait = seconds
+
+    @property
+    def bytes_read(self) -> int:
+        """Body bytes read so far (decompressed), over every answer, unread ones' partial
+        bodies included."""
+        return self._bytes_read
+
+    @property
+    def largest_body(self) -> int:
+        """The most body bytes (decompressed) read of any one answer so far."""
+        return self._largest_body
+
+    @property
+    def waited(self) -> float:
+        """Seconds requests were held back so far: by the pacer (summed over workers; a
+        pacer shared with another client counts that one's waits too) and by retries."""
+        return self._slept + (self.pacer.waited if self.pacer is not None else 0.0)
+
+    @property
+    def pages_read(self) -> int:
+        """Pages read by :meth:`pages` walks so far (see :attr:`paging`)."""
+        return self.paging.pages
+
+    def pages(
+        self,
+        send: Callable[[Mapping[str, str]], Exchange],
+        params: Mapping[str, str] | None = None,
+        *,
+        max_pages: int | None = None,
+    ) -> Iterator[Page]:
+        """:func:`~contract.client.pages`, bounded by this client's ``max_pages`` (unless
+        given) and counted in :attr:`paging`."""
+        bound = self.max_pages if max_pages is None else max_pages
+        return pages(send, params, max_pages=bound, count=self.paging)
 
     @property
     def latencies(self) -> tuple[float, ...]:
@@ -243,7 +365,7 @@ class CloseClient:
         request = self._http.build_request(
             method, url, params=dict(params or {}), headers=sent, content=content
         )
-        response, elapsed, faults = self._send(request, relative)
+        response, response_body, elapsed, faults = self._send(request, relative)
         variable = KEY_VARIABLE if key == self.api_key else OTHER_KEY_VARIABLE
         own_auth = auth is not None
         return Exchange(
@@ -258,7 +380,7 @@ class CloseClient:
             request_body=content,
             status=response.status_code,
             response_headers=tuple(raw_headers(response.headers)),
-            response_body=response.content,
+            response_body=response_body,
             elapsed=elapsed,
             attempts=len(faults) + 1,
             auth=auth,
@@ -269,7 +391,7 @@ class CloseClient:
 
     def _send(
         self, request: httpx.Request, path: str
-    ) -> tuple[httpx.Response, float, tuple[AttemptFault, ...]]:
+    ) -> tuple[httpx.Response, bytes, float, tuple[AttemptFault, ...]]:
         policy = self.retry
         repeatable = request.method in _IDEMPOTENT
         faults: list[AttemptFault] = []
@@ -283,8 +405,18 @@ class CloseClient:
             with self._counting:
                 self._requests_sent += 1
             started = time.perf_counter()
+            deadline = self._clock() + self.response_timeout
             try:
-                response = self._http.send(request)
+                response = self._http.send(request, stream=True)
+                try:
+                    # A retried answer's body is never needed: closing drops it unread.
+                    body = (
+                        b""
+                        if response.status_code in policy.retry_statuses
+                        else self._read(response, request, path, deadline, attempt)
+                    )
+                finally:
+                    response.close()
             except httpx.TransportError as exc:
                 fault = _fault_of(exc)
                 faults.append(fault)
@@ -307,12 +439,22 @@ class CloseClient:
             if pacer is not None:
                 pacer.observe(group, sequence, rate_budget(response.headers.get))
             if status not in policy.retry_statuses:
-                return response, elapsed, tuple(faults)
+                return response, body, elapsed, tuple(faults)
             fault = "refused" if status in _REFUSED_STATUSES else "ambiguous"
             faults.append(fault)
             statuses.append(status)
             if fault == "ambiguous" and not repeatable:
                 raise self._ambiguous(request, path, f"a gateway answered {status}", attempt)
+            # A 429 says when to come back; so may a 503 (RFC 9110 section 10.2.3).
+            hint = rate_limit_hint(response.headers.get) if status in _REFUSED_STATUSES else None
+            if hint is not None and hint[0] > self.max_wait:
+                # Served, such a wait would stall the run for as long as the server says.
+                raise TargetUnreachable(
+                    f"{request.method} {self.redact(path)} answered {status} asking to wait "
+                    f"{hint[0]:g} s ({self.redact(hint[1])}), past --max-wait "
+                    f"{self.max_wait:g} s: the target counts as unreachable (raise --max-wait "
+                    "to wait that long)"
+                )
             if last:
                 seen = ", ".join(str(s) for s in dict.fromkeys(statuses))
                 raise TargetUnreachable(
@@ -320,9 +462,7 @@ class CloseClient:
                     f"attempt{plural_s(policy.max_attempts)} "
                     f"({request.method} {self.redact(path)})"
                 )
-            # A 429 says when to come back; so may a 503 (RFC 9110 section 10.2.3).
-            wait = rate_limit_wait(response.headers.get) if status in _REFUSED_STATUSES else None
-            wait = policy.backoff_wait(attempt) if wait is None else min(wait, policy.max_sleep)
+            wait = policy.backoff_wait(attempt) if hint is None else min(hint[0], policy.max_sleep)
             if status == 429:
                 with self._counting:
                     self._throttled += 1
@@ -334,11 +474,77 @@ class CloseClient:
             delay = self._wait(wait)
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
+    def _read(
+        self,
+        response: httpx.Response,
+        request: httpx.Request,
+        path: str,
+        deadline: float,
+        attempt: int,
+    ) -> bytes:
+        """The body of ``response`` within the client's bounds, counted as it arrives."""
+        read = 0
+
+        def count(size: int) -> None:
+            nonlocal read
+            read += size
+            with self._counting:
+                self._bytes_read += size
+
+        try:
+            if self._clock() > deadline:
+                raise Unreadable("deadline", "its headers were still arriving at the deadline")
+            body = read_body(
+                response,
+                max_bytes=self.max_response_bytes,
+                deadline=deadline,
+                clock=self._clock,
+                count=count,
+            )
+            # 5xx bodies are never judged as JSON, so how deep they nest does not matter.
+            if response.status_code < 500 and too_deep(body, self.max_json_depth):
+                raise Unreadable(
+                    "nesting",
+                    f"its JSON nests deeper than {self.max_json_depth} levels, the tool's "
+                    "own limit",
+                )
+        except Unreadable as exc:
+            raise self._unreadable(request, path, response.status_code, exc, attempt) from None
+        finally:
+            with self._counting:
+                self._largest_body = max(self._largest_body, read)
+        return body
+
+    def _unreadable(
+        self, request: httpx.Request, path: str, status: int, exc: Unreadable, attempt: int
+    ) -> UnreadableAnswer:
+        """Why an answer was not read, in one line with what changes the limit."""
+        fix = {
+            "size": f"raise --max-response-bytes (now {self.max_response_bytes}) to read more",
+            "deadline": f"raise --response-timeout (now {self.response_timeout:g} s) to wait "
+            "longer",
+            "encoding": "the server or a proxy on the way sent it garbled",
+            "framing": "the server or a proxy on the way cut or garbled it",
+            "nesting": "no Close answer nests that deep",
+        }[exc.kind]
+        shown = self.redact(path)
+        return UnreadableAnswer(
+            f"{request.method} {shown} answered {status}, but {self.redact(str(exc))} ({fix}); "
+            "the case is inconclusive and the request was not sent again",
+            method=request.method,
+            path=shown,
+            attempts=attempt + 1,
+            status=status,
+            kind=exc.kind,
+        )
+
     def _wait(self, seconds: float) -> float:
         """Wait before a retry: now without a pacer, else in the next ``acquire`` (returned)."""
         if self.pacer is not None:
             return seconds
         self._sleep(seconds)
+        with self._counting:
+            self._slept += seconds
         return 0.0
 
     def _ambiguous(
@@ -358,7 +564,8 @@ class CloseClient:
         if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
             return f"the connection closed without a complete answer ({type(exc).__name__})"
         if isinstance(exc, httpx.TimeoutException):
-            return f"no answer within {self.timeout:g} s ({type(exc).__name__})"
+            read = min(self.timeout, self.response_timeout)
+            return f"no answer within {read:g} s ({type(exc).__name__})"
         text = str(exc)
         lowered = text.lower()
         if "refused" in lowered:
@@ -382,6 +589,15 @@ class CloseClient:
     def delete(self, path: str, **options: Unpack[RequestOptions]) -> Exchange:
         """``request("DELETE", path, ...)``."""
         return self.request("DELETE", path, **options)
+
+    def for_cleanup(self) -> None:
+        """Switch to cleanup's rules: a rate budget past ``max_wait`` is ignored (with a
+        warning) rather than ending the run, since cleanup has a deadline of its own, and
+        each request tries three times as often, since what is left behind costs the user
+        more than a few more tries."""
+        if self.pacer is not None:
+            self.pacer.exempt = True
+        self.retry = dataclasses.replace(self.retry, max_attempts=3 * self.retry.max_attempts)
 
     def close(self) -> None:
         """Close the connection pool."""

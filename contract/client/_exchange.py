@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json as jsonlib
 import shlex
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from contract import __version__
+from contract.client._reading import parse_json
 from contract.client._wire import header, header_dict, octal_escape
 from contract.secrets import Redactor
 
@@ -81,8 +81,10 @@ class Exchange:
         return self.redactor(text)
 
     def json(self) -> Any:
-        """The parsed response body; raises ``ValueError`` if it is not JSON."""
-        return jsonlib.loads(self.response_body)
+        """The parsed response body; raises ``ValueError``, and only that, for any body
+        that is not strict UTF-8 JSON (invalid, another encoding, ``NaN``, nested deeper
+        than :data:`~contract.client._reading.MAX_JSON_DEPTH` levels)."""
+        return parse_json(self.response_body)
 
     @property
     def content_type(self) -> str | None:

@@ -29,10 +29,12 @@ import math
 import re
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from contract.client._wire import parse_seconds
+from contract.errors import ContractWarning, TargetUnreachable
 
 __all__ = ["Budget", "Pacer", "PaceSnapshot", "rate_budget"]
 
@@ -134,6 +136,13 @@ class Pacer:
     ``sleep`` given without a ``clock`` (one that does not really wait) gets a clock that
     stands still but for the time it was asked to sleep, so waits come to an end and are
     exactly what the budget called for.
+
+    A budget whose window resets further off than ``max_wait`` seconds makes the target
+    unreachable (:class:`~contract.errors.TargetUnreachable`, exit 3): paced by it, a run
+    would crawl for as long as the server says without a word (``reset=1e12``). While
+    :attr:`exempt` is set (cleanup, which has its own timeout) such a budget is ignored
+    instead, with one :class:`~contract.errors.ContractWarning`, so that what the run made
+    is still deleted. :attr:`ignored` counts the budgets ignored.
     """
 
     def __init__(
@@ -142,10 +151,14 @@ class Pacer:
         *,
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        max_wait: float = math.inf,
     ) -> None:
         if max_rate is not None and not (max_rate > 0 and math.isfinite(max_rate)):
             raise ValueError(f"max_rate must be a positive number of requests/s, got {max_rate}")
         self.max_rate = max_rate
+        self.max_wait = max_wait
+        self.exempt = False
+        self.ignored = 0
         self._slept = 0.0
         if clock is None:
             clock = time.monotonic if sleep is time.sleep else self._sleep_clock
@@ -217,6 +230,26 @@ class Pacer:
         replaces what is known.
         """
         if budget is None:
+            return
+        if budget.reset > self.max_wait:
+            if not self.exempt:
+                raise TargetUnreachable(
+                    f"the target's RateLimit header says its {group}/ window resets in "
+                    f"{budget.reset:g} s, past --max-wait {self.max_wait:g} s: a run paced by "
+                    "it would crawl; the target counts as unreachable (raise --max-wait to "
+                    "wait that long)"
+                )
+            with self._lock:
+                self.ignored += 1
+                first = self.ignored == 1
+            if first:
+                warnings.warn(
+                    f"the target's RateLimit header says its {group}/ window resets in "
+                    f"{budget.reset:g} s, past --max-wait {self.max_wait:g} s: cleanup ignores "
+                    "such budgets and keeps to --cleanup-timeout",
+                    ContractWarning,
+                    stacklevel=2,
+                )
             return
         with self._lock:
             state = self._groups.setdefault(group, _Group())

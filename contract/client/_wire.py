@@ -22,10 +22,11 @@ __all__ = [
     "header_dict",
     "http_date_wait",
     "octal_escape",
+    "parse_seconds",
     "plural_s",
+    "rate_limit_hint",
     "rate_limit_wait",
     "raw_headers",
-    "parse_seconds",
     "strip_userinfo",
 ]
 
@@ -66,6 +67,13 @@ def rate_limit_wait(header: Callable[[str], str | None]) -> float | None:
     ``RateLimit-Reset``. ``header(name)`` gives a header's value by lower-case name, so
     any HTTP library's response can be read (``rate_limit_wait(response.headers.get)``).
     """
+    hint = rate_limit_hint(header)
+    return hint[0] if hint is not None else None
+
+
+def rate_limit_hint(header: Callable[[str], str | None]) -> tuple[float, str] | None:
+    """:func:`rate_limit_wait`'s seconds with the header that asked for them, as shown in
+    a message (``RateLimit reset=5``, ``Retry-After: 7``)."""
     rate_limit = header("ratelimit")
     if rate_limit is not None:
         # Documented as "limit=100, remaining=0, reset=5"; ";" has been observed too.
@@ -74,16 +82,19 @@ def rate_limit_wait(header: Callable[[str], str | None]) -> float | None:
             if name.strip().lower() == "reset":
                 wait = parse_seconds(value)
                 if wait is not None:
-                    return wait
+                    return wait, f"RateLimit reset={value.strip()[:40]}"
     retry_after = header("retry-after")
     if retry_after is not None:
         seconds = parse_seconds(retry_after)
         if seconds is None:
             seconds = http_date_wait(retry_after)
         if seconds is not None:
-            return seconds
+            return seconds, f"Retry-After: {retry_after.strip()[:40]}"
     reset = header("ratelimit-reset")
-    return parse_seconds(reset) if reset is not None else None
+    seconds = parse_seconds(reset) if reset is not None else None
+    if reset is None or seconds is None:
+        return None
+    return seconds, f"RateLimit-Reset: {reset.strip()[:40]}"
 
 
 def parse_seconds(text: str) -> float | None:
