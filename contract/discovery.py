@@ -13,8 +13,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from contract.client import CloseClient, Exchange, pages
-from contract.errors import ConfigurationError, ContractWarning
+from contract.client import CloseClient, Exchange
+from contract.errors import ConfigurationError, ContractWarning, NotProvablyOurs
+from contract.ids import IdShapeError, check_id, is_id, segment, shown
 from contract.schemas import (
     FieldTypes,
     fields_of,
@@ -25,11 +26,9 @@ from contract.schemas import (
     validator_for,
 )
 
-__all__ = ["Organization", "TypeContract", "discover"]
+__all__ = ["Organization", "TypeContract", "discover", "key_organization"]
 
 Schema = dict[str, Any]
-# A bound on the pages read from one list endpoint (100 items a page by default).
-_MAX_PAGES = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +64,17 @@ class TypeContract:
 
 @dataclass(frozen=True, slots=True)
 class Organization:
-    """What the key can see: its user, its organization and its types."""
+    """What the key can see: its user, its organization and its types.
+
+    ``organization_id`` is the key's organization as its own reads show it (the types'
+    ``organization_id``), which ``me/`` must list among ``organization_ids`` (a user may
+    belong to several). None when nothing shows it and ``me/`` lists several.
+    """
 
     user_id: str
     organization_id: str | None
     types: tuple[TypeContract, ...]
+    organization_ids: tuple[str, ...] = ()
 
 
 def _json(exchange: Exchange, what: str) -> Any:
@@ -83,7 +88,7 @@ def _json(exchange: Exchange, what: str) -> Any:
         ) from None
 
 
-def _me(client: CloseClient) -> tuple[str, str | None]:
+def _me(client: CloseClient) -> tuple[str, tuple[str, ...]]:
     exchange = client.get("me/")
     url = exchange.redact(exchange.url)  # an error message is on its way out
     if exchange.status == 401:
@@ -95,21 +100,51 @@ def _me(client: CloseClient) -> tuple[str, str | None]:
         )
     me = _json(exchange, f"GET {url}")
     user_id = me.get("id") if isinstance(me, dict) else None
-    if not isinstance(user_id, str):
+    if not is_id("user", user_id):
         raise ConfigurationError(
-            f"GET {url} answered no user id: the base URL does not look like a Close API root"
+            f"GET {url} answered no user id (got {shown(user_id)}): the base URL does not "
+            "look like a Close API root"
         )
-    organizations = me.get("organizations") or []
-    org = (
-        organizations[0].get("id") if organizations and isinstance(organizations[0], dict) else None
+    assert isinstance(me, dict) and isinstance(user_id, str)
+    listed = me.get("organizations")
+    organizations = listed if isinstance(listed, list) else []
+    ids = (o.get("id") for o in organizations if isinstance(o, dict))
+    return user_id, tuple(
+        dict.fromkeys(i for i in ids if isinstance(i, str) and is_id("organization", i))
     )
-    return user_id, org
+
+
+def key_organization(listed: Sequence[str], definitions: Sequence[Mapping[str, Any]]) -> str | None:
+    """The key's organization: the ``organization_id`` its own reads (the types) show,
+    which ``me/`` must list; the only one ``me/`` lists when no read shows one.
+
+    Raises :class:`~contract.errors.NotProvablyOurs` (exit 3) when the reads disagree or
+    show an organization ``me/`` does not list: nothing the run makes could be proven the
+    key's.
+    """
+    shown_ids = {d.get("organization_id") for d in definitions if "organization_id" in d}
+    if len(shown_ids) > 1:
+        raise NotProvablyOurs(
+            f"the key's custom object types show several organizations "
+            f"({', '.join(sorted(shown(i) for i in shown_ids))}): the run cannot tell which is "
+            "the key's, so it writes nothing"
+        )
+    if shown_ids:
+        (organization,) = shown_ids
+        if organization not in listed:
+            raise NotProvablyOurs(
+                f"the key's custom object types show the organization {shown(organization)}, "
+                f"which GET me/ does not list ({', '.join(listed) or 'none'}): the run "
+                "writes nothing to an organization it cannot prove the key's"
+            )
+        return str(organization)
+    return listed[0] if len(listed) == 1 else None
 
 
 def _all(client: CloseClient, path: str) -> list[Mapping[str, Any]]:
     """Every item of a list endpoint, following ``has_more`` with ``_skip`` (DOC pagination)."""
     items: list[Mapping[str, Any]] = []
-    for page in pages(lambda query: client.get(path, params=query), max_pages=_MAX_PAGES):
+    for page in client.pages(lambda query: client.get(path, params=query)):
         _json(page.exchange, f"GET {path}")  # an answer that is not JSON ends discovery
         items.extend(page.items)
     return items
@@ -120,7 +155,11 @@ def _types(client: CloseClient, wanted: Sequence[str]) -> list[Mapping[str, Any]
         return _all(client, "custom_object_type/")
     found = []
     for type_id in wanted:
-        exchange = client.get(f"custom_object_type/{type_id}/")
+        try:
+            check_id("custom_object_type", type_id)
+        except IdShapeError as exc:
+            raise ConfigurationError(f"--custom-object-type-id: {exc}") from None
+        exchange = client.get(f"custom_object_type/{segment(type_id)}/")
         if exchange.status == 404:
             raise ConfigurationError(
                 f"unknown custom object type id {type_id}: the organization has no such type "
@@ -157,8 +196,20 @@ def contract_for(
 
 def discover(client: CloseClient, type_ids: Sequence[str] = ()) -> Organization:
     """Ask the target who the key is and build the contract of every (chosen) type."""
-    user_id, organization_id = _me(client)
-    definitions = _types(client, type_ids)
+    user_id, listed = _me(client)
+    definitions = [d for d in _types(client, type_ids) if isinstance(d, Mapping)]
+    organization_id = key_organization(listed, definitions)
     fields = _all(client, "custom_field/custom_object_type/")
-    types = tuple(contract_for(d, fields) for d in definitions)
-    return Organization(user_id, organization_id, types)
+    usable = []
+    for definition in definitions:
+        if not is_id("custom_object_type", definition.get("id")):
+            warnings.warn(
+                f"skipped a custom object type whose id is {shown(definition.get('id'))}, "
+                "not a custom_object_type id (cotype_…)",
+                ContractWarning,
+                stacklevel=2,
+            )
+            continue
+        usable.append(definition)
+    types = tuple(contract_for(d, fields) for d in usable)
+    return Organization(user_id, organization_id, types, listed)

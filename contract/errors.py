@@ -9,6 +9,9 @@ exit codes) can tell "the tool or its input is wrong" from "the API broke its co
     ├── CassetteError                  a cassette/corpus/baseline cannot be used (exit 2)
     └── TargetUnreachable              connection failure, timeouts, persistent 429/5xx (exit 3)
         └── AmbiguousRequest           a request that may have taken effect went unanswered
+            └── UnreadableAnswer       an answer past the tool's limits or with broken framing
+        └── NotProvablyOurs        the run cannot prove its lead its own: it writes nothing (exit 3)
+    └── UnsafeRequest              a request the safety guard refused to send (exit 3)
 
     AssertionError
     └── ContractViolation              the API broke its contract (exit 1)
@@ -29,10 +32,14 @@ __all__ = [
     "ContractError",
     "ContractViolation",
     "ContractWarning",
+    "NotProvablyOurs",
     "Regression",
     "SchemaError",
     "Severity",
     "TargetUnreachable",
+    "UnreadableAnswer",
+    "UnreadableKind",
+    "UnsafeRequest",
 ]
 
 Severity = Literal["breaking", "additive", "error", "warning"]
@@ -157,3 +164,55 @@ class Regression(ContractViolation):
 
 class ContractWarning(UserWarning):
     """Something was accepted but weakened the contract (e.g. an unknown field type)."""
+
+
+UnreadableKind = Literal["size", "deadline", "encoding", "framing", "nesting"]
+"""What made an answer unreadable: see :class:`UnreadableAnswer`."""
+
+
+class UnreadableAnswer(AmbiguousRequest):
+    """The server answered, but its body could not be read within the tool's own limits.
+
+    ``kind`` says why: ``size``, the body passed ``--max-response-bytes`` (counted
+    decompressed); ``deadline``, it was still arriving after ``--response-timeout``;
+    ``encoding``, its ``Content-Encoding`` did not decode; ``framing``, its chunked or
+    length framing broke; ``nesting``, its JSON nests deeper than the tool reads. The
+    limit or the failure is the transport's or the tool's, not Close's, so the case is
+    inconclusive, never a violation. The request is not sent again: it was answered, and a
+    create may have taken effect. ``status`` is the answer's HTTP status.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        path: str,
+        attempts: int,
+        status: int,
+        kind: UnreadableKind,
+    ) -> None:
+        super().__init__(message, method=method, path=path, attempts=attempts)
+        self.status = status
+        self.kind: UnreadableKind = kind
+
+
+class NotProvablyOurs(TargetUnreachable):
+    """The run cannot prove that what it just created is its own, so it writes nothing.
+
+    A GET of the lead a create answer named did not show the run's token, the key's user
+    and organization, or it showed contacts or instances the run did not make: the server
+    may have answered another lead's id. Nothing more is sent to it and cleanup leaves it
+    alone (it is listed as left behind). Exit 3, like a target that does not answer usefully.
+    """
+
+
+class UnsafeRequest(ContractError):
+    """The send-time guard refused a request: a method or path a run may not use, a write
+    to an id not proven the run's own, or a method-override header on a write.
+
+    The last line of defence (see the README's "Safety"): the run's own code never gets
+    there in normal operation, so reaching it says the server steered the run. Exit 3.
+    """
+
+    exit_code = 3

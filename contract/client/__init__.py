@@ -6,19 +6,23 @@ paging, and exchanges that redact themselves on output.
 for idempotent methods; an unanswered create raises
 :class:`~contract.errors.AmbiguousRequest`). :func:`pages` walks a paged list. A
 :class:`Pacer` spreads a run's requests by the rate budget the server reports, shared by
-every worker.
+every worker. Every answer is read within bounds (bytes, a deadline, nesting, waits,
+pages); one past them raises :class:`~contract.errors.UnreadableAnswer`.
 """
 
 from __future__ import annotations
 
 from contract.client._client import UNSET, CloseClient, RequestOptions, RetryPolicy
 from contract.client._exchange import CASE_HEADER, AttemptFault, Exchange
+from contract.client._guard import RequestGuard
 from contract.client._pacing import Budget, Pacer, PaceSnapshot, rate_budget
-from contract.client._paging import pages
+from contract.client._paging import Page, PageCount, pages
+from contract.client._reading import MAX_JSON_DEPTH
 from contract.client._wire import rate_limit_wait
 
 __all__ = [
     "CASE_HEADER",
+    "MAX_JSON_DEPTH",
     "UNSET",
     "AttemptFault",
     "Budget",
@@ -26,6 +30,9 @@ __all__ = [
     "Exchange",
     "PaceSnapshot",
     "Pacer",
+    "Page",
+    "PageCount",
+    "RequestGuard",
     "RequestOptions",
     "RetryPolicy",
     "pages",

@@ -9,13 +9,28 @@ from collections.abc import Mapping
 from typing import Any
 
 from contract.checks import CheckContext, Operation, echoed
-from contract.client import UNSET, Exchange, pages
+from contract.client import UNSET, Exchange
 from contract.discovery import TypeContract
+from contract.engine._ownership import json_body
+from contract.engine._second_key import refused_mid_run
 from contract.engine._session import GENERIC, Inconclusive, Outcome, Session, concludes
+from contract.errors import ContractViolation
+from contract.ids import segment, shown
 from contract.interrupts import hold_interrupts
 from strategies import Case
 
-__all__ = ["create_only", "invalid_case", "unknown_id_probes", "update_for", "valid_lifecycle"]
+__all__ = [
+    "OWNERSHIP",
+    "create_only",
+    "invalid_case",
+    "prove_created",
+    "unknown_id_probes",
+    "update_for",
+    "valid_lifecycle",
+]
+
+OWNERSHIP = "ownership"
+"""The check name of a create answer that named what the run cannot prove its own."""
 
 _OK = frozenset(range(200, 300))
 _CREATE_CHECKS = (
@@ -24,15 +39,46 @@ _CREATE_CHECKS = (
     "response_schema_conformance",
     "echo_conformance",
 )
-_MAX_PAGES = 20
 
 
 def _json_object(exchange: Exchange) -> dict[str, Any] | None:
-    try:
-        body = exchange.json()
-    except ValueError:
-        return None
+    body = json_body(exchange)
     return body if isinstance(body, dict) else None
+
+
+def _text(payload: Any, key: str) -> str | None:
+    value = payload.get(key) if isinstance(payload, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def _not_ours(outcome: Outcome, exchange: Exchange, object_id: Any, why: str) -> None:
+    """Report a create whose answer named what the run cannot prove its own."""
+    outcome.violations.append(
+        ContractViolation(
+            check=OWNERSHIP,
+            title=f"a create answered {shown(object_id)}, which is not provably the run's own",
+            message=(
+                f"{why}. The run sends nothing to it; cleanup lists it as left alone "
+                "(docs/design.md: Safety on a live organization)."
+            ),
+            reproduction=exchange.curl(),
+        )
+    )
+
+
+def prove_created(
+    s: Session, outcome: Outcome, object_id: str, exchange: Exchange | None = None
+) -> bool:
+    """Whether the instance a create answered is proven the run's own, by ``exchange``
+    (the answer to a GET of it) or else by a GET of its own. A read that places it
+    elsewhere is a violation; the ledger and the guard keep it out of every write."""
+    verdict = (
+        s.ledger.judge(object_id, exchange) if exchange is not None else s.ledger.prove(object_id)
+    )
+    if verdict.elsewhere:
+        shown_by = exchange if exchange is not None else outcome.exchanges[-1]
+        _not_ours(outcome, shown_by, object_id, f"custom_object {object_id}: {verdict.why}")
+    return verdict.ours
 
 
 def update_for(tc: TypeContract, case: Case, other: Case) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -59,7 +105,9 @@ def update_for(tc: TypeContract, case: Case, other: Case) -> tuple[dict[str, Any
 def create_only(s: Session, tc: TypeContract, case: Case, *, phase: str) -> Outcome:
     """POST one valid case and check the answer; the instance stays (ledger deletes it)."""
     outcome = s.outcome(phase, f"{tc.name}: reference instance", tc.type_id, case.to_dict())
-    _create(s, tc, case, outcome)
+    object_id = _create(s, tc, case, outcome)
+    if object_id is not None:
+        prove_created(s, outcome, object_id)
     return outcome
 
 
@@ -71,18 +119,29 @@ def _post(
     Ctrl-C waits for the ledger entry: the server may have created the instance already.
     An unanswered create is written down as uncertain, with the lead it named.
     """
+    lead, type_id = _text(payload, "lead_id"), _text(payload, "custom_object_type_id")
     with hold_interrupts():
+        s.ledger.note("instance_intent", lead_id=lead, type_id=type_id)
         try:
             exchange = s.send(outcome, kind, "POST", "custom_object/", **options)
         except Inconclusive:
-            lead = payload.get("lead_id") if isinstance(payload, Mapping) else None
-            s.ledger.uncertain(lead if isinstance(lead, str) else None, outcome.label)
+            s.ledger.uncertain(lead, outcome.label)
             raise
         body = _json_object(exchange)
-        object_id = body.get("id") if body is not None else None
-        if not 200 <= exchange.status < 300 or not isinstance(object_id, str):
+        if not 200 <= exchange.status < 300 or body is None or "id" not in body:
             return exchange, None
-        s.ledger.add("custom_object", object_id)
+        # Only a claim until a GET proves it (see prove_created); its shape is checked now.
+        answered = body["id"]
+        object_id = s.ledger.created(
+            answered, lead_id=lead, type_id=type_id, name=_text(payload, "name")
+        )
+    if object_id is None:
+        _not_ours(outcome, exchange, answered, f"{shown(answered)} is not a custom_object id")
+        return exchange, None
+    if object_id not in s.ledger.claims:
+        why = s.ledger.not_ours.get(("custom_object", object_id), "")
+        _not_ours(outcome, exchange, object_id, f"custom_object {object_id}: {why}")
+        return exchange, None
     return exchange, object_id
 
 
@@ -105,8 +164,8 @@ def _create(s: Session, tc: TypeContract, case: Case, outcome: Outcome) -> str |
 
 def _read(
     s: Session, outcome: Outcome, tc: TypeContract, object_id: str, check: str, expected: Any
-) -> None:
-    exchange = s.send(outcome, "valid:retrieve", "GET", f"custom_object/{object_id}/")
+) -> Exchange:
+    exchange = s.send(outcome, "valid:retrieve", "GET", _path(object_id))
     ctx = CheckContext(
         exchange,
         "retrieve",
@@ -118,6 +177,12 @@ def _read(
         instance_id=object_id,
     )
     outcome.check((*GENERIC, "response_schema_conformance", check), ctx)
+    return exchange
+
+
+def _path(object_id: str) -> str:
+    """An instance's path; its id passed check_id, and is encoded all the same."""
+    return f"custom_object/{segment(object_id)}/"
 
 
 def _listed(s: Session, outcome: Outcome, tc: TypeContract, object_id: str, lead: str) -> None:
@@ -125,7 +190,7 @@ def _listed(s: Session, outcome: Outcome, tc: TypeContract, object_id: str, lead
         return s.send(outcome, "valid:list", "GET", "custom_object/", params=query)
 
     params = {"lead_id": lead, "custom_object_type_id": tc.type_id}
-    for page in pages(send, params, max_pages=_MAX_PAGES):
+    for page in s.client.pages(send, params):
         found = any(item.get("id") == object_id for item in page.items)
         last = found or not page.has_more
         ctx = CheckContext(
@@ -147,7 +212,7 @@ def _foreign_and_anonymous(
     s: Session, outcome: Outcome, tc: TypeContract, object_id: str, expected: Any, lead: str
 ) -> None:
     """Requests without credentials, and with another organization's key, change nothing."""
-    path = f"custom_object/{object_id}/"
+    path = _path(object_id)
     probes: list[tuple[str, str, dict[str, Any]]] = [
         ("GET", path, {}),
         ("GET", "custom_object/", {"params": {"lead_id": lead}}),
@@ -164,6 +229,11 @@ def _foreign_and_anonymous(
     key = s.other_api_key
     for method, where, extra in probes:
         exchange = s.send(outcome, f"isolation:{method}", method, where, api_key=key, **extra)
+        refused = refused_mid_run(exchange)
+        if refused is not None:
+            # Not isolation: the key no longer works, so nothing was judged (never a pass).
+            outcome.inconclusive = refused
+            break
         operation: Operation = "list" if where == "custom_object/" else "probe"
         ctx = CheckContext(
             exchange,
@@ -198,12 +268,15 @@ def valid_lifecycle(
     if object_id is None:
         return outcome
     expected = echoed(case.payload)
-    _read(s, outcome, tc, object_id, "read_after_create", expected)
+    read = _read(s, outcome, tc, object_id, "read_after_create", expected)
+    # The read after the create is the proof: nothing is written to an instance before it.
+    if not prove_created(s, outcome, object_id, read):
+        return outcome
     _listed(s, outcome, tc, object_id, lead)
     if probe:
         _foreign_and_anonymous(s, outcome, tc, object_id, expected, lead)
     update, removed = update_for(tc, case, other)
-    path = f"custom_object/{object_id}/"
+    path = _path(object_id)
     exchange = s.send(outcome, "valid:update", "PUT", path, json=update)
     sent = {k: v for k, v in update.items() if v is not None}
     outcome.check(
@@ -264,8 +337,8 @@ def invalid_case(s: Session, tc: TypeContract, case: Case) -> Outcome:
     label = f"{tc.name}: {case.mutation}" + (f" [{case.target}]" if case.target else "")
     outcome = s.outcome("invalid", label, tc.type_id, case.to_dict())
     kind = "auth" if not case.send_credentials else "invalid"
-    # A case the API wrongly accepts created an instance: the ledger deletes it.
-    exchange, _ = _post(
+    # A case the API wrongly accepts created an instance: the ledger deletes it once proven.
+    exchange, accepted = _post(
         s,
         outcome,
         f"{kind}:{case.mutation}",
@@ -285,6 +358,8 @@ def invalid_case(s: Session, tc: TypeContract, case: Case) -> Outcome:
     outcome.check(
         names, CheckContext(exchange, "create", case.expected_statuses, case=outcome.case)
     )
+    if accepted is not None:
+        prove_created(s, outcome, accepted)
     return outcome
 
 
@@ -298,7 +373,7 @@ def unknown_id_probes(s: Session, seed: int) -> Outcome:
     rng = random.Random(seed)
     object_id = "custobj_" + "".join(rng.choice(alphabet) for _ in range(43))
     outcome = s.outcome("probes", "unknown custom_object id", None, None)
-    path = f"custom_object/{object_id}/"
+    path = _path(object_id)
     for method in ("GET", "PUT", "DELETE"):
         body = {"name": "x"} if method == "PUT" else UNSET
         exchange = s.send(outcome, f"probe:unknown_id:{method}", method, path, json=body)
@@ -309,6 +384,12 @@ def unknown_id_probes(s: Session, seed: int) -> Outcome:
             note=f"{object_id} does not exist: Close documents 404 for an unknown id.",
         )
         outcome.check((*GENERIC, "status_conformance"), ctx)
-        if method == "GET" and exchange.status != 404:
-            break
+        if method == "GET":
+            if exchange.status != 404:
+                break
+            # The run made the id up and has just seen it absent: the guard lets the
+            # probe's writes out (and nothing else ever names that id).
+            guard = s.ledger.guard
+            if guard is not None:
+                guard.allow("custom_object", object_id)
     return outcome

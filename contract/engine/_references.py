@@ -7,19 +7,23 @@ the key's user, the lead's contact, and an instance of the referenced type creat
 from __future__ import annotations
 
 import functools
-import re
+from collections.abc import Mapping
 from typing import Any
 
+from contract.client import Exchange
 from contract.discovery import Organization, TypeContract
 from contract.engine._lifecycle import create_only
+from contract.engine._ownership import Owner, json_body
 from contract.engine._session import Inconclusive, Outcome, Session
 from contract.engine._sources import CaseSource
-from contract.errors import ConfigurationError, TargetUnreachable
+from contract.errors import ConfigurationError, NotProvablyOurs, TargetUnreachable
+from contract.ids import IdShapeError, check_id, is_id, segment, shown
 from contract.interrupts import hold_interrupts
 from strategies import MissingReferenceError, valid_payloads
 
 __all__ = [
     "References",
+    "owner_of",
     "prepare_decoys",
     "prepare_lead",
     "prepare_references",
@@ -28,47 +32,107 @@ __all__ = [
 ]
 
 References = dict[str, list[str]]
-_OBJECT_ID = re.compile(r"^custobj_[0-9A-Za-z]+$")
 _LEAD_ATTEMPTS = 3
+# The contact's name when the run has no token (a replay of a recording made before it).
+_CONTACT = "close-contract contact"
 # The stateful phase's leads: two for its tour and two for the sequences Hypothesis draws
 # (two each, so that its lists have another lead's instances to leave out).
 _STATEFUL_LEADS = ("stateful tour", "second stateful tour", "stateful", "second stateful")
 
 
-def prepare_lead(s: Session, outcome: Outcome) -> tuple[str, list[str]]:
-    """The run's lead and its contacts: the given one, or a new disposable lead."""
+def owner_of(org: Organization, token: str) -> Owner:
+    """Whose the run's data must be: the key's user and organization (as discovery proved
+    it: the ``organization_id`` the key's own reads show, listed by ``me/``)."""
+    organizations = frozenset({org.organization_id}) if org.organization_id else frozenset()
+    return Owner(org.user_id, organizations, token)
+
+
+def prepare_lead(
+    s: Session, outcome: Outcome, org: Organization | None = None
+) -> tuple[str, list[str]]:
+    """The run's lead and its contacts: the given one, or a new disposable lead.
+
+    With ``org`` (who the key is), every lead the run creates must prove its own before
+    anything is written to it (see :mod:`contract.engine._ownership`); a lead that does
+    not raises :class:`~contract.errors.NotProvablyOurs` (exit 3) and nothing is written.
+    """
+    if org is not None:
+        s.ledger.owner = owner_of(org, s.run_token)
     config = s.config
     if config.lead_id:
-        exchange = s.send(outcome, "setup:lead", "GET", f"lead/{config.lead_id}/")
+        lead_id = _given_lead_id(config.lead_id)
+        exchange = s.send(outcome, "setup:lead", "GET", f"lead/{segment(lead_id)}/")
         if exchange.status == 404:
             raise ConfigurationError(
-                f"--lead-id {config.lead_id}: no such lead in this organization (GET answered 404)"
+                f"--lead-id {lead_id}: no such lead in this organization (GET answered 404)"
             )
-        lead: Any = exchange.json() if exchange.status == 200 else {}
-        lead_id = config.lead_id
+        body = json_body(exchange) if exchange.status == 200 else None
+        lead: Mapping[str, Any] = body if isinstance(body, Mapping) else {}
         s.ledger.given_lead = lead_id
+        _list_preexisting(s, lead_id)
     else:
         lead = _disposable_lead(s, outcome)
         lead_id = str(lead["id"])
-    contacts = [
-        str(c["id"]) for c in lead.get("contacts") or [] if isinstance(c, dict) and "id" in c
-    ]
-    return lead_id, contacts
+    return lead_id, _contacts_of(lead)
+
+
+def _given_lead_id(value: str) -> str:
+    """``--lead-id`` when it is exactly one lead id, else ConfigurationError (exit 2)."""
+    try:
+        return check_id("lead", value)
+    except IdShapeError as exc:
+        raise ConfigurationError(
+            f"--lead-id: {exc}; pass exactly one lead id, as Close shows it (lead_…)"
+        ) from None
+
+
+def _contacts_of(lead: Mapping[str, Any]) -> list[str]:
+    contacts = lead.get("contacts")
+    found = (
+        [c.get("id") for c in contacts if isinstance(c, Mapping)]
+        if isinstance(contacts, list)
+        else []
+    )
+    return [c for c in found if isinstance(c, str) and is_id("contact", c)]
+
+
+def _list_preexisting(s: Session, lead_id: str) -> None:
+    """Before the first write to the user's lead: the instances it holds are never the
+    run's, whatever a create answer later says."""
+
+    def send(query: Mapping[str, str]) -> Exchange:
+        return s.client.get("custom_object/", params=query)
+
+    for page in s.client.pages(send, {"lead_id": lead_id}):
+        if page.exchange.status != 200:
+            raise NotProvablyOurs(
+                f"--lead-id {lead_id}: the list of the instances it holds answered "
+                f"{page.exchange.status}, so the run cannot tell them from its own; nothing "
+                "was written (try again, or let the run make a lead of its own)"
+            )
+        s.ledger.preexisting.update(
+            str(item["id"]) for item in page.items if isinstance(item.get("id"), str)
+        )
 
 
 def _disposable_lead(s: Session, outcome: Outcome, role: str = "disposable") -> dict[str, Any]:
-    """Create the run's own lead; an unanswered create is looked for before another try.
+    """Create the run's own lead and prove it its own; an unanswered create is looked for
+    before another try.
 
-    The name carries the run's token, so a lead that shows up under it is provably the
-    run's own (see :meth:`~contract.ledger.Ledger.adopt_lead`).
+    The name (and its contact's) carries the run's token, so a lead that shows up under it,
+    created by the key's user in the key's organization, is provably the run's own (see
+    :meth:`~contract.engine._ledger.Ledger.adopt_lead`).
     """
     token = f", run {s.run_token}" if s.run_token else ""
+    main = role == "disposable"
     for attempt in range(_LEAD_ATTEMPTS):
         number = f" #{attempt + 1}" if attempt else ""
         name = f"close-contract {role} lead (seed {s.config.seed}{token}){number}"
-        body = {"name": name, "contacts": [{"name": "close-contract contact"}]}
+        contact = f"close-contract contact (run {s.run_token})" if s.run_token else _CONTACT
+        body = {"name": name, "contacts": [{"name": contact}]}
         # Ctrl-C waits until the new lead is in the ledger, so cleanup always deletes it.
         with hold_interrupts():
+            s.ledger.note("lead_intent", token=s.run_token, name=name)
             try:
                 exchange = s.send(outcome, "setup:lead", "POST", "lead/", json=body)
             except Inconclusive:
@@ -79,21 +143,16 @@ def _disposable_lead(s: Session, outcome: Outcome, role: str = "disposable") -> 
                         f"POST lead/ went unanswered; if it created a lead named {name!r}, "
                         "delete it by hand (it cannot be told apart from other runs' leads)"
                     ) from None
-                found = s.ledger.adopt_lead(name)
+                found = s.ledger.adopt_lead(name, main=main)
                 if found is None:
+                    _refuse_unproven(s, role)
                     continue
                 outcome.inconclusive = None  # the lead was found: setup goes on as planned
-                s.ledger.own_lead(str(found["id"]), main=role == "disposable")
                 return found
-            try:
-                lead = exchange.json()
-            except ValueError:
-                lead = None
+            lead = json_body(exchange)
             if 200 <= exchange.status < 300 and isinstance(lead, dict) and "id" in lead:
                 outcome.inconclusive = None  # an earlier unanswered try made nothing visible
-                s.ledger.add("lead", str(lead["id"]))
-                s.ledger.own_lead(str(lead["id"]), main=role == "disposable")
-                return lead
+                return _proven_lead(s, lead, name, role)
         raise ConfigurationError(
             f"could not create a {role} lead: POST lead/ answered {exchange.status}; "
             "pass --lead-id to use an existing lead"
@@ -101,6 +160,40 @@ def _disposable_lead(s: Session, outcome: Outcome, role: str = "disposable") -> 
     raise TargetUnreachable(
         f"could not create a {role} lead: {_LEAD_ATTEMPTS} creates went unanswered"
     )
+
+
+def _proven_lead(s: Session, lead: dict[str, Any], name: str, role: str) -> dict[str, Any]:
+    """The lead a create answered, once a GET of it proved it the run's own."""
+    lead_id = lead["id"]
+    if not is_id("lead", lead_id):
+        s.ledger.unaddressable.append(
+            f"lead named {name!r}: left alone: the create answered the id {shown(lead_id)}"
+        )
+        raise NotProvablyOurs(
+            f"POST lead/ answered the id {shown(lead_id)}, not a lead id, so the run's {role} "
+            f"lead cannot be proven its own; nothing was written to it (a lead named {name!r} "
+            "may be left behind)"
+        )
+    contacts = _contacts_of(lead)
+    s.ledger.note("lead_created", id=lead_id, contacts=contacts)
+    why = s.ledger.prove_lead(lead_id, known_contacts=set(contacts), name=name)
+    if why is not None:
+        s.ledger.mark_not_ours(lead_id, why, kind="lead")
+        raise NotProvablyOurs(
+            f"the run's {role} lead is not provably its own, so nothing is written to it: {why}"
+        )
+    s.ledger.own_lead(lead_id, main=role == "disposable", contacts=contacts)
+    return lead
+
+
+def _refuse_unproven(s: Session, role: str) -> None:
+    """A lead found under the run's name that failed its proof stops the run."""
+    refused = [why for (kind, _), why in s.ledger.not_ours.items() if kind == "lead"]
+    if refused:
+        raise NotProvablyOurs(
+            f"the run's {role} lead is not provably its own, so nothing is written to it: "
+            f"{refused[-1]}"
+        )
 
 
 def reference_order(org: Organization) -> list[TypeContract]:
@@ -136,10 +229,11 @@ def prepare_references(
             for exchange in outcome.exchanges:
                 if exchange.method != "POST" or not 200 <= exchange.status < 300:
                     continue
-                body = exchange.json()
+                body = json_body(exchange)
                 object_id = body.get("id") if isinstance(body, dict) else None
-                # An id the API got wrong is already a violation; it cannot be a reference.
-                if isinstance(object_id, str) and _OBJECT_ID.match(object_id):
+                # An id the API got wrong is already a violation, and one not proven the
+                # run's own is not to be pointed at: neither can be a reference.
+                if isinstance(object_id, str) and s.ledger.is_ours(object_id):
                     refs.setdefault(f"custom_object:{tc.type_id}", []).append(object_id)
                     s.ledger.referable.add(object_id)  # other instances point to it
 

@@ -8,8 +8,9 @@ from contract.client import Exchange
 from contract.discovery import TypeContract
 from contract.engine._references import References
 from contract.engine._session import Session
-from contract.errors import ContractViolation
+from contract.errors import ContractError, ContractViolation
 from contract.events import CaseFinished
+from contract.ids import segment
 
 __all__ = ["schemathesis_case"]
 
@@ -19,9 +20,11 @@ def schemathesis_case(
 ) -> CaseFinished:
     """Run schemathesis's own checks on this type: a second, independent generator.
 
-    Requests go out with the session client's key and scheme (``--bearer`` included); each
-    instance schemathesis creates is added to the session's ledger as soon as its create is
-    answered, so the run's cleanup deletes it with everything else. Every answer
+    Requests go out with the session client's key and scheme (``--bearer`` included), and
+    each passes the session client's guard as it is sent. Each instance schemathesis
+    creates is claimed in the session's ledger as soon as its create is answered and proven
+    the run's own by a GET before schemathesis's next request, so only then may it be
+    written to, and the run's cleanup deletes it with everything else. Every answer
     schemathesis got reaches the session's observers as an :class:`Exchange` of kind
     ``schemathesis:<METHOD>`` (except answers the client would have retried: 429, 502,
     503, 504). The event's ``requests`` is the number of requests schemathesis sent.
@@ -31,8 +34,19 @@ def schemathesis_case(
     client = session.client
     config = session.config
 
+    ledger = session.ledger
+
     def on_created(object_id: str) -> None:
-        session.ledger.add("custom_object", object_id)
+        # A claim, proven by a GET at once: schemathesis's next request may write to it.
+        claimed = ledger.created(object_id, lead_id=lead, type_id=tc.type_id)
+        if claimed is not None and claimed in ledger.claims:
+            ledger.prove(claimed)
+
+    def absent(object_id: str) -> bool:
+        try:
+            return client.get(f"custom_object/{segment(object_id)}/").status == 404
+        except ContractError:
+            return False
 
     def on_response(method: str, path: str, status: int, body: bytes) -> None:
         if not 200 <= status < 300:
@@ -67,6 +81,8 @@ def schemathesis_case(
         seed=config.seed,
         on_created=on_created,
         on_response=on_response,
+        guard=ledger.guard,
+        absent=absent,
     )
     violations = tuple(
         ContractViolation(

@@ -12,7 +12,7 @@ from secrets import token_hex
 from typing import Any, ParamSpec, TypeVar, Unpack
 
 from contract.checks import CheckContext, run_checks
-from contract.client import CASE_HEADER, CloseClient, Exchange, RequestOptions
+from contract.client import CASE_HEADER, CloseClient, Exchange, RequestGuard, RequestOptions
 from contract.config import Config
 from contract.engine._ledger import Ledger
 from contract.errors import AmbiguousRequest, ContractViolation
@@ -127,7 +127,7 @@ class Session:
     config: Config
     client: CloseClient
     ledger: Ledger
-    other_api_key: str | None = None
+    other_api_key: str | None = field(default=None, repr=False)  # never shown
     observers: list[Observer] = field(default_factory=list)
     # Unique to this run (kept in a recording, so a replay sends the same bodies): it makes
     # what the run names, such as its disposable lead, provably the run's own.
@@ -136,6 +136,10 @@ class Session:
 
     def __post_init__(self) -> None:
         self.enabled_checks = self.config.enabled_checks
+        # Every request of the run, discovery's and cleanup's included, passes the guard
+        # at send time: the last line of defence, on every target alike.
+        if self.client.guard is None:
+            self.client.guard = RequestGuard(self.client.base_url)
         # Observers (baseline recorders) are not thread-safe; workers take turns.
         self._observing = threading.Lock()
 

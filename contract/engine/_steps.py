@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from contract.engine._lifecycle import _post
+from contract.engine._lifecycle import _post, prove_created
+from contract.engine._second_key import refused_mid_run
 from contract.engine._session import GENERIC, Inconclusive
 from contract.engine._steps_base import INSTANCE_CHECKS, json_of
 from contract.engine._steps_reads import ReadSteps
@@ -66,6 +67,9 @@ class Steps(ReadSteps):
         )
         if object_id is None:
             return None
+        # A read that places it elsewhere makes it not the run's: the model never has it.
+        if not prove_created(self.s, self.outcome, object_id) and not self._unproven(object_id):
+            return None
         return self.model.created(tc, lead, case.payload, body).handle
 
     def create_invalid(self, type_id: str, lead: str, case: Case) -> int | None:
@@ -94,6 +98,8 @@ class Steps(ReadSteps):
         self.judge(names, self.ctx(exchange, "create", case.expected_statuses))
         if object_id is None:
             return None
+        if not prove_created(self.s, self.outcome, object_id) and not self._unproven(object_id):
+            return None
         return self.model.adopt(tc, lead, object_id).handle
 
     # -- writes --------------------------------------------------------------------------
@@ -101,9 +107,11 @@ class Steps(ReadSteps):
     def update(self, handle: int, body: dict[str, Any]) -> None:
         """PUT a valid partial body (a deleted instance must answer 404)."""
         instance = self.instance(handle)
-        if instance is None or not self.step("update", handle=handle, body=body):
+        if instance is None or not self.writable(instance):
             return
-        path = f"custom_object/{instance.object_id}/"
+        if not self.step("update", handle=handle, body=body):
+            return
+        path = self.path(instance)
         if instance.state == "deleted":
             exchange = self.send("stateful:update_deleted", "PUT", path, json=body)
             if exchange is not None:
@@ -148,13 +156,13 @@ class Steps(ReadSteps):
     ) -> None:
         """PUT a body that breaks one rule: refused, and the instance stays as it was."""
         instance = self.instance(handle)
-        if instance is None or instance.state != "live":
+        if instance is None or instance.state != "live" or not self.writable(instance):
             return
         if not self.step(
             "update_invalid", handle=handle, body=body, mutation=mutation, expected=expected
         ):
             return
-        path = f"custom_object/{instance.object_id}/"
+        path = self.path(instance)
         exchange = self.send(f"stateful:invalid_update:{mutation}", "PUT", path, json=body)
         if exchange is None:
             return
@@ -180,9 +188,11 @@ class Steps(ReadSteps):
     def delete(self, handle: int) -> None:
         """DELETE an instance: 204 for a live one, 404 for a deleted one."""
         instance = self.instance(handle)
-        if instance is None or not self.step("delete", handle=handle):
+        if instance is None or not self.writable(instance):
             return
-        path = f"custom_object/{instance.object_id}/"
+        if not self.step("delete", handle=handle):
+            return
+        path = self.path(instance)
         # A DELETE of a deleted instance is a kind of its own: its 404 is not the status
         # the baseline pins for deleting a live one.
         kind = "stateful:delete_deleted" if instance.state == "deleted" else "valid:delete"
@@ -210,9 +220,11 @@ class Steps(ReadSteps):
         key = self.s.other_api_key
         if key is None or instance is None or instance.state != "live":
             return
+        if method in ("PUT", "DELETE") and not self.writable(instance):
+            return
         if not self.step("foreign", handle=handle, method=method):
             return
-        path = f"custom_object/{instance.object_id}/"
+        path = self.path(instance)
         where, extra, operation = path, {}, "probe"
         if method == "LIST":
             where, extra, operation = (
@@ -230,6 +242,11 @@ class Steps(ReadSteps):
             **extra,
         )
         if exchange is None:
+            return
+        refused = refused_mid_run(exchange)
+        if refused is not None:
+            # Not isolation: the key no longer works, so nothing was judged (never a pass).
+            self.outcome.inconclusive = refused
             return
         self.judge(
             ("not_a_server_error", "org_isolation"),
@@ -262,9 +279,9 @@ class Steps(ReadSteps):
     def teardown(self) -> None:
         """Delete every instance of this run not known deleted (the ledger has the rest)."""
         for instance in self.model.instances:
-            if instance.state == "deleted":
-                continue
-            path = f"custom_object/{instance.object_id}/"
+            if instance.state == "deleted" or not self.writable(instance):
+                continue  # what is not proven the run's own is the ledger's to judge
+            path = self.path(instance)
             try:
                 self.s.send(self.outcome, "stateful:teardown", "DELETE", path)
             except Inconclusive:

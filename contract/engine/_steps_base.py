@@ -11,7 +11,9 @@ from contract.checks import CheckContext, Operation
 from contract.client import Exchange
 from contract.discovery import TypeContract
 from contract.engine._model import Instance, Model
+from contract.engine._ownership import json_body
 from contract.engine._session import GENERIC, Inconclusive, Outcome, Session
+from contract.ids import segment
 from strategies import Case
 
 __all__ = ["INSTANCE_CHECKS", "StepsBase", "json_of"]
@@ -27,11 +29,8 @@ INSTANCE_CHECKS = (
 
 
 def json_of(exchange: Exchange) -> Any:
-    """The answer's JSON body, or None when it has none."""
-    try:
-        return exchange.json()
-    except ValueError:
-        return None
+    """The answer's JSON body, or None when it has none a reader can use."""
+    return json_body(exchange)
 
 
 class StepsBase:
@@ -92,6 +91,22 @@ class StepsBase:
 
     def _prediction(self, instance: Instance, **extra: Any) -> dict[str, Any]:
         return {**self.model.expectation(instance), **extra}
+
+    def path(self, instance: Instance) -> str:
+        """The instance's path (its id passed check_id, and is encoded all the same)."""
+        return f"custom_object/{segment(instance.object_id)}/"
+
+    def writable(self, instance: Instance) -> bool:
+        """Whether writes may go to ``instance``: a GET has proven it the run's own (one
+        that could not be read yet is read again now)."""
+        ledger = self.s.ledger
+        return ledger.is_ours(instance.object_id) or ledger.prove(instance.object_id).ours
+
+    def _unproven(self, object_id: str) -> bool:
+        """Whether a create's instance is still the run's to track although no GET has
+        proven it yet (its GET answered 404 or could not be read): never written to until
+        it is, but the model still predicts it (a lost write is a finding)."""
+        return object_id in self.s.ledger.claims
 
     def instance(self, handle: int) -> Instance | None:
         """The instance of ``handle``, or None for one the model no longer predicts."""

@@ -27,7 +27,7 @@ class ReadSteps(StepsBase):
         self._read(instance)
 
     def _read(self, instance: Instance, **extra: Any) -> None:
-        path = f"custom_object/{instance.object_id}/"
+        path = self.path(instance)
         if instance.state == "deleted":
             exchange = self.send("valid:retrieve_deleted", "GET", path)
             if exchange is not None:

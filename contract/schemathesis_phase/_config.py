@@ -102,7 +102,9 @@ def config_dict(
         # them; only the explicit links, which follow the run's own creates, are used.
         "phases": {
             "examples": {"extra-data-sources": {"responses": False}},
-            "coverage": {"extra-data-sources": {"responses": False}},
+            # No unexpected methods: those probes go to collections and to made-up ids,
+            # and a run sends an unsupported method only to its own verified instance.
+            "coverage": {"extra-data-sources": {"responses": False}, "unexpected-methods": []},
             "fuzzing": {"extra-data-sources": {"responses": False}},
             "stateful": {"enabled": stateful, "inference": {"algorithms": []}},
         },

@@ -4,16 +4,18 @@ package docstring for the whole phase)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 
-from contract.client import CloseClient, rate_limit_wait
+from contract.client import CloseClient, RequestGuard, rate_limit_wait
 from contract.discovery import TypeContract
 from contract.errors import ConfigurationError, ContractError
+from contract.ids import is_id, segment
 from contract.interrupts import hold_interrupts
 from contract.schemas import validator_for
 from contract.schemathesis_phase._config import (
@@ -70,14 +72,34 @@ class SchemathesisResult:
 
 
 def _hooks(
-    tally: Tally, schema: Any, lenient: Mapping[str, Draft202012Validator]
+    tally: Tally,
+    schema: Any,
+    lenient: Mapping[str, Draft202012Validator],
+    guard: RequestGuard | None,
+    absent: Callable[[str], bool] | None,
 ) -> tuple[Callable[..., None], Callable[..., None], Callable[..., bool]]:
     from schemathesis.core.parameters import ParameterLocation
 
     def before_call(context: Any, case: Any, kwargs: Any) -> None:
         # before_call exists only as a global hook: leave other schemas' calls alone.
-        if case.operation.schema is schema:
-            tally.guard(case.method, (case.path_parameters or {}).get("id"))
+        if case.operation.schema is not schema:
+            return
+        object_id = (case.path_parameters or {}).get("id")
+        tally.guard(case.method, object_id)
+        method = str(case.method).upper()
+        # A write to an id schemathesis made up goes out once a GET has seen it absent,
+        # as the run's own unknown-id probes do; the guard refuses every other one.
+        if (
+            guard is not None
+            and absent is not None
+            and method not in ("GET", "POST")
+            and isinstance(object_id, str)
+            and is_id("custom_object", object_id)
+            and not guard.allows("custom_object", object_id)
+            and object_id not in tally.created
+            and absent(object_id)
+        ):
+            guard.allow("custom_object", object_id)
 
     def after_call(context: Any, case: Any, response: Any) -> None:
         # Taken as each response arrives, so an interrupted run still cleans up what it made.
@@ -115,6 +137,54 @@ def _header(headers: Mapping[str, Sequence[str]], name: str) -> str | None:
     return ", ".join(values) if values else None
 
 
+class _Refused(Exception):
+    """Marks the guard's refusal inside schemathesis's HTTP stack (see :func:`_guarded`)."""
+
+
+@contextmanager
+def _guarded(guard: RequestGuard | None) -> Iterator[None]:
+    """Pass every request schemathesis sends through ``guard``, at send time.
+
+    Schemathesis sends with ``requests`` sessions of its own class; each request, its probes'
+    and redirects' included, goes through that class's ``send`` with its final URL. While
+    the phase runs, ``send`` checks the request first. A refusal is raised as a
+    ``requests`` connection error, which schemathesis reports as an error of that case (or
+    of that probe) instead of stopping: nothing was sent.
+    """
+    if guard is None:
+        yield
+        return
+    import requests
+    from schemathesis.transport.requests import SameHostRedirectsSession
+
+    # The class's own send, if it has one; else requests' (looked up at each call, so
+    # whatever wraps requests.Session.send meanwhile still sees every request).
+    own = SameHostRedirectsSession.__dict__.get("send")
+
+    class Refused(_Refused, requests.exceptions.ConnectionError):
+        pass
+
+    def send(self: Any, request: Any, **kwargs: Any) -> Any:
+        why = guard.refusal(
+            str(request.method or ""), str(request.url or ""), request.headers.items()
+        )
+        if why is not None:
+            guard.note_refused()
+            raise Refused(f"the run's guard refused {request.method} {request.url}: {why}")
+        if own is not None:
+            return own(self, request, **kwargs)
+        return super(SameHostRedirectsSession, self).send(request, **kwargs)
+
+    SameHostRedirectsSession.send = send  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        if own is not None:
+            SameHostRedirectsSession.send = own  # type: ignore[method-assign]
+        else:
+            del SameHostRedirectsSession.send
+
+
 def _lenient_validators(special: Document) -> dict[str, Draft202012Validator]:
     schemas = special["components"]["schemas"]
     return {
@@ -137,8 +207,11 @@ def _cleanup(base_url: str, api_key: str, auth_scheme: AuthScheme, ids: Iterable
     client = CloseClient(base_url, api_key, auth_scheme=auth_scheme, timeout=_CLEANUP_TIMEOUT)
     with hold_interrupts(), client:
         for object_id in ids:
+            if not is_id("custom_object", object_id):
+                leftovers.append(object_id)  # no request may name it (see contract.ids)
+                continue
             try:
-                status = client.delete(f"custom_object/{object_id}/").status
+                status = client.delete(f"custom_object/{segment(object_id)}/").status
             except ContractError:
                 status = 0
             if not (200 <= status < 300 or status == 404):
@@ -165,6 +238,8 @@ def run_schemathesis(
     document: Mapping[str, Any] | None = None,
     on_created: OnCreated | None = None,
     on_response: OnResponse | None = None,
+    guard: RequestGuard | None = None,
+    absent: Callable[[str], bool] | None = None,
 ) -> SchemathesisResult:
     """Run schemathesis's checks against the Custom Object endpoints of ``base_url``.
 
@@ -191,9 +266,13 @@ def run_schemathesis(
     ``on_created`` may be called from schemathesis's worker threads, ``on_response`` is
     called from the caller's.
 
-    PUT and DELETE are refused (reported in ``errors``) on instances the run did not
-    create. Ctrl-C stops schemathesis, waits for its workers to wind down (so every create
-    answered reaches ``on_created``), then raises ``KeyboardInterrupt``. Raises
+    PUT and DELETE are refused (reported in ``errors``) on instances the run did not create.
+    With ``guard``, every request schemathesis sends (its probes and its checks' own
+    requests included) passes it at send time, on its final URL; a refused one is reported
+    in ``errors`` and never sent. ``absent(id)`` says whether a GET finds no instance of an
+    id schemathesis made up: a write to such an id is then let out. Ctrl-C stops
+    schemathesis, waits for its workers to wind down (so every create answered reaches
+    ``on_created``), then raises ``KeyboardInterrupt``. Raises
     :class:`~contract.errors.ConfigurationError` for an unusable option; schemathesis's own
     failures are reported in ``errors``, not raised.
     """
@@ -248,14 +327,17 @@ def run_schemathesis(
     )
     started = time.perf_counter()
     schema = schemathesis.openapi.from_dict(special, config=config)
-    before_call, after_call, filter_failure = _hooks(tally, schema, _lenient_validators(special))
+    before_call, after_call, filter_failure = _hooks(
+        tally, schema, _lenient_validators(special), guard, absent
+    )
     schema.hooks.register_hook_with_name(after_call, "after_call")
     schema.hooks.register_hook_with_name(filter_failure, "filter_failure")
     GLOBAL_HOOK_DISPATCHER.register_hook_with_name(before_call, "before_call")
     stream = None
     try:
-        stream = from_schema(schema).execute()
-        consume(tally, stream)
+        with _guarded(guard):
+            stream = from_schema(schema).execute()
+            consume(tally, stream)
     finally:
         if stream is not None:
             # Stop the engine and let it wind down its workers before cleaning up, so no
