@@ -11,6 +11,9 @@ and drawing the next cases competes for the interpreter), which the benchmarks s
 costs a run 1.37× its floor at twice and 1.18× at three times; the pacer holds back
 whatever more the budget cannot take, so spare workers cost nothing but a thread.
 Without a budget to go by, 8.
+
+A run's own budget (``--max-time``) is a :class:`Budget`: past it the phases draw no
+further case and the run ends normally, with its cleanup and its reports.
 """
 
 from __future__ import annotations
@@ -19,14 +22,14 @@ import math
 import statistics
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from contract.client import CloseClient
 from contract.config import TargetKind
 from contract.events import Progress
 
-__all__ = ["Pace", "choose_workers"]
+__all__ = ["Budget", "Pace", "choose_workers"]
 
 # The most workers the automatic choice picks (--workers may ask for more).
 _MAX_AUTO = 32
@@ -48,6 +51,31 @@ def choose_workers(
         return _UNKNOWN_BUDGET
     in_flight = rate * statistics.median(latencies)
     return max(2, min(_MAX_AUTO, math.ceil(3 * in_flight) + 1))
+
+
+@dataclass
+class Budget:
+    """The run's time budget (``--max-time``), as in schemathesis: once it is spent, no
+    further case is drawn. ``seconds`` of ``None`` is no budget.
+
+    Spent is for good: once :meth:`spent` said so, it always does, so a phase that stopped
+    drawing and the summary that says why agree.
+    """
+
+    seconds: float | None = None
+    clock: Callable[[], float] = time.monotonic
+    started: float | None = None
+    reached: bool = False
+
+    def __post_init__(self) -> None:
+        if self.started is None:
+            self.started = self.clock()
+
+    def spent(self) -> bool:
+        """Whether the budget ran out (checked before each case is drawn or sent)."""
+        if not self.reached and self.seconds is not None and self.started is not None:
+            self.reached = self.clock() - self.started >= self.seconds
+        return self.reached
 
 
 @dataclass

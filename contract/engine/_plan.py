@@ -15,7 +15,9 @@ number of workers. When shrinking is on and a case fails, its batch is run again
 Hypothesis to shrink it (the batch's earlier cases are sent again: shrinking is on by
 default only on the embedded emulator, where that costs nothing) and the shrunk case is
 reported in the failing case's place; the batch's later cases are dropped, as a
-sequential Hypothesis run would never have reached them.
+sequential Hypothesis run would never have reached them. Once the run's budget is spent
+(``--max-time``), no further case is drawn or sent, and no failure is shrunk: the cases in
+flight finish, and the phases not reached still open and close, empty.
 """
 
 from __future__ import annotations
@@ -212,9 +214,13 @@ def execute_plan(
     progress: Callable[[], Any],
     *,
     every: float = 0.5,
+    spent: Callable[[], bool] = lambda: False,
 ) -> Iterator[Any]:
     """Run ``plan`` on ``workers``; yield PhaseStarted/PhaseFinished, each case's outcome
-    (in plan order) and whatever ``progress()`` returns about every ``every`` seconds."""
+    (in plan order) and whatever ``progress()`` returns about every ``every`` seconds.
+
+    ``spent()`` is asked before each case is drawn and sent: once it says the run's budget
+    ran out, no further case starts."""
     shrink = s.config.shrinking
     dropped: set[str] = set()  # batches shrunk already: their later cases are not run
     phase_of: dict[int, tuple[int, Batch]] = {}
@@ -222,6 +228,8 @@ def execute_plan(
     def jobs() -> Iterator[Job]:
         for number, phase in enumerate(plan.phases):
             for batch, index in phase.slots:
+                if spent():
+                    return
                 if batch.key in dropped:
                     continue
                 cases = batch.cases(source)
@@ -243,7 +251,7 @@ def execute_plan(
             continue
         yield from _enter(plan, current, number)
         current = number
-        if shrink and batch.generated and outcome.failed:
+        if shrink and batch.generated and outcome.failed and not spent():
             dropped.add(job.key)
             outcome = _shrunk(source, batch, outcome)
         elif batch.generated:

@@ -5,13 +5,15 @@ sequence; every machine run is one outcome (phase ``stateful``). A failing run i
 where shrinking is on, within a bound on the extra runs it costs, and each of its
 violations carries the numbered requests that reproduce it. A recording stores every
 reported run's steps (rules and arguments, instances by model handle) in the corpus; a
-replay executes them again through the same step functions, without Hypothesis.
+replay executes them again through the same step functions, without Hypothesis. Once the
+run's budget is spent (``--max-time``), no further sequence starts; the ones that ran are
+reported.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -36,7 +38,8 @@ _SHRINK_RUNS = 20
 
 
 class _Enough(BaseException):
-    """Ends the shrinking (Hypothesis lets a BaseException through at once)."""
+    """Ends the drawing: the shrink's bound or the run's budget is reached (Hypothesis lets
+    a BaseException through at once)."""
 
 
 def stateful_phase(
@@ -49,6 +52,7 @@ def stateful_phase(
     stop: threading.Event | None = None,
     tour_leads: Sequence[str] = (),
     concurrent: bool = False,
+    spent: Callable[[], bool] = lambda: False,
 ) -> Iterator[Outcome]:
     """Run the configured number of machine runs; yield one outcome per reported run.
 
@@ -56,26 +60,33 @@ def stateful_phase(
     ``concurrent`` too, the tour runs on a thread of its own while Hypothesis draws the
     others (what each one predicts is the same either way). Once ``stop`` is set (from another
     thread), no further step is sent and :class:`~contract.engine._machine.Stopped` is
-    raised.
+    raised. ``spent()`` is asked before each sequence: once the run's budget ran out, no
+    further sequence starts.
     """
     config = session.config
     world = World(session, org, refs, tuple(leads), tuple(contacts), tuple(tour_leads))
     if stop is not None:
         world.stop = stop
-    if not world.types or config.stateful_runs < 1:
+    if not world.types or config.stateful_runs < 1 or spent():
         return
     if isinstance(source, ReplaySource):
         for recorded in source.corpus.batches.get(CORPUS_KEY, []):
+            if spent():
+                return
             number = recorded["run"]
             steps = world.steps(number, world.tour_leads if number == 0 else None)
             replay_steps(steps, recorded["steps"], world.check_stop)
             yield steps.outcome
         return
-    yield from _generated(session, source, world, concurrent)
+    yield from _generated(session, source, world, concurrent, spent)
 
 
 def _generated(
-    session: Session, source: CaseSource, world: World, concurrent: bool
+    session: Session,
+    source: CaseSource,
+    world: World,
+    concurrent: bool,
+    spent: Callable[[], bool],
 ) -> Iterator[Outcome]:
     config = session.config
     # First, every rule once (see contract.engine._tour); it counts as one of the runs.
@@ -86,7 +97,7 @@ def _generated(
         with ThreadPoolExecutor(1, "close-contract-tour") as pool:
             toured = pool.submit(tour, world, first)
             try:
-                reported = _drawn(session, world)
+                reported = _drawn(session, world, spent)
             except BaseException:
                 world.stop.set()  # the tour ends with its current step (the pool waits)
                 raise
@@ -94,7 +105,7 @@ def _generated(
     else:
         with interrupts_between_cases():
             tour(world, first)
-        reported = _drawn(session, world) if more else []
+        reported = _drawn(session, world, spent) if more and not spent() else []
     source.executed(CORPUS_KEY, first.entry())
     yield first.outcome
     for steps in reported:
@@ -102,9 +113,9 @@ def _generated(
         yield steps.outcome
 
 
-def _drawn(session: Session, world: World) -> list[Steps]:
+def _drawn(session: Session, world: World, spent: Callable[[], bool]) -> list[Steps]:
     """The sequences Hypothesis draws after the tour (``stateful_runs - 1``), the ones
-    reported."""
+    reported; none starts once ``spent()`` says the run's budget ran out."""
     config = session.config
     shrink = config.shrinking
     world.raise_on_failure = shrink
@@ -126,6 +137,8 @@ def _drawn(session: Session, world: World) -> list[Steps]:
     def factory() -> Any:
         interrupts.check()
         world.check_stop()
+        if spent():
+            raise _Enough  # the run's budget ran out: what ran so far is reported
         if state["failing"] is not None:
             state["shrinks"] += 1
             if state["shrinks"] > _SHRINK_RUNS:

@@ -1,5 +1,6 @@
-"""Ctrl-C at the worst moments: while a create is in flight, while Hypothesis runs, inside
-a garbage-collector callback. The run stops, and nothing it created is left behind."""
+"""Ctrl-C (and SIGTERM, SIGHUP) at the worst moments: while a create is in flight, while
+Hypothesis runs, inside a garbage-collector callback, during cleanup. The run stops, and
+nothing it created is left behind."""
 
 from __future__ import annotations
 
@@ -19,7 +20,13 @@ from hypothesis import strategies as st
 from contract.config import Config
 from contract.emulator import EmulatorServer
 from contract.engine import drive
-from contract.interrupts import hold_interrupts
+from contract.interrupts import (
+    Interrupted,
+    hold_interrupts,
+    ignore_interrupts,
+    last_signal,
+    signals_as_interrupts,
+)
 
 from ._support import leftovers, run_engine
 
@@ -179,3 +186,60 @@ def test_ctrl_c_while_creating_the_disposable_lead(srv: EmulatorServer) -> None:
 
     assert proxy.triggered
     assert leftovers(srv) == {"custom_object": 0, "lead": 0, "contact": 0}
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_sigterm_and_sighup_are_interrupts_while_a_run_lasts(signum: int, code: int) -> None:
+    with pytest.raises(Interrupted) as raised:
+        with signals_as_interrupts():
+            signal.raise_signal(signum)
+    assert raised.value.signum == signum and raised.value.exit_code == code
+    # Outside the block each signal is back to its default
+    assert signal.getsignal(signum) is signal.SIG_DFL
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
+def test_sigterm_is_held_across_a_create_and_ignored_during_cleanup() -> None:
+    steps: list[str] = []
+    with signals_as_interrupts():
+        # Held between a create and its ledger entry, delivered after
+        with pytest.raises(Interrupted):
+            with hold_interrupts():
+                signal.raise_signal(signal.SIGTERM)
+                steps.append("ledger entry written")
+        # And a second signal, during cleanup or before it, never cuts it short
+        with ignore_interrupts():
+            signal.raise_signal(signal.SIGHUP)
+            steps.append("cleanup went on")
+        signal.raise_signal(signal.SIGTERM)
+        steps.append("a second signal is not raised")
+    assert steps == ["ledger entry written", "cleanup went on", "a second signal is not raised"]
+    assert last_signal() == signal.SIGTERM
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
+def test_a_sighup_that_nohup_ignores_stays_ignored() -> None:
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        with signals_as_interrupts():
+            signal.raise_signal(signal.SIGHUP)  # ignored, as the user asked
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
+def test_sigterm_while_hypothesis_drives_stops_at_once() -> None:
+    executed: list[int] = []
+
+    def execute(case: int) -> Done:
+        executed.append(case)
+        if len(executed) == 2:
+            signal.raise_signal(signal.SIGTERM)
+        return Done()
+
+    with signals_as_interrupts(), pytest.raises(Interrupted) as raised:
+        drive(st.integers(), execute, examples=20, seed=0, shrink=False)
+    assert raised.value.signum == signal.SIGTERM and len(executed) == 2

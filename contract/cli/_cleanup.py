@@ -1,0 +1,194 @@
+"""``close-contract cleanup``: delete what killed runs left on an organization, and only that.
+
+A run cleans up after itself, also on Ctrl-C, SIGTERM and SIGHUP. Only a run killed outright
+(CI kills a job a few seconds after its SIGTERM) leaves leads behind: this command finds them
+through the runs' journals (or, when those are lost, Close's lead search by name), proves
+each one a toolkit run's, and deletes those that pass (see :mod:`contract.engine._sweep`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+
+from contract.errors import ConfigurationError, ContractError
+
+__all__ = ["CLEANUP_EPILOG", "cleanup"]
+
+CLEANUP_EPILOG = """\b
+Examples:
+  export CLOSE_API_KEY=...     # the key the runs used
+  close-contract cleanup --base-url https://api.close.com/api/v1 --run-token 1a2b3c4d5e6f
+  close-contract cleanup --base-url https://api.close.com/api/v1 --older-than 2h --dry-run
+
+\b
+Exit codes:
+  0    everything found was deleted (or nothing was found)
+  1    something was left behind (each with the reason)
+  2    usage, input or configuration error (one line, no traceback)
+  3    the target is unreachable, or me/ does not say who the key is"""
+
+_AGE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd])$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# The table options a cleanup uses (--max-time bounds a run, not a cleanup).
+_USED = (
+    "state_dir",
+    "cleanup_timeout",
+    "response_timeout",
+    "max_response_bytes",
+    "max_wait",
+    "max_pages",
+    "allow_insecure_http",
+)
+
+
+def parse_age(text: str) -> timedelta:
+    """``2h``, ``30m``, ``1d``, ``90s`` as a duration (ConfigurationError otherwise)."""
+    found = _AGE.match(text.strip())
+    if not found or float(found.group(1)) <= 0:
+        raise ConfigurationError(
+            f"--older-than {text!r} is not an age: a positive number and a unit, e.g. 2h, "
+            "30m, 1d or 90s"
+        )
+    return timedelta(seconds=float(found.group(1)) * _UNITS[found.group(2)])
+
+
+def _redactor(key: str | None) -> Callable[[str], str]:
+    """What blanks the key given or ``CLOSE_API_KEY`` in anything shown."""
+    from contract.secrets import MIN_SECRET_LENGTH, Redactor
+
+    keys = [k for k in (key, os.environ.get("CLOSE_API_KEY")) if k]
+    return Redactor([k for k in keys if len(k) >= MIN_SECRET_LENGTH])
+
+
+def _fail(exc: ContractError, key: str | None) -> NoReturn:
+    text = _redactor(key)(str(exc))
+    Console(stderr=True, highlight=False).print(
+        f"close-contract: error: {text}", markup=False, soft_wrap=True
+    )
+    sys.exit(exc.exit_code)
+
+
+def _table_options(function: Any) -> Any:
+    from contract.options import OPTIONS
+
+    for o in reversed([o for o in OPTIONS if o.name in _USED]):
+        option = (
+            click.option(o.flag, is_flag=True, default=None, envvar=o.env, help=o.help)
+            if o.is_flag
+            else click.option(
+                o.flag,
+                type=click.Path(path_type=Path) if o.type is Path else o.type,
+                metavar=o.metavar,
+                envvar=o.env,
+                help=o.help,
+            )
+        )
+        function = option(function)
+    return function
+
+
+@click.command(epilog=CLEANUP_EPILOG)
+@click.option(
+    "--base-url", required=True, help="API root the runs tested, e.g. https://api.close.com/api/v1."
+)
+@click.option("--api-key", help="API key the runs used (default: $CLOSE_API_KEY).")
+@click.option("--bearer", is_flag=True, help="Send the key as a Bearer token.")
+@click.option("--run-token", metavar="TOKEN", help="The run to clean up after (it prints it).")
+@click.option(
+    "--older-than", metavar="AGE", help="Every run that began more than AGE ago (2h, 30m, 1d)."
+)
+@click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
+@_table_options
+def cleanup(**kw: Any) -> None:
+    """Delete the leads killed runs left behind: only those proven a toolkit run's."""
+    try:
+        result = _sweep(kw)
+    except ContractError as exc:
+        _fail(exc, kw.get("api_key"))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    redact = _redactor(kw.get("api_key"))
+    out = Console(highlight=False, soft_wrap=True)
+    verb = "would delete" if result.dry_run else "deleted"
+    for line in result.deleted:
+        out.print(f"{verb}: {redact(line)}", markup=False)
+    for line in result.left:
+        out.print(f"left behind: {redact(line)}", markup=False)
+    if not result.deleted and not result.left:
+        out.print("nothing found to clean up", markup=False)
+    else:
+        out.print(
+            f"{verb} {len(result.deleted)} lead(s), left {len(result.left)} behind", markup=False
+        )
+    sys.exit(result.exit_code)
+
+
+def _sweep(kw: dict[str, Any]) -> Any:
+    from contract.config import Config
+    from contract.engine import (
+        Sweep,
+        client_for,
+        journal_path,
+        open_target,
+        read_journal,
+        runs_dir,
+    )
+    from contract.interrupts import ignore_interrupts
+
+    token, age = kw.get("run_token"), kw.get("older_than")
+    if (token is None) == (age is None):
+        raise ConfigurationError(
+            "pass exactly one of --run-token TOKEN (the run's, as it printed it) and "
+            "--older-than AGE (every run older than that, e.g. 2h)"
+        )
+    cutoff = datetime.now(UTC) - parse_age(age) if age is not None else None
+    config = Config.from_options(
+        {
+            "base_url": kw["base_url"],
+            "api_key": kw.get("api_key"),
+            "bearer": kw.get("bearer"),
+            **{name: kw.get(name) for name in _USED},
+        }
+    )
+    config.validate()
+    state = config.state_dir
+    paths = (
+        [journal_path(state, token)]
+        if token is not None
+        else sorted(runs_dir(state).glob("*.jsonl"))
+        if runs_dir(state).is_dir()
+        else []
+    )
+    journals = [read_journal(p) for p in paths if p.exists()]
+    # A cleanup never stops half-way through a delete: Ctrl-C waits for its end.
+    with open_target(config) as target, client_for(target, config) as client, ignore_interrupts():
+        import time
+
+        client.for_cleanup()  # bounded by --cleanup-timeout, not by --max-wait
+        sweep = Sweep(
+            client,
+            dry_run=bool(kw.get("dry_run")),
+            max_pages=config.max_pages,
+            deadline=time.monotonic() + config.cleanup_timeout,
+        )
+        sweep.key()  # who the key is, first: without it nothing can be proven
+        for run in journals:
+            if run.cleaned or not run.targets(config.base_url or ""):
+                continue
+            if cutoff is not None and (run.started_at is None or run.started_at > cutoff):
+                continue  # too recent: that run may still be going
+            sweep.journal(run)
+        if token is not None and not journals:
+            sweep.search(token)  # the journal is lost: Close's lead search by name
+        elif cutoff is not None:
+            sweep.search(None, older_than=cutoff)
+        return sweep.result
