@@ -7,6 +7,10 @@ on one organization or deployment compares with another that has the same types.
 A shape (see :func:`shape_of`) records keys, JSON types, string formats and nullability,
 and nothing that varies between responses; :func:`compare` lists how a newer shape
 differs from an older one, each difference with a severity.
+
+Files a user points at (a baseline, or a recording's cassette and corpus) are read with
+:func:`read_file_bytes`: only a regular file within :data:`MAX_FILE_BYTES`, so a link to a
+device or a named pipe is refused rather than read forever or waited on.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from contract.baseline._baseline import (
     template_path,
     write_baseline,
 )
+from contract.baseline._files import MAX_FILE_BYTES, read_file_bytes
 from contract.baseline._names import (
     CUSTOM_PREFIX,
     DeclaredField,
@@ -60,6 +65,7 @@ __all__ = [
     "CUSTOM_PREFIX",
     "ENDPOINT",
     "FORMAT_VERSION",
+    "MAX_FILE_BYTES",
     "NON_JSON",
     "Baseline",
     "BaselineRecorder",
@@ -87,6 +93,7 @@ __all__ = [
     "operation_type",
     "parse_body",
     "portable_keys",
+    "read_file_bytes",
     "shape_of",
     "summarize",
     "template_path",

@@ -23,6 +23,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from contract import __version__
+from contract.baseline._files import read_file_bytes
 from contract.baseline._names import DeclaredField
 from contract.baseline._shapes import (
     Shape,
@@ -255,11 +256,13 @@ def baseline_file(path: str | os.PathLike[str]) -> Path:
 def load_baseline(path: str | os.PathLike[str]) -> Baseline:
     """Read a baseline file, or ``<dir>/baseline.json`` when ``path`` is a directory.
 
-    Raises ``CassetteError`` (one line naming the file) when it is missing or unusable.
+    Raises ``CassetteError`` (one line naming the file) when it is missing or unusable;
+    as for a cassette, only a regular file of a bounded size is read (a link to a device
+    or a named pipe is refused, never read or waited on).
     """
     file = baseline_file(path)
     try:
-        text = file.read_text("utf-8")
+        text = read_file_bytes(file).decode("utf-8")
     except FileNotFoundError:
         raise CassetteError(f"{file}: no such baseline file; {_RERECORD}") from None
     except UnicodeDecodeError:

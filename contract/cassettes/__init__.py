@@ -8,6 +8,9 @@ offline replay of both.
   interaction once and in order, without opening a connection;
 - :func:`load_corpus` reads ``DIR/corpus.json``: the cases a replay executes again.
 
+Each file is read only when it is a regular file of a bounded size
+(:func:`contract.baseline.read_file_bytes`, which baselines are read with too).
+
 Only vcrpy's and httpx's public API is used: nothing is patched for a replay.
 """
 

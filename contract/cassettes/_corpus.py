@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from contract import __version__
+from contract.baseline import read_file_bytes
 from contract.errors import CassetteError
 from strategies import Case
 
@@ -123,9 +124,13 @@ def load_corpus(directory: Path) -> Corpus:
 
 
 def read_text(path: Path, what: str) -> str:
-    """The text of ``path``; ``what`` ends the sentence "PATH is not ..." in errors."""
+    """The text of ``path``; ``what`` ends the sentence "PATH is not ..." in errors.
+
+    Only a regular file of a bounded size is read (see :func:`read_file_bytes`): a link
+    to a device or a named pipe is refused, never read or waited on.
+    """
     try:
-        return path.read_text("utf-8")
+        return read_file_bytes(path).decode("utf-8")
     except UnicodeDecodeError:
         raise CassetteError(f"{path} is not {what}: not UTF-8 text; {RECORD_AGAIN}") from None
     except OSError as exc:

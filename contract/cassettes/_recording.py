@@ -2,18 +2,21 @@
 
 A recording directory holds ``cassette.yaml`` (every interaction, vcrpy's format),
 ``corpus.json`` (see :mod:`contract.cassettes._corpus`) and ``baseline.json`` (the shapes
-and statuses observed). Recording scrubs every form of a key before anything is written;
+and statuses observed). Recording scrubs every form of a key before anything is written,
+from URLs, header names and values, reason phrases and bodies, and keeps each body decoded
+and cut past a bound (:mod:`contract.cassettes._bodies`);
 :mod:`contract.cassettes._replay` serves the interactions back offline.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from contract.baseline import BASELINE_FILE
+from contract.cassettes._bodies import recorded_body
 from contract.cassettes._corpus import CASSETTE_FILE, CORPUS_FILE
 from contract.errors import ConfigurationError
 from contract.secrets import REDACTED, Redactor
@@ -26,6 +29,50 @@ _MATCH_ON = ("method", "path", "query", "body")
 _RECORDING = (CASSETTE_FILE, CORPUS_FILE, BASELINE_FILE)
 
 
+def _ascii(text: str) -> str:
+    # A replay hands headers and the reason phrase to httpx, which takes ASCII only.
+    return text.encode("ascii", "backslashreplace").decode("ascii")
+
+
+def _headers(headers: Mapping[str, Any], scrub: Redactor) -> dict[str, list[str]]:
+    """Headers ``{name: value or [values]}`` with names and values scrubbed (two names
+    that scrub alike are merged)."""
+    scrubbed: dict[str, list[str]] = {}
+    for name, values in headers.items():
+        listed = values if isinstance(values, list) else [values]
+        scrubbed.setdefault(_ascii(scrub(str(name))), []).extend(
+            _ascii(scrub(str(v))) for v in listed
+        )
+    return scrubbed
+
+
+def _named(headers: Mapping[str, list[str]], name: str) -> list[str]:
+    return [v for key, values in headers.items() if key.lower() == name for v in values]
+
+
+def _scrubbed_response(response: dict[str, Any], scrub: Redactor) -> dict[str, Any]:
+    """A response as vcrpy records it, with every form of a key gone from its reason
+    phrase, header names and values and body; the body decoded and cut past a bound."""
+    status = response.get("status", {})
+    if isinstance(status.get("message"), str):
+        status["message"] = _ascii(scrub(status["message"]))
+    headers = _headers(response.get("headers", {}), scrub)
+    body = response.get("body", {}).get("string")
+    if isinstance(body, str):
+        body = body.encode("utf-8", "surrogateescape")
+    if isinstance(body, bytes):
+        kept, decoded = recorded_body(body, _named(headers, "content-encoding"), scrub.data)
+        if decoded:
+            headers = {k: v for k, v in headers.items() if k.lower() != "content-encoding"}
+        if _named(headers, "content-length"):
+            # What the replay serves: the decoded (and possibly cut) body.
+            headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+            headers["Content-Length"] = [str(len(kept))]
+        response["body"]["string"] = kept
+    response["headers"] = headers
+    return response
+
+
 def _vcr(secrets: Sequence[str]) -> Any:
     import vcr
 
@@ -34,26 +81,20 @@ def _vcr(secrets: Sequence[str]) -> Any:
     def before_request(request: Any) -> Any:
         request.uri = scrub(request.uri)
         if isinstance(request.body, bytes):
-            request.body = scrub(request.body.decode("utf-8", "surrogateescape")).encode(
-                "utf-8", "surrogateescape"
-            )
+            request.body = scrub.data(request.body)
+        request.headers = {
+            name: values[0] if len(values) == 1 else ", ".join(values)
+            for name, values in _headers(request.headers, scrub).items()
+        }
         return request
-
-    def before_response(response: dict[str, Any]) -> dict[str, Any]:
-        body = response.get("body", {}).get("string")
-        if isinstance(body, bytes):
-            text = scrub(body.decode("utf-8", "surrogateescape"))
-            response["body"]["string"] = text.encode("utf-8", "surrogateescape")
-        for name, values in list(response.get("headers", {}).items()):
-            response["headers"][name] = [scrub(str(v)) for v in values]
-        return response
 
     return vcr.VCR(
         match_on=_MATCH_ON,
         filter_headers=[("authorization", REDACTED)],
         before_record_request=before_request,
-        before_record_response=before_response,
-        decode_compressed_response=True,
+        before_record_response=lambda response: _scrubbed_response(response, scrub),
+        # Decoding is ours (contract.cassettes._bodies): vcrpy's has no bound.
+        decode_compressed_response=False,
     )
 
 

@@ -4,24 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from contract.cassettes import Corpus
 from contract.config import Config, TargetKind
 from contract.errors import ConfigurationError
+from contract.secrets import REDACTED
 
 __all__ = ["Target", "open_target"]
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """Where a run sends its requests, with the keys to use."""
+    """Where a run sends its requests, with the keys to use (its ``repr`` shows
+    ``[REDACTED]`` in their place)."""
 
     kind: TargetKind
     base_url: str
-    api_key: str
-    other_api_key: str | None
+    api_key: str = field(repr=False)
+    other_api_key: str | None = field(repr=False)
     description: str
+
+    def __repr__(self) -> str:
+        other = None if self.other_api_key is None else REDACTED
+        return (
+            f"Target(kind={self.kind!r}, base_url={self.base_url!r}, api_key={REDACTED!r}, "
+            f"other_api_key={other!r}, description={self.description!r})"
+        )
 
 
 @contextmanager
@@ -35,7 +44,8 @@ def open_target(config: Config, corpus: Corpus | None = None) -> Iterator[Target
         assert config.base_url is not None
         key = config.resolved_api_key()
         assert key is not None  # Config.validate() guarantees it
-        yield Target("live", config.base_url, key, config.other_api_key, config.base_url)
+        other = config.resolved_other_api_key()
+        yield Target("live", config.base_url, key, other, config.base_url)
         return
     if config.target_kind == "replay":
         if corpus is None:

@@ -1,4 +1,5 @@
-"""Checks judge the real bytes; redaction happens on the way out; short keys are refused."""
+"""Checks judge the real bytes; redaction happens on the way out, in every form of a key;
+short keys and keys with control characters are refused; reports cut huge bodies."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from contract.client import Exchange
 from contract.emulator import EmulatorServer
 from contract.errors import ContractViolation
 from contract.events import CaseFinished
+from contract.excerpts import KEPT_BODY_BYTES
 from contract.reports import RunReport, write_reports
-from contract.secrets import Redactor
+from contract.secrets import Redactor, secret_forms
 
 from ._exchanges import exchange
 from ._support import clean_env, cli
@@ -127,3 +129,103 @@ def test_a_short_key_in_the_shell_does_not_touch_an_emulator_run(tmp_path: Path)
     assert result.returncode == 0, result.stderr
     text = report.read_text()
     assert "[REDACTED]" not in text and "emulator" in text
+
+
+CANARY = "api_canary_redaction_key_0123456789"
+
+
+@pytest.mark.parametrize("scheme", [(), ("--bearer",)], ids=["basic", "bearer"])
+@pytest.mark.parametrize(
+    "where", ["CLOSE_API_KEY", "--api-key", "CLOSE_OTHER_API_KEY", "--other-api-key"]
+)
+def test_a_key_with_a_carriage_return_is_refused_without_being_shown(
+    srv: EmulatorServer, where: str, scheme: tuple[str, ...]
+) -> None:
+    # Given a key with the trailing "\r" a Windows env file leaves, from a flag or a variable
+    bad = CANARY + "\r"
+    keys = {"--api-key": srv.api_key, "--other-api-key": srv.other_api_key}
+    variables: dict[str, str] = {}
+    if where.startswith("--"):
+        keys[where] = bad
+    else:
+        keys.pop("--api-key" if where == "CLOSE_API_KEY" else "--other-api-key")
+        variables[where] = bad
+    args = [arg for pair in keys.items() for arg in pair]
+
+    # When a run against a live target starts
+    before = srv.count_rows("lead")
+    result = cli("run", "--base-url", srv.base_url, *scheme, *args, env=clean_env(**variables))
+
+    # Then it is refused in one line (exit 2), before any request, with no form of the key
+    assert result.returncode == 2, result.stderr
+    line = _one_error_line(result.stderr)
+    assert "U+000D (CARRIAGE RETURN)" in line and srv.count_rows("lead") == before
+    for form in secret_forms([bad, CANARY]):
+        assert form not in result.stderr + result.stdout
+
+
+def test_plain_http_to_another_host_is_refused_from_the_cli() -> None:
+    result = cli(
+        "run",
+        "--base-url",
+        "http://api.example.com/api/v1",
+        env=clean_env(CLOSE_API_KEY=CANARY),
+    )
+    assert result.returncode == 2, result.stderr
+    assert "--allow-insecure-http" in _one_error_line(result.stderr)
+
+
+def test_no_form_of_a_canary_key_is_in_any_artifact(tmp_path: Path) -> None:
+    # Given a target whose key is a canary, sent as a Bearer token, with faults that make
+    # violations (each quoting requests and responses), recorded and reported everywhere
+    faults = ("auth_not_enforced", "error_not_json")
+    with EmulatorServer(api_key=CANARY, faults=faults) as server:
+        reports = [tmp_path / "r.json", tmp_path / "r.xml", tmp_path / "r.md"]
+        record = tmp_path / "rec"
+        env = clean_env(CLOSE_API_KEY=CANARY, CLOSE_OTHER_API_KEY=server.other_api_key)
+        result = cli(
+            *("run", "--base-url", server.base_url, "--bearer", "--examples", "2"),
+            *("--record", str(record), "--report-json", str(reports[0])),
+            *("--junit-xml", str(reports[1]), "--report-md", str(reports[2])),
+            env=env,
+        )
+        other = server.other_api_key
+
+    # Then the run found violations, and no form of either key is in anything it left
+    assert result.returncode == 1, result.stderr
+    artifacts = {"stdout": result.stdout, "stderr": result.stderr}
+    for path in [*reports, *sorted(record.iterdir())]:
+        artifacts[path.name] = path.read_text("utf-8")
+    assert {"cassette.yaml", "corpus.json", "baseline.json"} <= set(artifacts)
+    for form in secret_forms([CANARY, other]):
+        leaked = [name for name, text in artifacts.items() if form in text]
+        assert not leaked, (form, leaked)
+
+
+def test_a_huge_body_in_a_report_is_cut_and_marked(tmp_path: Path) -> None:
+    # Given a violation that carries a 1 MiB response body and quotes it in its message
+    body = "x" * (1024 * 1024)
+    found = ContractViolation(
+        "not_a_server_error", "t", f"got {body}", response={"response_body": body}
+    )
+    report = RunReport()
+    report.add(CaseFinished("valid", "case", None, None, 1, (500,), 0.0, (found,)))
+
+    # When every report is written
+    out = tmp_path / "r"
+    write_reports(
+        report,
+        json_path=out / "r.json",
+        junit_path=out / "r.xml",
+        markdown_path=out / "r.md",
+    )
+
+    # Then each keeps a bounded excerpt, marked with the whole size
+    mark = f"...[cut: {len(body):,} bytes in all]"
+    data = json.loads((out / "r.json").read_text())
+    assert data["violations"][0]["response"]["response_body"].endswith(mark)
+    for name in ("r.json", "r.xml", "r.md"):
+        text = (out / name).read_text()
+        assert "...[cut: 1,048,5" in text and len(text) < 4 * KEPT_BODY_BYTES, name
+    # And the report kept in memory is left whole
+    assert report.cases[0].violations[0].response == {"response_body": body}
