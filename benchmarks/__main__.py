@@ -4,16 +4,19 @@ Each benchmark runs as its own script with ``--json`` (the command the document 
 from the repository root, one after the other: generation (against hypothesis-jsonschema
 in ``.venv-bench``, created when missing), emulator load (3 runs, median), replay scaling,
 the detection matrix, throughput against schemathesis, peak memory, runs behind a
-flaky and a slow network (chaos and latency), and concurrent runs paced by a rate limit.
-The document gets every figure with its command and a note on the machine (cores,
-memory, Python, package versions, load average at the start). ``make bench`` runs this module.
+flaky and a slow network (chaos and latency), concurrent runs paced by a rate limit, and
+runs behind a hostile proxy (one per mode). The document gets every figure with its command
+and a note on the machine (cores, memory, Python, package versions, load average at the
+start). ``make bench`` runs this module.
 
     python -m benchmarks [--out docs/benchmarks.md] [--results FILE] [--from-results FILE]
-                         [--only NAMES]
+                         [--only NAMES [--splice]]
 
 ``--results`` also saves every figure as JSON; ``--from-results`` writes the document from
 such a file without running anything, or, with ``--only``, after running the named
-benchmarks again (their new figures replace the saved ones).
+benchmarks again (their new figures replace the saved ones). ``--only NAMES --splice``
+runs only the named benchmarks and replaces their sections in the document already
+written, keeping the others (for when no figures were saved).
 
 Exit status: 0 when every benchmark ran and met its checks, 1 otherwise (the document is
 written either way).
@@ -39,6 +42,7 @@ from typing import Any
 
 from benchmarks._document import PEER_PACKAGES, BenchRun
 from benchmarks._render import render
+from benchmarks._splice import splice
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -200,12 +204,23 @@ def _steps(peer: str | None) -> list[tuple[str, list[str]]]:
             ("memory", "memory"),
             ("network", "network"),
             ("speed", "speed"),
+            ("hostile", "hostile"),
         )
     ]
     return steps
 
 
-NAMES = ("generation", "load", "replay", "detection", "throughput", "memory", "network", "speed")
+NAMES = (
+    "generation",
+    "load",
+    "replay",
+    "detection",
+    "throughput",
+    "memory",
+    "network",
+    "speed",
+    "hostile",
+)
 
 
 def measure(only: Sequence[str] = NAMES, earlier: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -279,23 +294,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        help="with --from-results: run again only these (comma-separated: "
+        help="run again only these (comma-separated: "
         + ", ".join(NAMES)
-        + "), keeping the saved figures of the others",
+        + "), keeping the saved figures of the others (--from-results) or the other sections"
+        " of the written document (--splice)",
+    )
+    parser.add_argument(
+        "--splice",
+        action="store_true",
+        help="with --only: replace only the named sections in the written document",
     )
     args = parser.parse_args(argv)
     only = [name.strip() for name in (args.only or "").split(",") if name.strip()]
-    if only and (args.from_results is None or set(only) - set(NAMES)):
-        parser.error(f"--only takes --from-results and names among {', '.join(NAMES)}")
+    if set(only) - set(NAMES) or (only and args.from_results is None and not args.splice):
+        parser.error(f"--only takes --from-results or --splice, and names among {', '.join(NAMES)}")
+    if args.splice and (not only or args.from_results is not None or not args.out.exists()):
+        parser.error("--splice takes --only, no --from-results, and an --out already written")
+    spliced: str | None = None
     if args.from_results is not None:
         results = json.loads(args.from_results.read_text("utf-8"))
         if only:
             results = measure(only, results)
+    elif args.splice:
+        # No saved figures: the named sections replace theirs in the written document.
+        results = measure(only)
+        note = results["machine"]
+        again = f"run again with `--only {','.join(only)}` on {note['date']}, load {note['load']}"
+        spliced = splice(args.out.read_text("utf-8"), document(results), again)
     else:
-        results = measure()
+        results = measure(only or NAMES)
     if args.results is not None and (only or args.from_results is None):
         args.results.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
-    args.out.write_text(document(results), "utf-8")
+    args.out.write_text(document(results) if spliced is None else spliced, "utf-8")
     _say(f"wrote {args.out} ({results['seconds'] / 60:.1f} minutes of benchmarks)")
     for problem in results["problems"]:
         _say(f"problem: {problem}")

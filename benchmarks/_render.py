@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from benchmarks._document import MISSING, BenchRun, item, number, paragraph, table
+from benchmarks._render_hostile import TITLE as HOSTILE_TITLE
+from benchmarks._render_hostile import hostile
 from benchmarks._render_network import TITLE, network
 from benchmarks._render_resources import generation, load, memory, replay
 from benchmarks._render_speed import TITLE as SPEED_TITLE
@@ -259,6 +261,7 @@ def render(
         ("Replay scaling", replay(first("replay"))),
         (TITLE, network(first("network"))),
         (SPEED_TITLE, speed(first("speed"))),
+        (HOSTILE_TITLE, hostile(first("hostile"))),
     ]
     if problems:
         sections.append(("Problems", ["\n".join(item(problem) for problem in problems)]))
