@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from contract.errors import ConfigurationError
-from contract.secrets import check_secret
+from contract.ids import is_id
+from contract.secrets import REDACTED, check_key
 
 __all__ = [
     "Config",
@@ -30,6 +33,7 @@ __all__ = [
 ]
 
 TargetKind = Literal["emulator", "live", "replay"]
+
 
 DEFAULT_EXAMPLES = 10
 """Valid payloads per custom object type when ``--examples`` is not given."""
@@ -78,6 +82,11 @@ DEFAULT_STATE_DIR = Path(".close-contract")
 """Where runs keep their journal (``--state-dir``)."""
 
 
+# Where each key comes from, as messages name it.
+_API_KEY = "--api-key (or CLOSE_API_KEY)"
+_OTHER_API_KEY = "--other-api-key (or CLOSE_OTHER_API_KEY)"
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """Options of one contract run (the CLI flags of ``close-contract run``).
@@ -85,12 +94,14 @@ class Config:
     With no ``base_url`` and no ``cassettes`` the run starts the embedded emulator; with a
     ``base_url`` it talks to that API root using ``api_key`` (or ``CLOSE_API_KEY``); with
     ``cassettes`` it replays a recording offline. Options the selected target would ignore
-    (see :meth:`validate`) are refused rather than silently dropped.
+    (see :meth:`validate`) are refused rather than silently dropped. Its ``repr`` shows
+    ``[REDACTED]`` for a key that is set (``pytest -l`` and ``print(config)`` show it).
     """
 
     base_url: str | None = None
-    api_key: str | None = None
-    other_api_key: str | None = None
+    # Never in the repr: see __repr__.
+    api_key: str | None = field(default=None, repr=False)
+    other_api_key: str | None = field(default=None, repr=False)
     auth_scheme: Literal["basic", "bearer"] = "basic"
     custom_object_type_ids: tuple[str, ...] = ()
     lead_id: str | None = None
@@ -156,6 +167,15 @@ class Config:
     # Send the key over plain http:// to a host other than loopback.
     allow_insecure_http: bool = False
 
+    def __repr__(self) -> str:
+        # The keys' fields say whether a key was given, never which.
+        def shown(f: dataclasses.Field[Any]) -> str:
+            value = getattr(self, f.name)
+            return repr(value) if f.repr or value is None else repr(REDACTED)
+
+        fields = ", ".join(f"{f.name}={shown(f)}" for f in dataclasses.fields(self))
+        return f"{type(self).__name__}({fields})"
+
     @property
     def target_kind(self) -> TargetKind:
         """Which target the options select (see docs/design.md "Targets")."""
@@ -215,6 +235,11 @@ class Config:
         """The key given, else ``CLOSE_API_KEY`` from the environment."""
         return self.api_key or os.environ.get("CLOSE_API_KEY") or None
 
+    def resolved_other_api_key(self) -> str | None:
+        """The second organization's key given, else ``CLOSE_OTHER_API_KEY`` from the
+        environment (where ``ps`` does not show it, unlike a command line)."""
+        return self.other_api_key or os.environ.get("CLOSE_OTHER_API_KEY") or None
+
     def validate(self) -> None:
         """Raise :class:`ConfigurationError` for options that cannot work together.
 
@@ -236,14 +261,9 @@ class Config:
                 f"--max-inconclusive must be a share between 0 and 1, got "
                 f"{self.max_inconclusive}: 0.1 lets a tenth of the cases go unanswered"
             )
-        for option, key in (
-            ("--api-key", self.resolved_api_key()),
-            ("--other-api-key", self.other_api_key),
-        ):
-            if key is not None and self.target_kind == "live":
-                check_secret(
-                    key, f"{option} (or CLOSE_API_KEY)" if option == "--api-key" else option
-                )
+        if self.target_kind == "live":
+            self._check_keys()
+            self._check_transport()
         if self.workers is not None and not 1 <= self.workers <= MAX_WORKERS:
             raise ConfigurationError(
                 f"--workers must be between 1 and {MAX_WORKERS}, got {self.workers}: it is "
@@ -298,10 +318,39 @@ class Config:
                     f"--custom-object-type-id {type_id!r} is not a Custom Object Type id "
                     "(they start with 'cotype_')"
                 )
-        if self.lead_id is not None and not self.lead_id.startswith("lead_"):
+        if self.lead_id is not None and not is_id("lead", self.lead_id):
             raise ConfigurationError(
                 f"--lead-id {self.lead_id!r} is not a lead id (they start with 'lead_')"
             )
+
+    def _check_keys(self) -> None:
+        """Refuse keys that would leak or test nothing: unprintable, too short, or the
+        same key twice (isolation from oneself holds trivially)."""
+        key, other = self.resolved_api_key(), self.resolved_other_api_key()
+        for what, given in ((_API_KEY, key), (_OTHER_API_KEY, other)):
+            if given is not None:
+                check_key(given, what)
+        if key is not None and key == other:
+            raise ConfigurationError(
+                f"{_OTHER_API_KEY} is the same key as {_API_KEY}: org_isolation needs a key "
+                "of a second organization; pass one, or leave it out (org_isolation then "
+                "shows as not run)"
+            )
+
+    def _check_transport(self) -> None:
+        """Refuse to send a key in clear (plain http://) beyond this machine, unless
+        ``allow_insecure_http`` says so."""
+        if self.base_url is None or self.allow_insecure_http:
+            return
+        parts = urlsplit(self.base_url.strip())
+        if parts.scheme.lower() != "http" or _loopback(parts.hostname):
+            return
+        raise ConfigurationError(
+            f"--base-url {parts.scheme}://{parts.hostname}{parts.path} is plain http:// to a "
+            "host other than this machine: the key would cross the network in clear; use "
+            "https://, or pass --allow-insecure-http (CLOSE_ALLOW_INSECURE_HTTP=1) if the "
+            "network is yours"
+        )
 
     def _check_bounds(self) -> None:
         """Refuse bounds that could never be met or would bound nothing."""
@@ -455,3 +504,15 @@ class Config:
                 f"({', '.join(p.name for p in held)}): pass --overwrite to replace it, or "
                 "record into a new directory"
             )
+
+
+def _loopback(host: str | None) -> bool:
+    """Whether ``host`` names this machine: ``localhost``, 127.0.0.0/8 or ``::1``."""
+    if host is None:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -98,8 +98,10 @@ class RunStarted:
     """The target is up and its custom object types are known.
 
     ``target`` describes the target for people, ``target_kind`` names it for tools;
-    ``started_at`` is when the run began (UTC); ``options`` what it was asked to do. The
-    last three are optional so that a stream built by hand (tests, notebooks) still works.
+    ``started_at`` is when the run began (UTC); ``options`` what it was asked to do;
+    ``run_token`` the token its leads' names carry (``close-contract cleanup --run-token``
+    finds what a killed run left with it). The last four are optional so that a stream
+    built by hand (tests, notebooks) still works.
     """
 
     target: str
@@ -109,6 +111,7 @@ class RunStarted:
     target_kind: TargetKind | None = None
     started_at: datetime | None = None
     options: RunOptions | None = None
+    run_token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +194,10 @@ class Summary:
     with a violation (``Config.exitfirst``), so later phases did not run. ``workers`` is
     how many cases ran at once, ``throttled`` how many 429s the run met (each waited out
     and retried) and ``first_violation_request`` how many requests had been sent when the
-    first case with a violation ended (``None``: none had one).
+    first case with a violation ended (``None``: none had one). ``interrupted`` says a
+    signal stopped the run, ``signal`` which one (``None``: SIGINT); ``max_time_reached``
+    says the run's budget (``--max-time``) ran out, so no further case was drawn: the run
+    ended normally, with fewer cases.
     """
 
     cases: int
@@ -206,6 +212,12 @@ class Summary:
     workers: int = 1
     throttled: int = 0
     first_violation_request: int | None = None
+    signal: int | None = None
+    max_time_reached: bool = False
+    # The one line of the error that ended a run after it began (an unreachable target, a
+    # lead it could not prove its own), and the exit code it means (2 or 3).
+    error: str | None = None
+    error_exit_code: int = 3
 
     @property
     def over_budget(self) -> bool:
@@ -215,11 +227,14 @@ class Summary:
 
     @property
     def exit_code(self) -> int:
-        """130 for a run stopped by Ctrl-C; 1 when something broke the contract; else 3 when
-        the network decided too many cases for a verdict (like an unreachable target); else
-        0, the contract holds."""
+        """128 + the signal for an interrupted run (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP); 1
+        when something broke the contract; else 3 when the network decided too many cases
+        for a verdict (like an unreachable target); else 0, the contract holds. A run whose
+        budget ran out is judged on what it found."""
         if self.interrupted:
-            return 130
+            return 128 + (2 if self.signal is None else self.signal)  # SIGINT is 2
+        if self.error is not None:
+            return self.error_exit_code
         if self.violations:
             return 1
         return 3 if self.over_budget else 0
@@ -236,9 +251,11 @@ class Summary:
             "duration": round(self.duration, 3),
             "interrupted": self.interrupted,
             "stopped_early": self.stopped_early,
+            "max_time_reached": self.max_time_reached,
             "workers": self.workers,
             "throttled": self.throttled,
             "first_violation_request": self.first_violation_request,
+            "error": self.error,
             "exit_code": self.exit_code,
         }
 

@@ -11,13 +11,16 @@ the controller gives its workers one shared directory (:func:`shared_directory`)
 the ready-made suite runs the contract once for all of them, and a worker that ends the
 session (:func:`abort_session`) ends it in the controller too, with its one-line cause.
 Messages name this plugin's options (``--close-api-key``), not the CLI's (``--api-key``).
+Every message this plugin ends a session with, and every test report it sees (tracebacks
+with ``-l`` show local variables, captured output), has the keys of the options and of
+``CLOSE_API_KEY`` / ``CLOSE_OTHER_API_KEY`` blanked, in each form they can take.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -27,13 +30,14 @@ if TYPE_CHECKING:
     from contract.client import CloseClient
     from contract.config import Config
     from contract.discovery import TypeContract
-    from contract.engine import Target
+    from contract.engine import Ledger, Target
     from contract.reports import RunReport
 
 __all__ = [
     "abort_session",
     "close_client",
     "close_config",
+    "close_ledger",
     "close_references",
     "close_run",
     "close_schema",
@@ -41,6 +45,7 @@ __all__ = [
     "pytest_addoption",
     "pytest_configure",
     "pytest_configure_node",
+    "pytest_runtest_makereport",
     "pytest_testnodedown",
     "pytest_unconfigure",
     "shared_directory",
@@ -82,6 +87,7 @@ _OPTION_NAME = re.compile(r"(?<![\w-])--[a-z][a-z-]*(?![\w-])")
 _SHARED_DIRECTORY = "close_contract_directory"
 _ABORTED = "close_contract_aborted"
 _SHARED = pytest.StashKey[Path]()
+_REDACTOR = pytest.StashKey["Callable[[str], str]"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -90,7 +96,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add = group.addoption
     add("--close-base-url", help="API root of a live target (default: the embedded emulator).")
     add("--close-api-key", help="API key of the live target (default: $CLOSE_API_KEY).")
-    add("--close-other-api-key", help="A second organization's key, for org_isolation.")
+    add(
+        "--close-other-api-key",
+        help="A second organization's key, for org_isolation (default: $CLOSE_OTHER_API_KEY).",
+    )
     add("--close-bearer", action="store_true", help="Send the key as a Bearer token.")
     add("--close-cassettes", type=Path, help="Replay this recording directory offline.")
     add("--close-record", type=Path, help="Record cassettes, corpus and baseline into DIR.")
@@ -165,7 +174,8 @@ def pytest_configure(config: pytest.Config) -> None:
         try:
             _config_from(config).validate()
         except ContractError as exc:
-            raise pytest.UsageError(f"close-contract: {with_pytest_options(str(exc))}") from None
+            message = _redactor(config)(with_pytest_options(str(exc)))
+            raise pytest.UsageError(f"close-contract: {message}") from None
 
     for name, options in _PROFILES.items():
         try:
@@ -208,6 +218,37 @@ def pytest_testnodedown(node: Any, error: object | None) -> None:
         pytest.exit(aborted["message"], returncode=aborted["returncode"])
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Blank the keys in a test's report: its traceback (``-l`` shows local variables, and
+    a key is one) and its captured output."""
+    report = yield
+    redact = _redactor(item.config)
+    if report.longrepr is not None:
+        text = str(report.longrepr)
+        clean = redact(text)
+        if clean != text:
+            report.longrepr = clean
+    report.sections = [(title, redact(content)) for title, content in report.sections]
+    return report
+
+
+def _redactor(config: pytest.Config) -> Callable[[str], str]:
+    """What blanks the session's keys (options and environment) in text leaving it."""
+    cached = config.stash.get(_REDACTOR, None)
+    if cached is not None:
+        return cached
+    from contract.secrets import MIN_SECRET_LENGTH, Redactor
+
+    given = [config.getoption(name, None) for name in ("close_api_key", "close_other_api_key")]
+    variables = [os.environ.get(name) for name in ("CLOSE_API_KEY", "CLOSE_OTHER_API_KEY")]
+    # A shorter key is refused before any use, so no text can hold it.
+    keys = [k for k in (*given, *variables) if isinstance(k, str) and len(k) >= MIN_SECRET_LENGTH]
+    redactor: Callable[[str], str] = Redactor(dict.fromkeys(keys))
+    config.stash[_REDACTOR] = redactor
+    return redactor
+
+
 def shared_directory(config: pytest.Config) -> Path | None:
     """In a pytest-xdist worker, the directory that every worker of the session shares (to
     run the contract once for all of them); None without xdist."""
@@ -220,7 +261,7 @@ def shared_directory(config: pytest.Config) -> Path | None:
 def abort_session(config: pytest.Config, message: str, returncode: int) -> NoReturn:
     """End the session now with the line ``close-contract: <message>`` (the options named
     as this plugin's) and ``returncode``, from the main process or an xdist worker alike."""
-    line = f"close-contract: {with_pytest_options(message)}"
+    line = _redactor(config)(f"close-contract: {with_pytest_options(message)}")
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:
         # The controller reads it when the worker is down (pytest_testnodedown).
@@ -307,14 +348,28 @@ def close_schema(close_client: CloseClient, close_config: Config) -> dict[str, T
 
 
 @pytest.fixture(scope="session")
+def close_ledger(close_client: CloseClient) -> Iterator[Ledger]:
+    """What the session made on the target, deleted at its end. Writes through
+    ``close_client`` go only to what it proves its own: pass a create's answer and payload
+    to ``close_ledger.claim(answer, payload)`` before updating or deleting what it made."""
+    from contract.engine import Ledger
+
+    ledger = Ledger(close_client)
+    try:
+        yield ledger
+    finally:
+        ledger.cleanup()
+
+
+@pytest.fixture(scope="session")
 def close_references(
-    close_client: CloseClient, close_config: Config
+    close_client: CloseClient, close_config: Config, close_ledger: Ledger
 ) -> Iterator[dict[str, list[str]]]:
     """Real ids for payloads (lead, user, contact, custom_object:<cotype_id>); cleaned up."""
     from contract.engine import organization_for, references_for
 
     organization = organization_for(close_client, close_config)
-    with references_for(close_client, organization, close_config) as refs:
+    with references_for(close_client, organization, close_config, close_ledger) as refs:
         yield refs
 
 

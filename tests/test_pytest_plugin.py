@@ -189,7 +189,9 @@ def test_fixtures_give_a_target_schemas_and_references(pytester: pytest.Pytester
         from hypothesis import HealthCheck, given, settings
         from strategies import valid_payloads
 
-        def test_create_with_my_own_property(close_client, close_schema, close_references):
+        def test_create_with_my_own_property(
+            close_client, close_schema, close_references, close_ledger
+        ):
             assert close_client.get("me/").status == 200
             contract = max(close_schema.values(), key=lambda t: len(t.fields))
             strategy = valid_payloads(contract.request_schema, references=close_references)
@@ -203,7 +205,8 @@ def test_fixtures_give_a_target_schemas_and_references(pytester: pytest.Pytester
             def create(case):
                 answer = close_client.post("custom_object/", json=case.payload)
                 assert answer.status == 201
-                created.append(answer.json()["id"])
+                # Writes go only to what a GET proves the session's own.
+                created.append(close_ledger.claim(answer, case.payload))
 
             create()
             for object_id in created:

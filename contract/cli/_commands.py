@@ -15,6 +15,7 @@ import click
 from rich.console import Console
 
 from contract import __version__
+from contract.cli._cleanup import cleanup
 from contract.cli._options import BASELINE_EPILOG, RUN_EPILOG, Help, output_options, target_options
 from contract.cli._terminal import QUIET, VERBOSE, Terminal
 from contract.errors import ContractError
@@ -30,9 +31,12 @@ __all__ = ["main"]
 def _keys(given: list[str | None]) -> list[str]:
     from contract.secrets import MIN_SECRET_LENGTH
 
-    # A shorter key was refused before any use, so it cannot be in any text.
-    keys = [*given, os.environ.get("CLOSE_API_KEY")]
-    return [k for k in keys if k and len(k) >= MIN_SECRET_LENGTH]
+    # Both variables, whatever the target: an error may quote either before the target is
+    # known. A shorter key was refused before any use, so it cannot be in any text; a key
+    # with a control character was refused too, and is blanked all the same.
+    variables = (os.environ.get(name) for name in ("CLOSE_API_KEY", "CLOSE_OTHER_API_KEY"))
+    keys = [*given, *variables]
+    return list(dict.fromkeys(k for k in keys if k and len(k) >= MIN_SECRET_LENGTH))
 
 
 def _redactor_for(keys: list[str]) -> Callable[[str], str]:
@@ -133,9 +137,10 @@ def _execute(
 ) -> tuple[Config | None, RunFinished | None]:
     """Run the contract the options describe, rendering its events.
 
-    Returns the configuration and the run's last event, or no event when Ctrl-C stopped
-    the run (no configuration either, when it came before the run began). Errors end the
-    process with their one line, after what the run found until then.
+    Returns the configuration and the run's last event, or no event when Ctrl-C (SIGTERM,
+    SIGHUP: ``report.signal`` says which) stopped the run (no configuration either, when it
+    came before the run began). Errors end the process with their one line, after what the
+    run found until then.
     """
     config: Config | None = None
     begun = False
@@ -154,19 +159,35 @@ def _execute(
         return config, terminal.render(run_contract(config), report.add)
     except ContractError as exc:
         terminal.show_findings()
+        if begun and config is not None and report.started is not None:
+            # The run had begun: what it found and what cleanup left are written down.
+            report.error = exc
+            _write_reports(report, config, _keys([config.api_key, config.other_api_key]))
         _fail(exc, [kw.get("api_key"), kw.get("other_api_key")])
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        from contract.interrupts import last_signal
+
+        # A phase may raise a plain KeyboardInterrupt of its own for a SIGTERM it caught.
+        report.signal = getattr(exc, "signum", None) or last_signal()
         return (config if begun else None), None
 
 
-def _interrupted(terminal: Terminal, summary: Any | None) -> NoReturn:
+_SIGNALS = {1: "SIGHUP", 2: "Ctrl-C", 15: "SIGTERM"}
+
+
+def _interrupted(terminal: Terminal, summary: Any | None, signum: int | None) -> NoReturn:
+    from contract.interrupts import exit_code_for
+
     terminal.show_findings()
     if summary is not None:
         terminal.show_summary(summary)
+    name = _SIGNALS.get(signum or 2, f"signal {signum}")
     terminal.err.print(
-        "interrupted: everything the run created was cleaned up", soft_wrap=True, markup=False
+        f"interrupted ({name}): cleanup ran; see above for anything left behind",
+        soft_wrap=True,
+        markup=False,
     )
-    sys.exit(130)
+    sys.exit(exit_code_for(signum))
 
 
 @main.command(cls=Help, epilog=RUN_EPILOG)
@@ -184,16 +205,24 @@ def _interrupted(terminal: Terminal, summary: Any | None) -> NoReturn:
 @output_options
 def run(**kw: Any) -> None:
     """Run the contract against the emulator (default), a live API or cassettes."""
+    from contract.interrupts import signals_as_interrupts
+
+    # SIGTERM (a cancelled CI job) and SIGHUP end the run as Ctrl-C does: cleanup, reports.
+    with signals_as_interrupts():
+        _run(kw)
+
+
+def _run(kw: dict[str, Any]) -> None:
     from contract.reports import RunReport
 
     report = RunReport()
     terminal = _terminal(kw)
     config, finished = _execute(kw, report, terminal)
     if config is None:
-        _interrupted(terminal, None)
+        _interrupted(terminal, None, report.signal)
     # Only a live target uses the keys given (the emulator has its own, a replay none).
     live = config.target_kind == "live"
-    keys = (config.resolved_api_key(), config.other_api_key) if live else ()
+    keys = (config.resolved_api_key(), config.resolved_other_api_key()) if live else ()
     secrets = [k for k in keys if k]
     if finished is None:
         from contract.interrupts import ignore_interrupts
@@ -201,7 +230,7 @@ def run(**kw: Any) -> None:
         # Ctrl-C again must not cut a report in half: it is what the interrupted run leaves.
         with ignore_interrupts():
             _write_reports(report, config, secrets)
-        _interrupted(terminal, report.summary)
+        _interrupted(terminal, report.summary, report.signal)
     _write_reports(report, config, secrets)
     terminal.show_findings()
     terminal.show_summary(finished.summary)
@@ -231,12 +260,15 @@ def _write_reports(report: RunReport, config: Config, secrets: list[str]) -> Non
 @output_options
 def baseline(**kw: Any) -> None:
     """Run the contract and write what the target did (shapes, statuses) as a baseline."""
+    from contract.interrupts import signals_as_interrupts
     from contract.reports import RunReport
 
     terminal = _terminal(kw)
-    config, finished = _execute(kw, RunReport(), terminal)
+    report = RunReport()
+    with signals_as_interrupts():
+        config, finished = _execute(kw, report, terminal)
     if config is None or finished is None:
-        _interrupted(terminal, None)
+        _interrupted(terminal, None, report.signal)
     terminal.show_findings()
     terminal.show_summary(finished.summary)
     terminal.out.print(f"baseline written to {config.baseline_out}", markup=False)
@@ -257,3 +289,6 @@ def diff(old: Path, new: Path, as_json: bool) -> None:
         _fail(exc)
     click.echo(format_differences(regressions, as_json=as_json))
     sys.exit(1 if regressions else 0)
+
+
+main.add_command(cleanup)

@@ -24,12 +24,16 @@ Exit codes:
   2    usage, input or configuration error (one line, no traceback)
   3    the target is unreachable or keeps failing, or more cases inconclusive
        than --max-inconclusive allows
-  130  interrupted (Ctrl-C): cleanup ran, the reports asked for are written"""
+  130  interrupted (Ctrl-C): cleanup ran, the reports asked for are written
+  143  interrupted by SIGTERM (a cancelled CI job), as 130
+  129  interrupted by SIGHUP, as 130
+After a hard kill: close-contract cleanup --base-url URL --run-token TOKEN"""
 
 RUN_EPILOG = f"""\b
 Examples:
   close-contract run                          # the embedded emulator
-  close-contract run --base-url https://api.close.com/api/v1 --api-key "$CLOSE_API_KEY"
+  close-contract run --base-url https://api.close.com/api/v1   # keys: CLOSE_API_KEY,
+                                               # CLOSE_OTHER_API_KEY (not shown by ps)
   close-contract run --emulator-fault lost_writes -x    # stop at the first violation
   close-contract run --checks status_conformance,echo_conformance -q
   close-contract run --exclude-checks org_isolation --report-json report.json
@@ -98,7 +102,11 @@ def target_options(function: F) -> F:
                 "--base-url", help="API root of a live target, e.g. https://api.close.com/api/v1."
             ),
             click.option("--api-key", help="API key (default: $CLOSE_API_KEY)."),
-            click.option("--other-api-key", help="A second organization's key, for org_isolation."),
+            click.option(
+                "--other-api-key",
+                help="A second organization's key, for org_isolation "
+                "(default: $CLOSE_OTHER_API_KEY).",
+            ),
             click.option("--bearer", is_flag=True, help="Send the key as a Bearer token."),
             click.option(
                 "--custom-object-type-id", "type_ids", multiple=True, help="Test only these types."

@@ -113,9 +113,8 @@ class Terminal:
         with progress:
             for event in events:
                 report(event)
-                if isinstance(event, RunStarted) and self.verbosity > QUIET:
-                    types = plural(len(event.types), "type")
-                    self._say(f"target: {event.target} ({types}, seed {event.seed})")
+                if isinstance(event, RunStarted):
+                    self._started(event)
                 elif isinstance(event, PhaseStarted):
                     phase = _Phase(event.phase)
                     phase.task = progress.add_task(
@@ -147,6 +146,18 @@ class Terminal:
         if finished is None:
             raise RuntimeError("the run ended without its summary")
         return finished
+
+    def _started(self, event: RunStarted) -> None:
+        if self.verbosity > QUIET:
+            types = plural(len(event.types), "type")
+            self._say(f"target: {event.target} ({types}, seed {event.seed})")
+        # Shown even with -q: after a hard kill (CI kills a job some seconds after its
+        # SIGTERM) it is what finds the leads the run left on the organization.
+        if event.run_token and event.target_kind == "live":
+            token = event.run_token
+            self._say(
+                f"run token: {token} (close-contract cleanup --run-token {token} after a hard kill)"
+            )
 
     def _cleanup(self, event: CleanupFinished) -> None:
         if self.verbosity > QUIET:
@@ -269,6 +280,12 @@ class Terminal:
             self.out.print(checks)
         if summary.stopped_early:
             self.out.print("stopped early (-x): the first case with a violation ended the run")
+        if summary.max_time_reached:
+            self.out.print(
+                "time budget reached (--max-time): no further case was drawn; the checks it "
+                "never reached did not run",
+                soft_wrap=True,
+            )
         if summary.interrupted:
             return  # the interrupt's own line says what happened
         if summary.violations:

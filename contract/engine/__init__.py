@@ -12,24 +12,34 @@ from __future__ import annotations
 
 from contract.engine._driver import drive, run_seeded
 from contract.engine._fixtures import client_for, organization_for, references_for
+from contract.engine._journal import Journal, JournalRun, journal_path, read_journal, runs_dir
 from contract.engine._ledger import Ledger
 from contract.engine._references import References
 from contract.engine._run import run
 from contract.engine._sources import CaseSource, GeneratedSource, ReplaySource
+from contract.engine._sweep import Sweep, SweepResult, toolkit_token
 from contract.engine._targets import Target, open_target
 
 __all__ = [
     "CaseSource",
     "GeneratedSource",
+    "Journal",
+    "JournalRun",
     "Ledger",
     "References",
     "ReplaySource",
+    "Sweep",
+    "SweepResult",
     "Target",
     "client_for",
     "drive",
+    "journal_path",
     "open_target",
     "organization_for",
+    "read_journal",
     "references_for",
     "run",
     "run_seeded",
+    "runs_dir",
+    "toolkit_token",
 ]

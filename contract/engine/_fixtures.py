@@ -26,14 +26,15 @@ __all__ = ["References", "client_for", "organization_for", "references_for"]
 def client_for(
     target: Target, config: Config, *, transport: httpx.BaseTransport | None = None
 ) -> CloseClient:
-    """A client for ``target`` with the configuration's auth scheme, timeouts and retries.
+    """A client for ``target`` with the configuration's auth scheme, timeouts, retries and
+    bounds (bytes per body, deadline per answer, longest wait, pages per walk).
 
     ``transport`` replaces the network (a replay's
     :func:`~contract.cassettes.replay_transport`, which is then not paced: no server's
     budget is at stake); by default requests go to the target, paced by its rate budget
     and ``max_rate``.
     """
-    pacer = None if transport is not None else Pacer(config.max_rate)
+    pacer = None if transport is not None else Pacer(config.max_rate, max_wait=config.max_wait)
     return CloseClient(
         target.base_url,
         target.api_key,
@@ -43,6 +44,10 @@ def client_for(
         retry=RetryPolicy(max_attempts=config.max_attempts, max_sleep=config.max_retry_sleep),
         secrets=[k for k in (target.api_key, target.other_api_key) if k],
         pacer=pacer,
+        max_response_bytes=config.max_response_bytes,
+        response_timeout=config.response_timeout,
+        max_wait=config.max_wait,
+        max_pages=config.max_pages,
     )
 
 
@@ -53,17 +58,22 @@ def organization_for(client: CloseClient, config: Config) -> Organization:
 
 @contextmanager
 def references_for(
-    client: CloseClient, organization: Organization, config: Config
+    client: CloseClient,
+    organization: Organization,
+    config: Config,
+    ledger: Ledger | None = None,
 ) -> Iterator[References]:
     """Ids that valid payloads may reference; what was created for them is deleted after.
 
     ``{"lead": [...], "user": [...], "contact": [...], "custom_object:<cotype_id>": [...]}``
+    ``ledger`` (one of the client's own, else a new one) keeps what was made, so that
+    instances a caller creates on the lead can be claimed with :meth:`Ledger.claim`.
     """
-    ledger = Ledger(client)
+    ledger = Ledger(client) if ledger is None else ledger
     session = Session(config, client, ledger)
     setup = session.outcome("setup", "references", None, None)
     try:
-        lead, contacts = prepare_lead(session, setup)
+        lead, contacts = prepare_lead(session, setup, organization)
         refs: References = {"lead": [lead], "user": [organization.user_id], "contact": contacts}
         prepare_references(
             session, GeneratedSource(config.seed, shrink=False), organization, refs, []

@@ -3,7 +3,10 @@
 Setup (who the key is, the types, a disposable lead, reference instances), then the plan
 (see :mod:`contract.engine._plan`): one case of every kind first, then the valid
 lifecycles and the invalid mutations, on as many workers as the target calls for; cleanup
-always runs last, also after errors and Ctrl-C.
+always runs last, also after errors, Ctrl-C, SIGTERM and SIGHUP, and when the run's budget
+(``--max-time``) ran out. Cleanup is exempt from that budget and has its own
+(``--cleanup-timeout``). A run on a live target journals what it creates (see
+:mod:`contract.engine._journal`), for ``close-contract cleanup`` after a hard kill.
 """
 
 from __future__ import annotations
@@ -31,8 +34,9 @@ from contract.config import Config
 from contract.discovery import Organization, discover
 from contract.engine._alongside import Alongside
 from contract.engine._fixtures import client_for
+from contract.engine._journal import Journal
 from contract.engine._ledger import Ledger
-from contract.engine._pace import Pace, choose_workers
+from contract.engine._pace import Budget, Pace, choose_workers
 from contract.engine._plan import build_plan, execute_plan
 from contract.engine._references import (
     References,
@@ -42,11 +46,12 @@ from contract.engine._references import (
     prepare_stateful_leads,
 )
 from contract.engine._schemathesis import schemathesis_case
+from contract.engine._second_key import check_second_key
 from contract.engine._session import Outcome, Session
 from contract.engine._sources import CaseSource, GeneratedSource, ReplaySource
 from contract.engine._stateful import stateful_phase
 from contract.engine._targets import open_target
-from contract.errors import ConfigurationError, ContractViolation
+from contract.errors import ConfigurationError, ContractError, ContractViolation
 from contract.events import (
     CaseFinished,
     CleanupFinished,
@@ -58,6 +63,7 @@ from contract.events import (
     RunStarted,
     Summary,
 )
+from contract.interrupts import signals_as_interrupts
 
 __all__ = ["run"]
 
@@ -124,11 +130,12 @@ def _phases(
     org: Organization,
     tally: _Tally,
     pace: Pace,
+    budget: Budget,
 ) -> Generator[Event, None, None]:
     config = session.config
     yield PhaseStarted("setup")
     setup = session.outcome("setup", "disposable lead", None, None)
-    lead, contacts = prepare_lead(session, setup)
+    lead, contacts = prepare_lead(session, setup, org)
     refs: References = {"lead": [lead], "user": [org.user_id], "contact": contacts}
     outcomes = [setup]
     prepare_references(session, source, org, refs, outcomes)
@@ -145,7 +152,7 @@ def _phases(
 
     def stateful(src: CaseSource, stop: threading.Event | None = None) -> Iterator[Outcome]:
         return stateful_phase(
-            session, src, org, refs, leads, contacts, stop, tour_leads, concurrent
+            session, src, org, refs, leads, contacts, stop, tour_leads, concurrent, budget.spent
         )
 
     alongside = (
@@ -156,7 +163,8 @@ def _phases(
     try:
         setup_failed = any(o.violations or o.inconclusive for o in outcomes)
         plan = build_plan(session, org, refs, lead, setup_failed)
-        for item in execute_plan(session, source, plan, pace.workers, pace.progress):
+        items = execute_plan(session, source, plan, pace.workers, pace.progress, spent=budget.spent)
+        for item in items:
             if isinstance(item, Outcome):
                 pace.cases += 1
                 yield tally.add(item.event())
@@ -176,6 +184,8 @@ def _phases(
     if config.schemathesis:
         yield PhaseStarted("schemathesis", len(org.types))
         for tc in org.types:
+            if budget.spent():
+                break
             yield tally.add(schemathesis_case(session, tc, lead, refs))
         yield PhaseFinished("schemathesis")
 
@@ -190,6 +200,7 @@ def run(config: Config) -> Iterator[Event]:
     """
     config.validate()
     started = time.perf_counter()
+    budget = Budget(config.max_time)
     baseline = load_baseline(config.baseline) if config.baseline is not None else None
     replay = load_corpus(config.cassettes) if config.cassettes is not None else None
     if replay is not None and replay.seed != config.seed:
@@ -197,6 +208,8 @@ def run(config: Config) -> Iterator[Event]:
         config = dataclasses.replace(config, seed=replay.seed)
     tally = _Tally()
     with ExitStack() as stack:
+        # SIGTERM (a cancelled CI job) and SIGHUP end the run as Ctrl-C does.
+        stack.enter_context(signals_as_interrupts())
         target = stack.enter_context(open_target(config, replay))
         secrets = [k for k in (target.api_key, target.other_api_key) if k]
         recorded: Corpus | None = None
@@ -219,6 +232,16 @@ def run(config: Config) -> Iterator[Event]:
         )
         client = stack.enter_context(client_for(target, config, transport=transport))
         ledger = Ledger(client)
+        # Only a live organization outlives the process: the embedded emulator goes with
+        # it, and a replay creates nothing.
+        journal = (
+            Journal.start(config.state_dir, run_token, target.base_url)
+            if target.kind == "live"
+            else None
+        )
+        if journal is not None:
+            stack.callback(journal.close)
+            ledger.journal = journal.write
         session = Session(
             config,
             client,
@@ -227,9 +250,13 @@ def run(config: Config) -> Iterator[Event]:
             run_token=run_token,
         )
         completed = False
+        ended: ContractError | None = None
         pace: Pace | None = None
         try:
             org = discover(client, config.custom_object_type_ids)
+            check_second_key(client, org, target.other_api_key)
+            if journal is not None:
+                journal.key(org.user_id, org.organization_id)
             if not org.types:
                 raise ConfigurationError(
                     "the organization has no custom object types to test "
@@ -255,23 +282,32 @@ def run(config: Config) -> Iterator[Event]:
                 # monotonic ``started`` says how long ago that was.
                 started_at=datetime.now(UTC) - timedelta(seconds=time.perf_counter() - started),
                 options=RunOptions.from_config(config),
+                run_token=run_token if replay is None else None,
             )
-            phases = _phases(session, source, org, tally, pace)
+            phases = _phases(session, source, org, tally, pace, budget)
             yield from _until_first_violation(phases, tally) if config.exitfirst else phases
-            # A run stopped early saw too little to be compared: every shape and status it
-            # did not reach would show up as a regression.
-            if baseline is not None and not tally.stopped_early:
+            # A run stopped early (-x, or its budget ran out) saw too little to be compared:
+            # every shape and status it did not reach would show up as a regression.
+            if baseline is not None and not tally.stopped_early and not budget.reached:
                 yield PhaseStarted("baseline", 1)
                 outcome = Outcome("baseline", f"compared with {config.baseline}", None, None)
                 outcome.violations.extend(compare_run(baseline, recorder))
                 yield tally.add(outcome.event())
                 yield PhaseFinished("baseline")
             completed = True
+        except ContractError as exc:
+            ended = exc
         finally:
             # A replay that went off the recording has nothing real to clean up, and
             # its cleanup requests would not be in the cassette either.
             if completed or replay is None:
-                deleted, leftovers = ledger.cleanup(pace.workers if pace else 1)
+                deleted, leftovers = _cleanup(ledger, config, pace, journal)
+        if ended is not None:
+            # What cleanup did is reported before the error ends the run, once there is
+            # anything to say: a run refused at its start made nothing.
+            if replay is None and (pace is not None or deleted or leftovers):
+                yield CleanupFinished(deleted, leftovers)
+            raise ended
         yield CleanupFinished(deleted, leftovers)
         built = recorder.build(target.description)
         if recorded is not None and config.record is not None:
@@ -294,5 +330,19 @@ def run(config: Config) -> Iterator[Event]:
             workers=pace.workers if pace is not None else 1,
             throttled=client.throttled,
             first_violation_request=tally.first_violation_request,
+            max_time_reached=budget.reached,
         )
         yield RunFinished(summary, tuple(tally.violations))
+
+
+def _cleanup(
+    ledger: Ledger, config: Config, pace: Pace | None, journal: Journal | None
+) -> tuple[int, tuple[str, ...]]:
+    """The ledger's cleanup, bounded by ``--cleanup-timeout`` (never by ``--max-time``);
+    the journal's last entry says what it left."""
+    deadline = time.monotonic() + config.cleanup_timeout
+    ledger.client.for_cleanup()  # bounded by the deadline, not by --max-wait
+    deleted, leftovers = ledger.cleanup(pace.workers if pace else 1, deadline=deadline)
+    if journal is not None:
+        journal.finish(leftovers)
+    return deleted, leftovers

@@ -4,7 +4,8 @@
 finish (Ctrl-C: marked interrupted); :func:`write_reports` writes them with every key
 blanked, to files or (for the path ``-``) to standard output; :func:`check_writable` tries
 the paths before a run sends anything. :func:`report_schema` is the JSON Schema
-(Draft 2020-12) that every JSON report of :data:`REPORT_FORMAT` validates against.
+(Draft 2020-12) that every JSON report of :data:`REPORT_FORMAT` validates against. A text
+past :data:`contract.excerpts.KEPT_BODY_BYTES` (a huge body) is cut and marked as cut.
 """
 
 from __future__ import annotations

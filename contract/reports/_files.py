@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Final
 
 from contract.errors import ConfigurationError
+from contract.reports._cut import cut_report
 from contract.reports._report import RunReport
 from contract.secrets import redact as blank
 from contract.secrets import secret_forms
@@ -118,12 +119,15 @@ def write_reports(
     redact: Sequence[str] = (),
 ) -> None:
     """Write the requested reports; every secret in ``redact`` is blanked first, in each
-    form it can take (raw, URL-encoded, Basic): the last gate before a file a CI keeps.
+    form it can take (raw, escaped, URL-encoded, Basic): the last gate before a file a CI
+    keeps. Bodies and other texts past :data:`~contract.excerpts.KEPT_BODY_BYTES` are cut,
+    and marked as cut.
 
     A path ``-`` (:data:`STDOUT`) writes that report to standard output, so the caller
     must keep its own output off stdout then (``--report-json - | jq``).
     """
     forms = secret_forms(redact)
+    report = cut_report(report)
 
     def clean(text: str) -> str:
         return blank(text, forms)

@@ -23,8 +23,14 @@ def _header(meta: Metadata, s: Summary) -> list[str]:
         lines += [f"Options: {shown}.", ""]
     if meta.interrupted:
         lines += [
-            "**Interrupted**: the run stopped before it finished (Ctrl-C); this report holds "
-            "the cases that ran.",
+            "**Interrupted**: the run stopped before it finished (Ctrl-C, SIGTERM or "
+            "SIGHUP); this report holds the cases that ran.",
+            "",
+        ]
+    if s.max_time_reached:
+        lines += [
+            "**Time budget reached** (--max-time): no further case was drawn; the checks "
+            "it never reached did not run.",
             "",
         ]
     lines += [

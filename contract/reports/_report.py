@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract.errors import ContractViolation
+from contract.errors import ContractError, ContractViolation
 from contract.events import CaseFinished, CleanupFinished, Event, RunFinished, RunStarted, Summary
 from contract.reports._json import json_report
 from contract.reports._junit import junit_report
@@ -21,13 +21,18 @@ class RunReport:
     """Collects the events of a run; renders them as JSON, JUnit XML or Markdown.
 
     A report without :class:`~contract.events.RunFinished` is of a run that stopped early
-    (Ctrl-C): every rendering then says ``interrupted`` and holds the cases that ran.
+    (Ctrl-C, SIGTERM, SIGHUP): every rendering then says ``interrupted`` and holds the cases
+    that ran; ``signal`` is the signal that stopped it (``None``: Ctrl-C).
     """
 
     started: RunStarted | None = None
     cases: list[CaseFinished] = field(default_factory=list)
     finished: RunFinished | None = None
     cleanup: CleanupFinished | None = None
+    signal: int | None = None
+    # The error that ended the run after it began (exit 2 or 3): its reports are written
+    # all the same, with what the run found and what cleanup left.
+    error: ContractError | None = None
 
     def add(self, event: Event) -> None:
         """Take one event of the stream."""
@@ -42,8 +47,9 @@ class RunReport:
 
     @property
     def interrupted(self) -> bool:
-        """The run stopped before its end (no :class:`~contract.events.RunFinished`)."""
-        return self.finished is None
+        """A signal stopped the run before its end (no :class:`~contract.events.RunFinished`
+        and no error)."""
+        return self.finished is None and self.error is None
 
     @property
     def summary(self) -> Summary:
@@ -60,7 +66,10 @@ class RunReport:
             violations=sum(by_check.values()),
             by_check=by_check,
             duration=sum(c.elapsed for c in self.cases) if since is None else since,
-            interrupted=True,
+            interrupted=self.interrupted,
+            signal=self.signal,
+            error=None if self.error is None else str(self.error),
+            error_exit_code=3 if self.error is None else self.error.exit_code,
             inconclusive=sum(c.inconclusive is not None for c in self.cases),
         )
 

@@ -55,6 +55,7 @@ def run_engine(config: Config) -> Ran:
 
 def live_config(server: EmulatorServer, **options: Any) -> Config:
     """A live-target configuration for an emulator the test started itself."""
+    options.setdefault("state_dir", Path(os.environ["CLOSE_STATE_DIR"]))
     return Config(
         base_url=server.base_url,
         api_key=server.api_key,

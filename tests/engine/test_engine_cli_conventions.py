@@ -16,7 +16,8 @@ from contract.emulator import EmulatorServer
 
 from ._support import cli, error_lines, interrupt_cli, leftovers
 
-LOST_WRITES = ("--emulator-fault", "lost_writes", "--examples", "5", "--no-shrink")
+# A delete that deletes nothing: gone_after_delete fails, other checks hold.
+DELETE_NOOP = ("--emulator-fault", "delete_noop", "--examples", "5", "--no-shrink")
 
 
 def report_of(path: Path) -> Any:
@@ -51,7 +52,7 @@ def test_help_shows_examples_and_exit_codes(command: str) -> None:
 
 def test_checks_runs_only_the_named_checks(tmp_path: Path) -> None:
     report = tmp_path / "r.json"
-    result = cli("run", *LOST_WRITES, "--checks", "gone_after_delete", "--report-json", str(report))
+    result = cli("run", *DELETE_NOOP, "--checks", "gone_after_delete", "--report-json", str(report))
     assert result.returncode == 1, result.stderr
     assert {v["check"] for v in report_of(report)["violations"]} == {"gone_after_delete"}
 
@@ -59,7 +60,7 @@ def test_checks_runs_only_the_named_checks(tmp_path: Path) -> None:
 def test_exclude_checks_runs_every_other_check(tmp_path: Path) -> None:
     report = tmp_path / "r.json"
     excluded = "read_after_create,listed_after_create"
-    result = cli("run", *LOST_WRITES, "--exclude-checks", excluded, "--report-json", str(report))
+    result = cli("run", *DELETE_NOOP, "--exclude-checks", excluded, "--report-json", str(report))
     assert result.returncode == 1, result.stderr
     found = {v["check"] for v in report_of(report)["violations"]}
     assert found and not found & set(excluded.split(","))

@@ -22,26 +22,27 @@ from contract.events import CaseFinished
 
 from ._support import cli
 
-# Lost writes: every read, update and delete after a create fails, and later creates that
-# reference a lost instance are refused; one cause, dozens of violations. The stateful
-# phase is off: its sequences start with other operations, so their first violations differ.
-LOST_WRITES = (
-    *("run", "--emulator-fault", "lost_writes", "--examples", "5", "--no-shrink"),
-    *("--stateful-runs", "0"),
+# Naive timestamps: every answer that carries an instance breaks its schema, one cause and
+# dozens of violations; a delete that deletes nothing follows in the same cases. The
+# stateful phase is off: its sequences start with other operations, so their first
+# violations differ.
+ONE_CAUSE = (
+    *("run", "--emulator-fault", "naive_timestamps", "--emulator-fault", "delete_noop"),
+    *("--examples", "5", "--no-shrink", "--stateful-runs", "0"),
 )
 HEADER = re.compile(r"^✗ (\w+): (.+) \((\d+) cases?\)$")
 
 
-def run_lost_writes(tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], Any]:
+def run_one_cause(tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], Any]:
     report = tmp_path / "report.json"
-    result = cli(*LOST_WRITES, "--report-json", str(report), *extra)
+    result = cli(*ONE_CAUSE, "--report-json", str(report), *extra)
     assert result.returncode == 1, result.stdout + result.stderr
     return result, json.loads(report.read_text("utf-8"))
 
 
 @pytest.fixture(scope="module")
 def lost(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Any]:
-    return run_lost_writes(tmp_path_factory.mktemp("lost"))
+    return run_one_cause(tmp_path_factory.mktemp("lost"))
 
 
 def test_violations_are_grouped_by_root_cause_with_a_count(
@@ -87,7 +88,7 @@ def test_a_piped_line_is_never_wrapped(lost: tuple[subprocess.CompletedProcess[s
 
 
 def test_quiet_prints_only_the_summary(tmp_path: Path) -> None:
-    result, data = run_lost_writes(tmp_path, "-q")
+    result, data = run_one_cause(tmp_path, "-q")
     assert result.stderr == ""
     assert "contract broken" in result.stdout
     assert str(data["summary"]["violations"]) in result.stdout
@@ -97,7 +98,7 @@ def test_verbose_prints_every_follow_on(
     tmp_path: Path, lost: tuple[subprocess.CompletedProcess[str], Any]
 ) -> None:
     normal, data = lost
-    verbose, _ = run_lost_writes(tmp_path, "-v")
+    verbose, _ = run_one_cause(tmp_path, "-v")
     assert len(verbose.stderr.splitlines()) > len(normal.stderr.splitlines())
     follow_ons = [line for line in verbose.stderr.splitlines() if line.startswith("    ↳ ")]
     # Every check that failed after its case's first violation is named
