@@ -301,7 +301,8 @@ def test_template_runs_the_expected_commands(template: str) -> None:
 
     assert shapes == {
         "replay": [("run", REPLAYED, None, None)],
-        "nightly": [("run", None, PRODUCTION, None)],
+        # What runs killed outright left is cleaned up first (the journals are cached).
+        "nightly": [("cleanup", None, None, None), ("run", None, PRODUCTION, None)],
         "pre-release": [
             ("baseline", None, None, "production.json"),
             ("run", None, "production.json", None),
@@ -309,7 +310,7 @@ def test_template_runs_the_expected_commands(template: str) -> None:
         ],
     }
     for command in commands:
-        if command.subcommand in ("run", "baseline") and command.job != "replay":
+        if command.subcommand in ("run", "baseline", "cleanup") and command.job != "replay":
             assert command.option("--base-url") is not None, command.text()
         if command.subcommand == "run":
             assert command.option("--report-json") and command.option("--junit-xml")
@@ -385,12 +386,12 @@ def recordings(tmp_path_factory: pytest.TempPathFactory, servers: Servers) -> Pa
 # scenario -> job -> (production, candidate) server names, and the exit codes expected.
 SCENARIOS: dict[tuple[str, str], tuple[str, str, list[int]]] = {
     ("holds", "replay"): ("production", "candidate", [0]),
-    ("holds", "nightly"): ("production", "candidate", [0]),
+    ("holds", "nightly"): ("production", "candidate", [0, 0]),
     # Another deployment's ids differ from production's: the baselines still compare.
     ("holds", "pre-release"): ("production", "candidate", [0, 0, 0]),
-    ("broken", "nightly"): ("broken", "candidate", [1]),
+    ("broken", "nightly"): ("broken", "candidate", [0, 1]),
     ("broken", "pre-release"): ("production", "broken", [0, 1, 1]),
-    ("unreachable", "nightly"): ("unreachable", "candidate", [3]),
+    ("unreachable", "nightly"): ("unreachable", "candidate", [3, 3]),
 }
 
 
@@ -525,6 +526,7 @@ case "$1" in
   run) exit "${FAKE_RUN:-0}" ;;
   baseline) exit "${FAKE_BASELINE:-0}" ;;
   diff) exit "${FAKE_DIFF:-0}" ;;
+  cleanup) exit "${FAKE_CLEANUP:-0}" ;;
 esac
 exit 2
 """
@@ -598,7 +600,7 @@ def test_nightly_job_warns_rather_than_fails_without_a_verdict(
 ) -> None:
     outcome = run_scripts(template, "nightly", tmp_path, run=code)
 
-    assert outcome.called == ["run"]
+    assert outcome.called == ["cleanup", "run"]
     if template == "gitlab":
         # The script passes the code on; allow_failure turns 3 into a warning.
         assert outcome.code == code
@@ -639,3 +641,15 @@ def test_pre_release_job_compares_whenever_the_candidate_has_a_verdict(
     assert outcome.code == exit_code, outcome.output
     calls = ["baseline", "run", "diff"] if diffed else ["baseline", "run"]
     assert outcome.called == (calls if baseline < 2 else ["baseline"])
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+@pytest.mark.parametrize("code", [1, 2, 3])
+def test_nightly_job_runs_the_contract_whatever_the_cleanup_of_earlier_runs_says(
+    template: str, code: int, tmp_path: Path
+) -> None:
+    # A leftover the cleanup could not prove a run's own is reported, never a reason to
+    # skip tonight's run.
+    outcome = run_scripts(template, "nightly", tmp_path, cleanup=code)
+    assert (outcome.code, outcome.called) == (0, ["cleanup", "run"])
+    assert "could not prove" in outcome.output

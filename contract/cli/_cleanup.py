@@ -173,7 +173,6 @@ def _sweep(kw: dict[str, Any]) -> Any:
     with open_target(config) as target, client_for(target, config) as client, ignore_interrupts():
         import time
 
-        client.for_cleanup()  # bounded by --cleanup-timeout, not by --max-wait
         sweep = Sweep(
             client,
             dry_run=bool(kw.get("dry_run")),
@@ -181,6 +180,7 @@ def _sweep(kw: dict[str, Any]) -> Any:
             deadline=time.monotonic() + config.cleanup_timeout,
         )
         sweep.key()  # who the key is, first: without it nothing can be proven
+        client.for_cleanup()  # the target answers: bounded by --cleanup-timeout from here
         for run in journals:
             if run.cleaned or not run.targets(config.base_url or ""):
                 continue

@@ -91,6 +91,10 @@ _MAX_WAIT: Final = 300.0
 _MAX_PAGES: Final = 50
 
 
+# The longest wait between two tries of one cleanup request that no hint asked for.
+_CLEANUP_BACKOFF: Final = 2.0
+
+
 class _Unset(enum.Enum):
     UNSET = enum.auto()
 
@@ -104,14 +108,16 @@ class RetryPolicy:
     """How :class:`CloseClient` retries infrastructure failures (bounded, like Close's client).
 
     ``max_attempts`` counts the first try. A 429 waits for the server's reset hint; other
-    ``retry_statuses`` and connection errors wait ``backoff * 2**attempt``. No single wait
-    exceeds ``max_sleep`` seconds; a hint past the client's ``max_wait`` is not waited out
-    at all (the target counts as unreachable).
+    ``retry_statuses`` and connection errors wait ``backoff * 2**attempt``, at most
+    ``max_backoff`` seconds when it is set. No single wait exceeds ``max_sleep`` seconds; a
+    hint past the client's ``max_wait`` is not waited out at all (the target counts as
+    unreachable).
     """
 
     max_attempts: int = 5
     max_sleep: float = 60.0
     backoff: float = 0.5
+    max_backoff: float | None = None
     retry_statuses: frozenset[int] = frozenset({429, 502, 503, 504})
 
     def __post_init__(self) -> None:
@@ -127,8 +133,10 @@ class RetryPolicy:
             )
 
     def backoff_wait(self, attempt: int) -> float:
-        """The wait after failed attempt number ``attempt`` (0-based), capped by ``max_sleep``."""
-        return min(self.backoff * 2.0**attempt, self.max_sleep)
+        """The wait after failed attempt number ``attempt`` (0-based), capped by ``max_sleep``
+        (and ``max_backoff``)."""
+        cap = self.max_sleep if self.max_backoff is None else min(self.max_sleep, self.max_backoff)
+        return min(self.backoff * 2.0**attempt, cap)
 
 
 class RequestOptions(TypedDict, total=False):
@@ -593,11 +601,16 @@ class CloseClient:
     def for_cleanup(self) -> None:
         """Switch to cleanup's rules: a rate budget past ``max_wait`` is ignored (with a
         warning) rather than ending the run, since cleanup has a deadline of its own, and
-        each request tries three times as often, since what is left behind costs the user
-        more than a few more tries."""
+        each request tries twice as often with short waits between tries: what is left
+        behind costs the user more than a few more tries, and a target that went away
+        must not hold the run for minutes per resource."""
         if self.pacer is not None:
             self.pacer.exempt = True
-        self.retry = dataclasses.replace(self.retry, max_attempts=3 * self.retry.max_attempts)
+        self.retry = dataclasses.replace(
+            self.retry,
+            max_attempts=2 * self.retry.max_attempts,
+            max_backoff=_CLEANUP_BACKOFF,
+        )
 
     def close(self) -> None:
         """Close the connection pool."""

@@ -381,3 +381,25 @@ def test_cleanup_can_raise_the_cap_on_waits_for_client_and_pacer(make: Any) -> N
     c.max_wait = 600.0
     assert c.pacer is not None and c.pacer.max_wait == 600.0
     assert c.delete("custom_object/x/").status == 204 and c.waited == 400.0
+
+
+def test_cleanup_tries_twice_as_often_with_short_waits_and_ignores_absurd_budgets(
+    make: Any,
+) -> None:
+    # Given a target that refuses its first seven tries with a 503 and no hint
+    slept: list[float] = []
+    tries: list[int] = []
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        tries.append(1)
+        return httpx.Response(503 if len(tries) < 8 else 204)
+
+    c = make(flaky, sleep=slept.append, pacer=None, retry=RetryPolicy(max_attempts=5))
+
+    # When the client switches to cleanup's rules
+    c.for_cleanup()
+
+    # Then a delete gets through on its eighth try, no wait longer than two seconds
+    assert c.delete("custom_object/custobj_x1/").status == 204
+    assert c.retry.max_attempts == 10 and len(tries) == 8
+    assert max(slept) == 2.0 and slept[:3] == [0.5, 1.0, 2.0]
