@@ -216,6 +216,19 @@ class HostileProxy:
         """The requests of ``method`` on exactly ``path`` (below the API root, e.g. ``lead/``)."""
         return [s for s in self.seen if s.method == method and s.path == _API + path]
 
+    def streamed(self, wait: float = 10.0) -> list[int]:
+        """:attr:`streams` once at least one endless or trickled answer has ended.
+
+        The proxy notices a client's hang-up on its own thread, a moment after the run
+        already finished: this waits for that (a synchronisation, not a time assertion).
+        """
+        ended = threading.Event()
+        for _ in range(int(wait / 0.05)):
+            if self.streams:
+                break
+            ended.wait(0.05)
+        return list(self.streams)
+
     # --- life cycle --------------------------------------------------------------------
 
     def __enter__(self) -> HostileProxy:
