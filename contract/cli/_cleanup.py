@@ -13,12 +13,12 @@ import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 from rich.console import Console
 
+from contract.cli._options import table_options
 from contract.errors import ConfigurationError, ContractError
 
 __all__ = ["CLEANUP_EPILOG", "cleanup"]
@@ -78,20 +78,7 @@ def _fail(exc: ContractError, key: str | None) -> NoReturn:
 
 
 def _table_options(function: Any) -> Any:
-    from contract.options import OPTIONS
-
-    for o in reversed([o for o in OPTIONS if o.name in _USED]):
-        option = (
-            click.option(o.flag, is_flag=True, default=None, envvar=o.env, help=o.help)
-            if o.is_flag
-            else click.option(
-                o.flag,
-                type=click.Path(path_type=Path) if o.type is Path else o.type,
-                metavar=o.metavar,
-                envvar=o.env,
-                help=o.help,
-            )
-        )
+    for option in reversed(table_options(_USED)):
         function = option(function)
     return function
 

@@ -6,13 +6,20 @@ MAX_EXAMPLES (a test holds them equal): importing it here would slow every comma
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-__all__ = ["BASELINE_EPILOG", "RUN_EPILOG", "Help", "output_options", "target_options"]
+__all__ = [
+    "BASELINE_EPILOG",
+    "RUN_EPILOG",
+    "Help",
+    "output_options",
+    "table_options",
+    "target_options",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -75,8 +82,9 @@ def _apply(function: F, options: list[Callable[[F], F]]) -> F:
     return function
 
 
-def _table_options() -> list[Callable[[F], F]]:
-    """The options of :data:`contract.options.OPTIONS`, each also read from its variable."""
+def table_options(names: Collection[str] | None = None) -> list[Callable[[F], F]]:
+    """The options of :data:`contract.options.OPTIONS` (only ``names`` when given), each
+    also read from its variable."""
     from contract.options import OPTIONS
 
     return [
@@ -90,6 +98,7 @@ def _table_options() -> list[Callable[[F], F]]:
             help=o.help,
         )
         for o in OPTIONS
+        if names is None or o.name in names
     ]
 
 
@@ -176,7 +185,7 @@ def target_options(function: F) -> F:
                 help="Never send more than R requests per second (on top of the server's "
                 "own RateLimit budget, which is always kept).",
             ),
-            *_table_options(),
+            *table_options(),
             click.option(
                 "--emulator-fault",
                 "faults",

@@ -111,8 +111,11 @@ def _interruptible() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def interrupt_cli(args: list[str], delay: float) -> tuple[int | None, str, str]:
-    """Run ``close-contract ARGS``; Ctrl-C it ``delay`` s after it found its target.
+def interrupt_cli(
+    args: list[str], delay: float, signals: Iterable[int] = (signal.SIGINT,)
+) -> tuple[int | None, str, str]:
+    """Run ``close-contract ARGS``; send it ``signals`` (Ctrl-C by default, 0.05 s apart)
+    ``delay`` s after it found its target.
 
     Timing from the target line keeps the interrupt inside the run proper: while Python
     imports the command is another matter (see test_engine_cli_errors), and so is the
@@ -146,8 +149,10 @@ def interrupt_cli(args: list[str], delay: float) -> tuple[int | None, str, str]:
         try:
             assert started.wait(60), "the run did not start"
             time.sleep(delay)
-            process.send_signal(signal.SIGINT)
-            process.wait(60)
+            for signum in signals:
+                process.send_signal(signum)
+                time.sleep(0.05)
+            process.wait(120)
         finally:
             if process.poll() is None:
                 process.kill()

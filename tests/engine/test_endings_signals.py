@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import tempfile
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from contract.emulator import EmulatorServer
 
-from ._support import COMMAND, ROOT, clean_env, leftovers
+from ._support import interrupt_cli, leftovers
 
 pytestmark = pytest.mark.skipif(
     not hasattr(signal, "SIGHUP"), reason="SIGHUP exists on POSIX systems only"
@@ -27,45 +23,10 @@ pytestmark = pytest.mark.skipif(
 
 
 def signal_cli(args: list[str], signals: list[int], delay: float) -> tuple[int, str, str]:
-    """Run ``close-contract ARGS``; send ``signals`` (0.05 s apart) ``delay`` s after it
-    found its target. Returns the exit code, stdout and stderr."""
-    output = tempfile.TemporaryFile("w+")
-    process = subprocess.Popen(
-        [*COMMAND, *args],
-        cwd=ROOT,
-        env=clean_env(),
-        stdout=output,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lines: list[str] = []
-    started = threading.Event()
-
-    def read_stderr() -> None:
-        assert process.stderr is not None
-        for line in process.stderr:
-            lines.append(line)
-            if line.startswith("target:"):
-                started.set()
-        started.set()  # ended before it found a target: fail below, do not hang
-
-    with output, process:
-        reader = threading.Thread(target=read_stderr, daemon=True)
-        reader.start()
-        try:
-            assert started.wait(60), "the run did not start"
-            time.sleep(delay)
-            for signum in signals:
-                process.send_signal(signum)
-                time.sleep(0.05)
-            process.wait(120)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-        reader.join(10)
-        output.seek(0)
-        return process.returncode, output.read(), "".join(lines)
+    """Run ``close-contract ARGS``; send ``signals`` ``delay`` s after it found its target."""
+    code, out, err = interrupt_cli(args, delay, signals)
+    assert code is not None
+    return code, out, err
 
 
 @pytest.mark.parametrize(
