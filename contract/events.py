@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from contract.errors import ContractViolation
 
 if TYPE_CHECKING:
+    from contract.checks import CheckTally
     from contract.config import Config, TargetKind
 
 __all__ = [
@@ -141,6 +142,8 @@ class CaseFinished:
     elapsed: float
     violations: tuple[ContractViolation, ...] = ()
     inconclusive: str | None = None
+    # For each check that judged an answer of the case: how many it passed and failed.
+    judged: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -218,6 +221,9 @@ class Summary:
     # lead it could not prove its own), and the exit code it means (2 or 3).
     error: str | None = None
     error_exit_code: int = 3
+    # What every registered check did (see contract.checks.CheckTally); empty for a
+    # summary built by hand.
+    checks: dict[str, CheckTally] = field(default_factory=dict)
 
     @property
     def over_budget(self) -> bool:

@@ -9,25 +9,42 @@ than one property. Checks assert documented facts only; everything else is basel
 from __future__ import annotations
 
 # Importing the check modules registers their checks.
-from contract.checks import _answers, _model, _state  # noqa: F401
+from contract.checks import _answers, _state, _model  # noqa: F401  # isort: skip
 from contract.checks._registry import (
+    APPLIES,
     CHECKS,
+    Applies,
     CheckContext,
+    Evidence,
+    Judgement,
+    Key,
     Operation,
+    Step,
     check,
     echoed,
+    judge,
     run_checks,
     statuses_text,
     violation,
 )
+from contract.checks._tally import CheckTally, tally_checks
 
 __all__ = [
+    "APPLIES",
     "CHECKS",
+    "Applies",
     "CheckContext",
+    "CheckTally",
+    "Evidence",
+    "Judgement",
+    "Key",
     "Operation",
+    "Step",
     "check",
     "echoed",
+    "judge",
     "run_checks",
     "statuses_text",
+    "tally_checks",
     "violation",
 ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from contract.checks._registry import (
     CheckContext,
+    Step,
     check,
     note_of,
     statuses_text,
@@ -13,8 +16,15 @@ from contract.checks._registry import (
 
 __all__: list[str] = []
 
+# The answers to requests the run sent and judges one by one: not a read after another
+# organization's attempt (``intact``, judged for isolation only) nor a walk of pages.
+_ANSWERS = frozenset({"create", "retrieve", "list", "update", "delete", "probe"})
+# Media types are judged on every such answer but another organization's and a deleted
+# instance's, which their own steps' checks judge alone (None: an answer of no step).
+_TYPED: frozenset[str | None] = frozenset(get_args(Step)) - {"isolation", "stale"} | {None}
 
-@check
+
+@check(operations=_ANSWERS)
 def not_a_server_error(ctx: CheckContext) -> None:
     """No request, valid or not, may make the API fail with a 5xx."""
     if ctx.exchange.status >= 500:
@@ -38,7 +48,7 @@ def _status_in(ctx: CheckContext, name: str, allowed: frozenset[int], what: str,
         )
 
 
-@check
+@check(steps={"create", "refusal"}, keys={"own"})
 def status_conformance(ctx: CheckContext) -> None:
     """The status is one the contract allows for this case."""
     expected = ctx.expected_statuses
@@ -46,7 +56,7 @@ def status_conformance(ctx: CheckContext) -> None:
     _status_in(ctx, "status_conformance", expected, "", why)
 
 
-@check
+@check(steps={"refusal"}, keys={"none"})
 def auth_enforced(ctx: CheckContext) -> None:
     """A request without valid credentials is refused (401) and does nothing."""
     # 401 is documented; a case may allow more (a header too broken to parse may get 400).
@@ -61,7 +71,7 @@ def _bodyless(ctx: CheckContext) -> bool:
     return ctx.exchange.method == "HEAD" or status == 304 or 100 <= status < 200
 
 
-@check
+@check(operations=_ANSWERS, steps=_TYPED)
 def content_type_conformance(ctx: CheckContext) -> None:
     """Bodies are UTF-8 JSON (errors included); a 204 has no body.
 
@@ -99,7 +109,7 @@ def content_type_conformance(ctx: CheckContext) -> None:
         )
 
 
-@check
+@check(needs=("validator",))
 def response_schema_conformance(ctx: CheckContext) -> None:
     """A successful body conforms to the response schema of its operation."""
     if ctx.validator is None or not 200 <= ctx.exchange.status < 300:

@@ -9,9 +9,9 @@ than one property. Checks assert documented facts only; everything else is basel
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from contract.client import Exchange
 from contract.errors import ContractViolation, Severity
@@ -21,23 +21,59 @@ if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
 
 __all__ = [
+    "APPLIES",
     "CHECKS",
+    "Applies",
     "CheckContext",
+    "Evidence",
+    "Judgement",
+    "Key",
     "Operation",
+    "Step",
     "body_of",
     "check",
     "echoed",
+    "judge",
+    "note_of",
     "run_checks",
     "statuses_text",
     "violation",
     "where",
-    "note_of",
 ]
 
 
-Operation = Literal["create", "retrieve", "list", "update", "delete", "probe", "intact"]
+Operation = Literal["create", "retrieve", "list", "update", "delete", "probe", "intact", "walk"]
 """What the checked request did: one of the five operations, a ``probe`` (auth, isolation,
-unknown ids) or ``intact`` (a read after another organization tried to change it)."""
+unknown ids), ``intact`` (a read after another organization tried to change it) or
+``walk`` (a list walked page by page: the judged answer is its last page)."""
+
+Key = Literal["own", "none", "other"]
+"""Which credentials the request carried: the run's key, none, or another organization's."""
+
+# What the request was sent to show, where the operation alone does not say it. The engine
+# used to tell these apart by naming checks at each call site; a declaration now names
+# the steps it judges instead. Kept to the distinctions call sites made: a read after a
+# create, after an update and after a delete are all GETs answered 200 or 404, and only
+# the step says which property the answer speaks for.
+Step = Literal[
+    "create",  # a valid create: the case's status, the echo
+    "refusal",  # a request the contract says must be refused, with the case's statuses
+    "isolation",  # another organization's request, or the read that follows it
+    "read_after_create",
+    "listed_after_create",  # the page of a list where the new instance must be
+    "update",  # a valid update
+    "read_after_update",
+    "delete",  # a delete of a live instance
+    "read_after_delete",
+    "read",  # a read the stateful model predicts
+    "read_after_refusal",  # a read after an update the API refused
+    "list",  # a list the stateful model predicts
+    "stale",  # a request for an instance the stateful model knows deleted
+]
+
+Evidence = Literal["sent", "expected", "removed", "validator", "instance_id", "prediction"]
+"""What a check may need besides the answer: the :class:`CheckContext` field of that name
+set (not None; for ``removed``, not empty)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,16 +100,116 @@ class CheckContext:
     # What the stateful phase's reference model predicts for this answer (see
     # contract.checks._model): None outside that phase.
     prediction: Mapping[str, Any] | None = None
+    # Which credentials went with the request, and what it was sent to show (None: only
+    # what every answer owes); declarations match on both (see Applies).
+    key: Key = "own"
+    step: Step | None = None
 
 
+T = TypeVar("T")
 CheckFn = Callable[[CheckContext], None]
 CHECKS: dict[str, CheckFn] = {}
 
 
-def check(function: CheckFn) -> CheckFn:
-    """Register ``function`` under its own name."""
-    CHECKS[function.__name__] = function
-    return function
+@dataclass(frozen=True, slots=True)
+class Applies:
+    """Which answers a check judges; ``None`` matches any value of that part.
+
+    ``operations`` are :data:`Operation` values, ``phases`` the phases of the run
+    (``setup``, ``valid``, ``invalid``, ``probes``, ``stateful``), ``steps`` :data:`Step`
+    values (``None`` among them: an answer of no particular step), ``keys`` :data:`Key`
+    values, and ``needs`` the :data:`Evidence` that must be
+    present. A context matches when every part does.
+    """
+
+    operations: frozenset[str] | None = None
+    phases: frozenset[str] | None = None
+    steps: frozenset[str | None] | None = None
+    keys: frozenset[str] | None = None
+    needs: tuple[Evidence, ...] = ()
+
+    def matches(self, ctx: CheckContext, phase: str) -> bool:
+        """Whether a check so declared judges ``ctx`` in ``phase``."""
+        return (
+            (self.operations is None or ctx.operation in self.operations)
+            and (self.phases is None or phase in self.phases)
+            and (self.steps is None or ctx.step in self.steps)
+            and (self.keys is None or ctx.key in self.keys)
+            and all(_present(ctx, need) for need in self.needs)
+        )
+
+    def describe(self) -> str:
+        """The declaration in words, for a tally that says why a check never ran."""
+        parts = [
+            f"{what} {', '.join(sorted(values))}"
+            for what, values in (
+                ("operation", self.operations),
+                ("phase", self.phases),
+                ("step", None if self.steps is None else {str(s) for s in self.steps}),
+                ("key", self.keys),
+            )
+            if values is not None
+        ]
+        if self.needs:
+            parts.append("evidence " + ", ".join(self.needs))
+        return "; ".join(parts) or "any answer"
+
+
+APPLIES: dict[str, Applies] = {}
+"""The declaration of every registered check, by name (see :func:`check`)."""
+
+
+def _present(ctx: CheckContext, need: Evidence) -> bool:
+    # An empty body sent is still evidence (its removed keys are judged); no removed key is not.
+    value = getattr(ctx, need)
+    return value is not None and value != ()
+
+
+def _frozen(values: Collection[T] | None) -> frozenset[T] | None:
+    return None if values is None else frozenset(values)
+
+
+@overload
+def check(function: CheckFn, /) -> CheckFn: ...
+
+
+@overload
+def check(
+    *,
+    operations: Collection[str] | None = None,
+    phases: Collection[str] | None = None,
+    steps: Collection[str | None] | None = None,
+    keys: Collection[str] | None = None,
+    needs: Iterable[Evidence] = (),
+) -> Callable[[CheckFn], CheckFn]: ...
+
+
+def check(
+    function: CheckFn | None = None,
+    /,
+    *,
+    operations: Collection[str] | None = None,
+    phases: Collection[str] | None = None,
+    steps: Collection[str | None] | None = None,
+    keys: Collection[str] | None = None,
+    needs: Iterable[Evidence] = (),
+) -> CheckFn | Callable[[CheckFn], CheckFn]:
+    """Register a check under its own name, with the answers it applies to.
+
+    Bare (``@check``) it judges every answer of the run; with keywords
+    (``@check(operations={"delete"})``) only those its :class:`Applies` matches. A run
+    hands each answer to every registered check that is enabled and applies.
+    """
+    applies = Applies(
+        _frozen(operations), _frozen(phases), _frozen(steps), _frozen(keys), tuple(needs)
+    )
+
+    def register(fn: CheckFn) -> CheckFn:
+        CHECKS[fn.__name__] = fn
+        APPLIES[fn.__name__] = applies
+        return fn
+
+    return register if function is None else register(function)
 
 
 def violation(
@@ -114,6 +250,30 @@ def run_checks(names: Iterable[str], ctx: CheckContext) -> list[ContractViolatio
         except Exception as exc:  # noqa: BLE001 - any answer must end as a finding
             found.append(_redacted(_unjudged(ctx, name, exc), ctx.exchange))
     return found
+
+
+@dataclass(slots=True)
+class Judgement:
+    """What the checks that apply said of one answer: their violations, and for each check
+    that ran whether it passed."""
+
+    violations: list[ContractViolation] = field(default_factory=list)
+    verdicts: dict[str, bool] = field(default_factory=dict)
+
+
+def judge(ctx: CheckContext, phase: str, enabled: Collection[str] | None) -> Judgement:
+    """Run every registered check that is ``enabled`` (None: all) and applies to ``ctx``
+    in ``phase``, in the order they were registered."""
+    verdict = Judgement()
+    for name, applies in list(APPLIES.items()):
+        if name not in CHECKS or (enabled is not None and name not in enabled):
+            continue
+        if not applies.matches(ctx, phase):
+            continue
+        found = run_checks((name,), ctx)
+        verdict.violations.extend(found)
+        verdict.verdicts[name] = not found
+    return verdict
 
 
 def _unjudged(ctx: CheckContext, name: str, exc: Exception) -> ContractViolation:

@@ -39,7 +39,7 @@ def _echo_differences(ctx: CheckContext, want: Mapping[str, Any], got: Any) -> l
     return problems
 
 
-@check
+@check(needs=("sent",))
 def echo_conformance(ctx: CheckContext) -> None:
     """A create or update answers with the values it was sent."""
     if ctx.sent is None or not 200 <= ctx.exchange.status < 300:
@@ -72,7 +72,7 @@ def _read_matches(ctx: CheckContext, name: str, what: str) -> None:
         )
 
 
-@check
+@check(steps={"read_after_create"}, needs=("expected", "instance_id"))
 def read_after_create(ctx: CheckContext) -> None:
     """A created instance can be retrieved by its id, with the values it was created with."""
     _read_matches(ctx, "read_after_create", "after create")
@@ -88,7 +88,7 @@ def _listed_ids(ctx: CheckContext) -> set[Any]:
     return {item.get("id") for item in _listed(ctx)}
 
 
-@check
+@check(operations={"list"}, steps={"listed_after_create"}, needs=("instance_id",))
 def listed_after_create(ctx: CheckContext) -> None:
     """A created instance appears when listing its lead's instances."""
     if ctx.exchange.status != 200 or ctx.instance_id not in _listed_ids(ctx):
@@ -116,7 +116,7 @@ def listed_after_create(ctx: CheckContext) -> None:
         )
 
 
-@check
+@check(steps={"update", "read_after_update"}, needs=("instance_id",))
 def update_conformance(ctx: CheckContext) -> None:
     """An update (PUT, a partial update) answers 200 and later reads show it."""
     if ctx.operation == "update":
@@ -131,7 +131,7 @@ def update_conformance(ctx: CheckContext) -> None:
     _read_matches(ctx, "update_conformance", "after update")
 
 
-@check
+@check(steps={"delete", "read_after_delete"}, needs=("instance_id",))
 def gone_after_delete(ctx: CheckContext) -> None:
     """A delete answers 204 and the instance is gone (404) afterwards."""
     status = ctx.exchange.status
@@ -153,7 +153,7 @@ def gone_after_delete(ctx: CheckContext) -> None:
         )
 
 
-@check
+@check(steps={"isolation"}, needs=("instance_id",))
 def org_isolation(ctx: CheckContext) -> None:
     """Another organization's key can neither see nor change this organization's instance."""
     status = ctx.exchange.status

@@ -13,7 +13,7 @@ from contract.client import UNSET, Exchange
 from contract.discovery import TypeContract
 from contract.engine._ownership import json_body
 from contract.engine._second_key import refused_mid_run
-from contract.engine._session import GENERIC, Inconclusive, Outcome, Session, concludes
+from contract.engine._session import Inconclusive, Outcome, Session, concludes
 from contract.errors import ContractViolation
 from contract.ids import segment, shown
 from contract.interrupts import hold_interrupts
@@ -33,12 +33,6 @@ OWNERSHIP = "ownership"
 """The check name of a create answer that named what the run cannot prove its own."""
 
 _OK = frozenset(range(200, 300))
-_CREATE_CHECKS = (
-    *GENERIC,
-    "status_conformance",
-    "response_schema_conformance",
-    "echo_conformance",
-)
 
 
 def _json_object(exchange: Exchange) -> dict[str, Any] | None:
@@ -147,8 +141,7 @@ def _post(
 
 def _create(s: Session, tc: TypeContract, case: Case, outcome: Outcome) -> str | None:
     exchange, object_id = _post(s, outcome, "valid:create", case.payload, json=case.payload)
-    outcome.check(
-        _CREATE_CHECKS,
+    outcome.judge(
         CheckContext(
             exchange,
             "create",
@@ -157,13 +150,14 @@ def _create(s: Session, tc: TypeContract, case: Case, outcome: Outcome) -> str |
             validator=tc.response_validator,
             sent=case.payload,
             field_types=tc.field_types,
+            step="create",
         ),
     )
     return object_id
 
 
 def _read(
-    s: Session, outcome: Outcome, tc: TypeContract, object_id: str, check: str, expected: Any
+    s: Session, outcome: Outcome, tc: TypeContract, object_id: str, expected: Any
 ) -> Exchange:
     exchange = s.send(outcome, "valid:retrieve", "GET", _path(object_id))
     ctx = CheckContext(
@@ -175,8 +169,9 @@ def _read(
         expected=expected,
         field_types=tc.field_types,
         instance_id=object_id,
+        step="read_after_create",
     )
-    outcome.check((*GENERIC, "response_schema_conformance", check), ctx)
+    outcome.judge(ctx)
     return exchange
 
 
@@ -201,9 +196,9 @@ def _listed(s: Session, outcome: Outcome, tc: TypeContract, object_id: str, lead
             validator=tc.list_validator,
             instance_id=object_id,
             note=f"Listed with lead_id={lead} and custom_object_type_id={tc.type_id}.",
+            step="listed_after_create" if last else None,
         )
-        names: tuple[str, ...] = (*GENERIC, "response_schema_conformance")
-        outcome.check((*names, "listed_after_create") if last else names, ctx)
+        outcome.judge(ctx)
         if last:
             return
 
@@ -221,9 +216,11 @@ def _foreign_and_anonymous(
     ]
     for method, where, extra in probes:
         exchange = s.send(outcome, f"auth:{method}", method, where, send_credentials=False, **extra)
-        ctx = CheckContext(exchange, "probe", frozenset({401}), case=outcome.case)
-        outcome.check((*GENERIC, "auth_enforced"), ctx)
-    _read(s, outcome, tc, object_id, "read_after_create", expected)
+        ctx = CheckContext(
+            exchange, "probe", frozenset({401}), case=outcome.case, key="none", step="refusal"
+        )
+        outcome.judge(ctx)
+    _read(s, outcome, tc, object_id, expected)
     if not s.other_api_key:
         return
     key = s.other_api_key
@@ -242,8 +239,10 @@ def _foreign_and_anonymous(
             case=outcome.case,
             instance_id=object_id,
             note="The request used a second organization's API key.",
+            key="other",
+            step="isolation",
         )
-        outcome.check(("not_a_server_error", "org_isolation"), ctx)
+        outcome.judge(ctx)
     exchange = s.send(outcome, "valid:retrieve", "GET", path)
     ctx = CheckContext(
         exchange,
@@ -254,8 +253,9 @@ def _foreign_and_anonymous(
         field_types=tc.field_types,
         instance_id=object_id,
         note="After GET, PUT and DELETE with another organization's key.",
+        step="isolation",
     )
-    outcome.check(("org_isolation",), ctx)
+    outcome.judge(ctx)
 
 
 @concludes
@@ -268,7 +268,7 @@ def valid_lifecycle(
     if object_id is None:
         return outcome
     expected = echoed(case.payload)
-    read = _read(s, outcome, tc, object_id, "read_after_create", expected)
+    read = _read(s, outcome, tc, object_id, expected)
     # The read after the create is the proof: nothing is written to an instance before it.
     if not prove_created(s, outcome, object_id, read):
         return outcome
@@ -279,8 +279,7 @@ def valid_lifecycle(
     path = _path(object_id)
     exchange = s.send(outcome, "valid:update", "PUT", path, json=update)
     sent = {k: v for k, v in update.items() if v is not None}
-    outcome.check(
-        (*GENERIC, "update_conformance", "response_schema_conformance", "echo_conformance"),
+    outcome.judge(
         CheckContext(
             exchange,
             "update",
@@ -292,12 +291,12 @@ def valid_lifecycle(
             field_types=tc.field_types,
             instance_id=object_id,
             note=f"The update was {update!r}.",
+            step="update",
         ),
     )
     merged = {k: v for k, v in {**expected, **sent}.items() if k not in removed}
     exchange = s.send(outcome, "valid:retrieve", "GET", path)
-    outcome.check(
-        (*GENERIC, "update_conformance"),
+    outcome.judge(
         CheckContext(
             exchange,
             "retrieve",
@@ -307,23 +306,32 @@ def valid_lifecycle(
             removed=removed,
             field_types=tc.field_types,
             instance_id=object_id,
+            step="read_after_update",
         ),
     )
     exchange = s.send(outcome, "valid:delete", "DELETE", path)
-    outcome.check(
-        (*GENERIC, "gone_after_delete"),
+    outcome.judge(
         CheckContext(
-            exchange, "delete", frozenset({204}), case=outcome.case, instance_id=object_id
+            exchange,
+            "delete",
+            frozenset({204}),
+            case=outcome.case,
+            instance_id=object_id,
+            step="delete",
         ),
     )
     # A 404 to a repeated DELETE means the unanswered first attempt did the deleting.
     if 200 <= exchange.status < 300 or (exchange.status == 404 and exchange.may_have_repeated):
         s.ledger.forget("custom_object", object_id)
     exchange = s.send(outcome, "valid:retrieve_deleted", "GET", path)
-    outcome.check(
-        (*GENERIC, "gone_after_delete"),
+    outcome.judge(
         CheckContext(
-            exchange, "retrieve", frozenset({404}), case=outcome.case, instance_id=object_id
+            exchange,
+            "retrieve",
+            frozenset({404}),
+            case=outcome.case,
+            instance_id=object_id,
+            step="read_after_delete",
         ),
     )
     if exchange.status != 404:
@@ -348,15 +356,19 @@ def invalid_case(s: Session, tc: TypeContract, case: Case) -> Outcome:
         headers=case.headers,
         send_credentials=case.send_credentials,
     )
-    names: tuple[str, ...] = GENERIC
     # Shrinking may have turned a schema-invalid case valid; then no rejection is owed.
     still_invalid = case.schema_valid or not (
         case.body is None and tc.request_validator.is_valid(case.payload)
     )
-    if still_invalid:
-        names = (*names, "status_conformance" if case.send_credentials else "auth_enforced")
-    outcome.check(
-        names, CheckContext(exchange, "create", case.expected_statuses, case=outcome.case)
+    outcome.judge(
+        CheckContext(
+            exchange,
+            "create",
+            case.expected_statuses,
+            case=outcome.case,
+            key="own" if case.send_credentials else "none",
+            step="refusal" if still_invalid else None,
+        )
     )
     if accepted is not None:
         prove_created(s, outcome, accepted)
@@ -382,8 +394,9 @@ def unknown_id_probes(s: Session, seed: int) -> Outcome:
             "probe",
             frozenset({404}),
             note=f"{object_id} does not exist: Close documents 404 for an unknown id.",
+            step="refusal",
         )
-        outcome.check((*GENERIC, "status_conformance"), ctx)
+        outcome.judge(ctx)
         if method == "GET":
             if exchange.status != 404:
                 break

@@ -29,6 +29,7 @@ from contract.baseline import (
     write_baseline,
 )
 from contract.cassettes import CORPUS_FILE, Corpus, load_corpus, recording, replay_transport
+from contract.checks import tally_checks
 from contract.client import Exchange
 from contract.config import Config
 from contract.discovery import Organization, discover
@@ -79,8 +80,10 @@ class _Tally:
         # Requests sent before the first case (discovery), then by each case in turn.
         self.requests = 0
         self.first_violation_request: int | None = None
+        self.events: list[CaseFinished] = []  # folded into the checks' tally at the end
 
     def add(self, event: CaseFinished) -> CaseFinished:
+        self.events.append(event)
         self.cases += 1
         self.inconclusive += event.inconclusive is not None
         self.requests += event.requests
@@ -331,6 +334,10 @@ def run(config: Config) -> Iterator[Event]:
             throttled=client.throttled,
             first_violation_request=tally.first_violation_request,
             max_time_reached=budget.reached,
+            checks=tally_checks(
+                ((e.judged, e.inconclusive is not None) for e in tally.events),
+                config.enabled_checks,
+            ),
         )
         yield RunFinished(summary, tuple(tally.violations))
 

@@ -5,23 +5,20 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from secrets import token_hex
 from typing import Any, ParamSpec, TypeVar, Unpack
 
-from contract.checks import CheckContext, run_checks
+from contract.checks import CheckContext, judge
 from contract.client import CASE_HEADER, CloseClient, Exchange, RequestGuard, RequestOptions
 from contract.config import Config
 from contract.engine._ledger import Ledger
 from contract.errors import AmbiguousRequest, ContractViolation
 from contract.events import CaseFinished
 
-__all__ = ["GENERIC", "Inconclusive", "Outcome", "Session", "concludes", "tagged"]
-
-# Properties every response must have, whatever the case.
-GENERIC = ("not_a_server_error", "content_type_conformance")
+__all__ = ["Inconclusive", "Outcome", "Session", "concludes", "tagged"]
 
 Observer = Callable[[Exchange, str], None]
 P = ParamSpec("P")
@@ -63,19 +60,23 @@ class Outcome:
     # The case tag its requests carry when it sets its own (a stateful sequence: several
     # steps, each a call of its own), else the one of the case running (see tagged).
     tag: str | None = None
+    # For each check that judged an answer of this case: how many it passed and failed.
+    verdicts: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
         """Whether a check failed (Hypothesis shrinks such cases where shrinking is on)."""
         return bool(self.violations)
 
-    def check(self, names: Iterable[str], ctx: CheckContext) -> list[ContractViolation]:
-        """Run the checks of ``names`` that the run applies on ``ctx``; keep their violations."""
-        if self.enabled is not None:
-            names = [name for name in names if name in self.enabled]
-        found = run_checks(names, ctx)
-        self.violations.extend(found)
-        return found
+    def judge(self, ctx: CheckContext) -> list[ContractViolation]:
+        """Hand ``ctx`` to every enabled check that applies to it in this case's phase
+        (see :func:`~contract.checks.judge`); keep and return their violations."""
+        judged = judge(ctx, self.phase, self.enabled)
+        for name, passed in judged.verdicts.items():
+            ok, failed = self.verdicts.get(name, (0, 0))
+            self.verdicts[name] = (ok + passed, failed + (not passed))
+        self.violations.extend(judged.violations)
+        return judged.violations
 
     def event(self) -> CaseFinished:
         """The event that reports this outcome."""
@@ -89,6 +90,7 @@ class Outcome:
             elapsed=(self.finished or time.perf_counter()) - self.started,
             violations=tuple(self.violations),
             inconclusive=self.inconclusive,
+            judged=dict(self.verdicts),
         )
 
 
@@ -148,8 +150,8 @@ class Session:
     ) -> Outcome:
         """A new case's outcome, judged by the checks the run's configuration selects.
 
-        The selection is applied here rather than in :func:`~contract.checks.run_checks`:
-        every check of a case runs through :meth:`Outcome.check`, and an outcome made by
+        The selection travels with the outcome rather than live in the registry: every
+        check of a case runs through :meth:`Outcome.judge`, and an outcome made by
         the session carries the selection along, so the registry stays a pure function of
         its arguments and no run-wide state (a context variable would leak across the
         yields of :func:`contract.run`) decides what is checked.

@@ -16,8 +16,8 @@ from typing import Any
 
 from contract.engine._lifecycle import _post, prove_created
 from contract.engine._second_key import refused_mid_run
-from contract.engine._session import GENERIC, Inconclusive
-from contract.engine._steps_base import INSTANCE_CHECKS, json_of
+from contract.engine._session import Inconclusive
+from contract.engine._steps_base import json_of
 from contract.engine._steps_reads import ReadSteps
 from strategies import Case
 
@@ -47,14 +47,6 @@ class Steps(ReadSteps):
         body = json_of(exchange)
         prediction: dict[str, Any] = {"organization_id": self.model.organization_id}
         self.judge(
-            (
-                *GENERIC,
-                "status_conformance",
-                "response_schema_conformance",
-                "echo_conformance",
-                "organization_consistent",
-                "timestamps_ordered",
-            ),
             self.ctx(
                 exchange,
                 "create",
@@ -63,6 +55,7 @@ class Steps(ReadSteps):
                 sent=case.payload,
                 field_types=tc.field_types,
                 prediction=prediction,
+                step="create",
             ),
         )
         if object_id is None:
@@ -94,8 +87,8 @@ class Steps(ReadSteps):
         still_invalid = case.schema_valid or not (
             case.body is None and tc.request_validator.is_valid(case.payload)
         )
-        names = (*GENERIC, "status_conformance") if still_invalid else GENERIC
-        self.judge(names, self.ctx(exchange, "create", case.expected_statuses))
+        step = "refusal" if still_invalid else None
+        self.judge(self.ctx(exchange, "create", case.expected_statuses, step=step))
         if object_id is None:
             return None
         if not prove_created(self.s, self.outcome, object_id) and not self._unproven(object_id):
@@ -126,13 +119,6 @@ class Steps(ReadSteps):
         self.model.updated(instance, body) if 200 <= exchange.status < 300 else None
         after = self._prediction(instance, date_updated=before["date_updated"])
         self.judge(
-            (
-                *INSTANCE_CHECKS,
-                "update_conformance",
-                "echo_conformance",
-                "put_is_patch",
-                "null_removes",
-            ),
             self.ctx(
                 exchange,
                 "update",
@@ -144,6 +130,7 @@ class Steps(ReadSteps):
                 instance_id=instance.object_id,
                 prediction=after,
                 note=f"The update was {body!r}.",
+                step="update",
             ),
         )
         if 200 <= exchange.status < 300:
@@ -167,13 +154,13 @@ class Steps(ReadSteps):
         if exchange is None:
             return
         self.judge(
-            (*GENERIC, "status_conformance"),
             self.ctx(
                 exchange,
                 "update",
                 frozenset(expected),
                 instance_id=instance.object_id,
                 note=f"The update {body!r} breaks {mutation}.",
+                step="refusal",
             ),
         )
         if 400 <= exchange.status < 500:
@@ -203,8 +190,9 @@ class Steps(ReadSteps):
             self.judge_gone(exchange, "delete", instance)
             return
         self.judge(
-            (*GENERIC, "gone_after_delete"),
-            self.ctx(exchange, "delete", frozenset({204}), instance_id=instance.object_id),
+            self.ctx(
+                exchange, "delete", frozenset({204}), instance_id=instance.object_id, step="delete"
+            ),
         )
         if 200 <= exchange.status < 300 or (exchange.status == 404 and exchange.may_have_repeated):
             # The ledger keeps it: a delete is believed only once cleanup's GET no longer
@@ -249,20 +237,20 @@ class Steps(ReadSteps):
             self.outcome.inconclusive = refused
             return
         self.judge(
-            ("not_a_server_error", "org_isolation"),
             self.ctx(
                 exchange,
                 operation,
                 frozenset({403, 404}),
                 instance_id=instance.object_id,
                 note="The request used a second organization's API key.",
+                key="other",
+                step="isolation",
             ),
         )
         if method in ("PUT", "DELETE"):
             intact = self.send("valid:retrieve", "GET", path)
             if intact is not None:
                 self.judge(
-                    ("org_isolation",),
                     self.ctx(
                         intact,
                         "intact",
@@ -271,6 +259,7 @@ class Steps(ReadSteps):
                         field_types=self._tc(instance).field_types,
                         instance_id=instance.object_id,
                         note=f"After {method} with another organization's key.",
+                        step="isolation",
                     ),
                 )
 

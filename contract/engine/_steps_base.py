@@ -12,20 +12,11 @@ from contract.client import Exchange
 from contract.discovery import TypeContract
 from contract.engine._model import Instance, Model
 from contract.engine._ownership import json_body
-from contract.engine._session import GENERIC, Inconclusive, Outcome, Session
+from contract.engine._session import Inconclusive, Outcome, Session
 from contract.ids import segment
 from strategies import Case
 
-__all__ = ["INSTANCE_CHECKS", "StepsBase", "json_of"]
-
-INSTANCE_CHECKS = (
-    *GENERIC,
-    "response_schema_conformance",
-    "organization_consistent",
-    "immutable_on_update",
-    "timestamps_ordered",
-)
-"""The checks of every answer that shows one of the run's instances."""
+__all__ = ["StepsBase", "json_of"]
 
 
 def json_of(exchange: Exchange) -> Any:
@@ -62,9 +53,10 @@ class StepsBase:
         self.executed.append({"rule": rule, "args": encoded})
         return True
 
-    def judge(self, names: tuple[str, ...], ctx: CheckContext) -> None:
-        """Run ``names`` on ``ctx``; violations carry the requests of the sequence so far."""
-        found = self.outcome.check(names, ctx)
+    def judge(self, ctx: CheckContext) -> None:
+        """Judge ``ctx`` by the checks that apply; violations carry the requests of the
+        sequence so far."""
+        found = self.outcome.judge(ctx)
         if not found:
             return
         steps = tuple(e.curl() for e in self.outcome.exchanges)
@@ -119,13 +111,13 @@ class StepsBase:
         """Judge the answer to a request for a deleted instance; one that shows it again
         makes it unsure, and the ledger takes it back for cleanup."""
         self.judge(
-            ("not_a_server_error", "deleted_stays_gone"),
             self.ctx(
                 exchange,
                 operation,
                 frozenset({404}),
                 instance_id=instance.object_id,
                 prediction={"deleted": True},
+                step="stale",
             ),
         )
         # A DELETE that answers 2xx deletes again what is already gone: nothing reappeared.

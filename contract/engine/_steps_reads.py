@@ -7,12 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from contract.engine._model import Instance
-from contract.engine._session import GENERIC
-from contract.engine._steps_base import INSTANCE_CHECKS, StepsBase, json_of
+from contract.engine._steps_base import StepsBase, json_of
 
 __all__ = ["ReadSteps"]
 
-_READ_CHECKS = (*INSTANCE_CHECKS, "read_matches_model", "put_is_patch", "null_removes")
 _MAX_PAGES = 20
 
 
@@ -37,11 +35,7 @@ class ReadSteps(StepsBase):
         if exchange is None:
             return
         tc = self._tc(instance)
-        names: tuple[str, ...] = _READ_CHECKS
-        if extra.get("after_rejected"):
-            names = (*INSTANCE_CHECKS, "invalid_update_changes_nothing", "null_removes")
         self.judge(
-            names,
             self.ctx(
                 exchange,
                 "retrieve",
@@ -51,6 +45,7 @@ class ReadSteps(StepsBase):
                 instance_id=instance.object_id,
                 prediction=self._prediction(instance, **extra),
                 note=extra.pop("note", ""),
+                step="read_after_refusal" if extra.get("after_rejected") else "read",
             ),
         )
         self.model.observed(instance, json_of(exchange))
@@ -76,9 +71,13 @@ class ReadSteps(StepsBase):
         for tc in self.model.types.values():
             field_types.update(tc.field_types)
         self.judge(
-            (*GENERIC, "list_matches_model", "organization_consistent"),
             self.ctx(
-                exchange, "list", frozenset({200}), field_types=field_types, prediction=prediction
+                exchange,
+                "list",
+                frozenset({200}),
+                field_types=field_types,
+                prediction=prediction,
+                step="list",
             ),
         )
 
@@ -120,6 +119,4 @@ class ReadSteps(StepsBase):
             "unpaged": unpaged,
             "more_at_end": more and bool(pages[-1]) and len(pages[-1]) <= limit,
         }
-        self.judge(
-            ("paging_consistent",), self.ctx(last, "list", frozenset({200}), prediction=prediction)
-        )
+        self.judge(self.ctx(last, "walk", frozenset({200}), prediction=prediction))

@@ -89,4 +89,5 @@ def json_report(
         ),
         "violations": violations,
         "cases": [_case_entry(c) for c in cases],
+        "checks": {name: t.to_dict() for name, t in sorted(summary.checks.items())},
     }

@@ -68,9 +68,11 @@ _TAGS = ("$tuple", "$set", "$frozenset", "$datetime", "$dict", "$dataclass")
 
 def _classes() -> dict[str, type[Any]]:
     from contract import events
+    from contract.checks import CheckTally
     from contract.errors import ContractViolation
 
-    found: dict[str, type[Any]] = {}
+    # The summary's per-check tally travels with the events.
+    found: dict[str, type[Any]] = {_class_name(CheckTally): CheckTally}
     for name in events.__all__:
         candidate = getattr(events, name)
         if isinstance(candidate, type) and dataclasses.is_dataclass(candidate):
