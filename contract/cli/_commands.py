@@ -159,8 +159,9 @@ def _execute(
         return config, terminal.render(run_contract(config), report.add)
     except ContractError as exc:
         terminal.show_findings()
-        if begun and config is not None and report.started is not None:
-            # The run had begun: what it found and what cleanup left are written down.
+        if begun and config is not None:
+            # The run had begun (its options held): what it found, what cleanup left and
+            # why it ended are written down, for a CI job to keep.
             report.error = exc
             _write_reports(report, config, _keys([config.api_key, config.other_api_key]))
         _fail(exc, [kw.get("api_key"), kw.get("other_api_key")])

@@ -22,7 +22,7 @@ from contract.errors import ConfigurationError, ContractViolation
 from contract.events import CaseFinished, RunFinished, RunOptions, RunStarted, Summary
 from contract.reports import STDOUT, RunReport, check_writable, report_schema, write_reports
 
-from ._support import cli, live_config, run_engine
+from ._support import clean_env, cli, live_config, run_engine
 
 CANARY = "canary-key-5c0f3e9a71d2"
 VIOLATION_KEYS = {"check", "title", "message", "severity", "case", "request", "response"}
@@ -456,3 +456,33 @@ def test_only_one_report_goes_to_stdout() -> None:
         check_writable([STDOUT, None, Path("-")])
     with pytest.raises(ConfigurationError, match="cannot write the baseline to standard output"):
         check_writable([STDOUT], what="baseline", stdout=False)
+
+
+def test_a_run_that_ends_in_an_error_still_writes_its_reports(tmp_path: Path) -> None:
+    # Given a target that refuses every connection
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    report, junit = tmp_path / "r.json", tmp_path / "r.xml"
+
+    # When a run against it ends with exit 3
+    result = cli(
+        "run",
+        "--base-url",
+        f"http://127.0.0.1:{port}/api/v1",
+        "--report-json",
+        str(report),
+        "--junit-xml",
+        str(junit),
+        env=clean_env(CLOSE_API_KEY="api_report_error_key_0123456789"),
+    )
+    assert result.returncode == 3, result.stderr
+
+    # Then the reports a CI job keeps are there, saying why, and valid against the schema
+    data = json.loads(report.read_text("utf-8"))
+    Draft202012Validator(report_schema()).validate(data)
+    assert data["summary"]["exit_code"] == 3 and data["interrupted"] is False
+    assert "connection refused" in data["summary"]["error"]
+    ET.parse(junit)
