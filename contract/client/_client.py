@@ -255,15 +255,8 @@ class CloseClient:
     @property
     def max_wait(self) -> float:
         """The longest wait a 429 or 503 may ask for (seconds), and the longest window a
-        budget may report to pace by. Settable, for the pacer too: cleanup, exempt from the
-        run's cap on waits, raises it to its own timeout."""
+        budget may report to pace by (see :meth:`for_cleanup` for cleanup's rule)."""
         return self._max_wait
-
-    @max_wait.setter
-    def max_wait(self, seconds: float) -> None:
-        self._max_wait = seconds
-        if self.pacer is not None:
-            self.pacer.max_wait = seconds
 
     @property
     def bytes_read(self) -> int:

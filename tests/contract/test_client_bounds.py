@@ -375,18 +375,7 @@ def test_the_clients_bounds_default_to_the_configurations() -> None:
         assert plain.max_pages == config.DEFAULT_MAX_PAGES
 
 
-def test_cleanup_can_raise_the_cap_on_waits_for_client_and_pacer(make: Any) -> None:
-    slept: list[float] = []
-    answers = iter([httpx.Response(429, headers={"Retry-After": "400"}), httpx.Response(204)])
-    c = make(lambda request: next(answers), sleep=slept.append, retry=RetryPolicy(max_sleep=500))
-    c.max_wait = 600.0
-    assert c.pacer is not None and c.pacer.max_wait == 600.0
-    assert c.delete("custom_object/x/").status == 204 and c.waited == 400.0
-
-
-def test_cleanup_tries_twice_as_often_with_short_waits_and_ignores_absurd_budgets(
-    make: Any,
-) -> None:
+def test_cleanup_tries_twice_as_often_with_short_waits(make: Any) -> None:
     # Given a target that refuses its first seven tries with a 503 and no hint
     slept: list[float] = []
     tries: list[int] = []
