@@ -8,6 +8,7 @@ Importing it stays cheap: the CLI's ``--help`` and pytest's start-up read it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,17 @@ class Option:
         """The environment variable, e.g. ``CLOSE_MAX_TIME``."""
         return "CLOSE_" + self.name.upper()
 
+    @property
+    def help_text(self) -> str:
+        """The help, ending with the default :class:`~contract.config.Config` holds (the one
+        place a default is written down)."""
+        if self.is_flag:
+            return self.help
+        from contract.config import Config
+
+        default = next(f.default for f in dataclasses.fields(Config) if f.name == self.name)
+        return f"{self.help} [default: {_shown(default)}]"
+
     def parse(self, text: str) -> Any:
         """A value from the environment's text (a ConfigurationError names the variable)."""
         from contract.errors import ConfigurationError
@@ -64,40 +76,38 @@ OPTIONS: tuple[Option, ...] = (
         "max_time",
         float,
         "The run's budget in seconds: past it no case is drawn, cleanup runs and the "
-        "reports are written [default: none].",
+        "reports are written.",
         metavar="SECONDS",
     ),
     Option(
         "max_response_bytes",
         int,
-        "Bytes of one response body (decompressed) before the answer is given up "
-        "[default: 16 MiB].",
+        "Bytes of one response body (decompressed) before the answer is given up.",
     ),
     Option(
         "response_timeout",
         float,
-        "Seconds one response may take, request to last byte [default: 120].",
+        "Seconds one response may take, request to last byte.",
         metavar="SECONDS",
     ),
     Option(
         "max_wait",
         float,
         "Longest RateLimit/Retry-After wait accepted; past it the target counts as "
-        "unreachable (exit 3) [default: 300].",
+        "unreachable (exit 3).",
         metavar="SECONDS",
     ),
-    Option("max_pages", int, "Pages one list walk reads [default: 50]."),
+    Option("max_pages", int, "Pages one list walk reads."),
     Option(
         "cleanup_timeout",
         float,
-        "Seconds cleanup may take; it is exempt from --max-time [default: 600].",
+        "Seconds cleanup may take; it is exempt from --max-time.",
         metavar="SECONDS",
     ),
     Option(
         "state_dir",
         Path,
-        "Where runs journal what they create, for `close-contract cleanup` "
-        "[default: .close-contract].",
+        "Where runs journal what they create, for `close-contract cleanup`.",
         metavar="DIR",
     ),
     Option(
@@ -107,3 +117,13 @@ OPTIONS: tuple[Option, ...] = (
         is_flag=True,
     ),
 )
+
+
+def _shown(default: object) -> str:
+    if default is None:
+        return "none"
+    if isinstance(default, int) and default >= 1 << 20 and default % (1 << 20) == 0:
+        return f"{default >> 20} MiB"
+    if isinstance(default, float):
+        return f"{default:g}"
+    return str(default)

@@ -150,9 +150,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
     for o in OPTIONS:
         if o.is_flag:
-            add(o.pytest_flag, action="store_true", default=None, help=o.help)
+            add(o.pytest_flag, action="store_true", default=None, help=o.help_text)
         else:
-            add(o.pytest_flag, type=o.type, metavar=o.metavar, help=o.help)
+            add(o.pytest_flag, type=o.type, metavar=o.metavar, help=o.help_text)
 
 
 def pytest_configure(config: pytest.Config) -> None:

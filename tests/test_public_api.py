@@ -130,3 +130,21 @@ def test_cli_help_works() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "Usage" in out.stdout
+
+
+def test_each_table_option_shows_the_default_config_holds() -> None:
+    # A default is written down once, in Config; every front door's help reads it there.
+    import dataclasses
+
+    from contract.config import Config
+    from contract.options import OPTIONS
+
+    defaults = {f.name: f.default for f in dataclasses.fields(Config)}
+    for option in OPTIONS:
+        assert option.name in defaults, option.name
+        if not option.is_flag:
+            assert option.help_text.startswith(option.help)
+            assert "[default: " in option.help_text and "[default" not in option.help
+    shown = {o.name: o.help_text for o in OPTIONS}
+    assert shown["max_response_bytes"].endswith("[default: 16 MiB]")
+    assert shown["max_time"].endswith("[default: none]")

@@ -88,14 +88,14 @@ def table_options(names: Collection[str] | None = None) -> list[Callable[[F], F]
     from contract.options import OPTIONS
 
     return [
-        click.option(o.flag, is_flag=True, default=None, envvar=o.env, help=o.help)
+        click.option(o.flag, is_flag=True, default=None, envvar=o.env, help=o.help_text)
         if o.is_flag
         else click.option(
             o.flag,
             type=click.Path(path_type=Path) if o.type is Path else o.type,
             metavar=o.metavar,
             envvar=o.env,
-            help=o.help,
+            help=o.help_text,
         )
         for o in OPTIONS
         if names is None or o.name in names
