@@ -221,6 +221,9 @@ class Summary:
     # lead it could not prove its own), and the exit code it means (2 or 3).
     error: str | None = None
     error_exit_code: int = 3
+    # What cleanup could not delete (or would not: not provably the run's). A run that
+    # left data on the organization has no clean verdict, whatever its checks said.
+    left_behind: int = 0
     # What every registered check did (see contract.checks.CheckTally); empty for a
     # summary built by hand.
     checks: dict[str, CheckTally] = field(default_factory=dict)
@@ -235,15 +238,17 @@ class Summary:
     def exit_code(self) -> int:
         """128 + the signal for an interrupted run (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP); 1
         when something broke the contract; else 3 when the network decided too many cases
-        for a verdict (like an unreachable target); else 0, the contract holds. A run whose
-        budget ran out is judged on what it found."""
+        for a verdict (like an unreachable target) or cleanup left something on the
+        organization; else 0, the contract holds. A run whose budget ran out is judged on
+        what it found; one that ended in an error after it began exits with that error's
+        code (2 or 3)."""
         if self.interrupted:
             return 128 + (2 if self.signal is None else self.signal)  # SIGINT is 2
         if self.error is not None:
             return self.error_exit_code
         if self.violations:
             return 1
-        return 3 if self.over_budget else 0
+        return 3 if self.over_budget or self.left_behind else 0
 
     def to_dict(self) -> dict[str, Any]:
         """The ``summary`` object of the JSON report."""
@@ -262,6 +267,7 @@ class Summary:
             "throttled": self.throttled,
             "first_violation_request": self.first_violation_request,
             "error": self.error,
+            "left_behind": self.left_behind,
             "exit_code": self.exit_code,
         }
 

@@ -296,5 +296,11 @@ class Terminal:
                 f"inconclusive, more than the {summary.inconclusive_budget} allowed "
                 "(--max-inconclusive)"
             )
+        elif summary.left_behind:
+            self.out.print(
+                f"no clean verdict: cleanup left {plural(summary.left_behind, 'resource')} "
+                "on the organization (see cleanup above)",
+                soft_wrap=True,
+            )
         else:
             self.out.print("contract holds")

@@ -389,6 +389,7 @@ class Ledger:
         *,
         known_contacts: set[str] | None,
         name: str | None = None,
+        fresh: bool = False,
     ) -> str | None:
         """:func:`~contract.engine._ownership.prove_lead` with what the ledger knows: None
         when proven, else why not. Without an owner (a ledger used on its own) there is
@@ -407,6 +408,7 @@ class Ledger:
             known_contacts=known_contacts,
             known_instances=known,
             name=name,
+            fresh=fresh,
         )
 
     def _stray_leads(self) -> list[str]:

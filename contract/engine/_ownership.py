@@ -80,8 +80,14 @@ def prove_lead(
     known_contacts: Collection[str] | None,
     known_instances: Collection[str],
     name: str | None = None,
+    fresh: bool = False,
 ) -> str | None:
     """None when a GET of ``lead_id`` proves the lead the run's own, else why not (one line).
+
+    ``fresh``: the lead was created a moment ago under a token no one else has, so a list
+    of its instances that cannot be read is the list endpoint's fault, which the run then
+    reports as a violation, not a sign that the lead is someone else's. Before a lead is
+    deleted (which deletes what is on it) the list must be readable.
 
     The GET must show the id asked for, ``token`` in its name (``name`` exactly, when
     given), ``user_id`` as ``created_by``, an ``organization_id`` among
@@ -108,7 +114,7 @@ def prove_lead(
     if why is None:
         why = _contacts(lead, token, known_contacts)
     if why is None:
-        why = _instances(client, lead_id, known_instances)
+        why = _instances(client, lead_id, known_instances, fresh)
     return None if why is None else f"lead {lead_id}: {why}"
 
 
@@ -154,7 +160,9 @@ def _contacts(
     return None
 
 
-def _instances(client: CloseClient, lead_id: str, known: Collection[str]) -> str | None:
+def _instances(
+    client: CloseClient, lead_id: str, known: Collection[str], fresh: bool
+) -> str | None:
     def send(query: Mapping[str, str]) -> Exchange:
         return client.get("custom_object/", params=query)
 
@@ -162,6 +170,12 @@ def _instances(client: CloseClient, lead_id: str, known: Collection[str]) -> str
         for page in client.pages(send, {"lead_id": lead_id}):
             if page.exchange.status != 200:
                 return f"the list of its instances answered {page.exchange.status}"
+            body = json_body(page.exchange)
+            data = body.get("data") if isinstance(body, dict) else None
+            if not isinstance(data, list) or len(page.items) != len(data):
+                # Deleting a lead deletes what is on it: a list that cannot be read proves
+                # nothing about what that is.
+                return None if fresh else "the list of its instances is not a readable list"
             for item in page.items:
                 object_id = item.get("id")
                 if not isinstance(object_id, str):

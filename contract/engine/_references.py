@@ -176,7 +176,7 @@ def _proven_lead(s: Session, lead: dict[str, Any], name: str, role: str) -> dict
         )
     contacts = _contacts_of(lead)
     s.ledger.note("lead_created", id=lead_id, contacts=contacts)
-    why = s.ledger.prove_lead(lead_id, known_contacts=set(contacts), name=name)
+    why = s.ledger.prove_lead(lead_id, known_contacts=set(contacts), name=name, fresh=True)
     if why is not None:
         s.ledger.mark_not_ours(lead_id, why, kind="lead")
         raise NotProvablyOurs(

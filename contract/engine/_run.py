@@ -334,6 +334,7 @@ def run(config: Config) -> Iterator[Event]:
             throttled=client.throttled,
             first_violation_request=tally.first_violation_request,
             max_time_reached=budget.reached,
+            left_behind=len(leftovers),
             checks=tally_checks(
                 ((e.judged, e.inconclusive is not None) for e in tally.events),
                 config.enabled_checks,

@@ -46,6 +46,7 @@ class Org:
         self.lead_answer: str | None = None  # the id a lead create answers instead
         self.object_answers: list[Any] = []  # the ids instance creates answer instead
         self.lying_list = False  # a list puts every instance on the lead it was asked for
+        self.unreadable_list = False  # a list answers 200 with truncated JSON
 
     def _lead(self, lead_id: str, name: str, contacts: list[dict[str, Any]]) -> dict[str, Any]:
         return {"id": lead_id, "name": name, "created_by": USER, "organization_id": ORG,
@@ -79,6 +80,8 @@ class Org:
             answered = self.object_answers.pop(0) if self.object_answers else object_id
             return httpx.Response(201, json={**self.objects[object_id], "id": answered})
         if method == "GET" and parts == ["custom_object"]:
+            if self.unreadable_list:
+                return httpx.Response(200, content=b'{"data": [{"id": "custobj_')
             lead = request.url.params.get("lead_id")
             data = [
                 {**o, "lead_id": lead} if self.lying_list else o
@@ -396,3 +399,30 @@ def test_the_journal_hears_of_every_create_before_and_after_and_every_delete() -
         "lead_id": lead,
         "type_id": TYPE,
     }
+
+
+def test_a_lead_whose_instances_cannot_be_listed_is_never_deleted() -> None:
+    # Given a run whose lead is proven, and a list endpoint that then breaks
+    server = Org()
+    s = session(server)
+    lead = own_lead(s)
+    server.unreadable_list = True
+
+    # When cleanup comes to the lead: deleting a lead deletes whatever is on it
+    deleted, leftovers = s.ledger.cleanup()
+
+    # Then the lead is left alone, with the reason, and no DELETE went out
+    assert deleted == 0 and not [w for w in server.writes if w.startswith("DELETE")]
+    (line,) = leftovers
+    assert lead in line and "not a readable list" in line
+
+
+def test_a_fresh_lead_is_proven_even_when_its_instances_cannot_be_listed() -> None:
+    # Given a list endpoint broken from the start (a regression the run must report)
+    server = Org()
+    server.unreadable_list = True
+    s = session(server)
+
+    # When the run makes its lead, Then the fresh token proves it the run's own
+    lead = own_lead(s)
+    assert s.ledger.guard is not None and s.ledger.guard.allows("lead", lead)

@@ -175,6 +175,9 @@ class HostileProxy:
     trickle_cap: float = 6.0
     trickle_total: float = 20.0
     ratelimit_cap: int = 12
+    # Distort list answers only after the first DELETE: a server that breaks in the middle
+    # of a run, so that every list cleanup's own search reads is broken too.
+    late: bool = False
     seen: list[Seen] = field(default_factory=list)
     walks: list[int] = field(default_factory=list)
     streams: list[int] = field(default_factory=list)
@@ -187,6 +190,7 @@ class HostileProxy:
     _walk_of: dict[str, int] = field(default_factory=dict, repr=False)
     _trickled: float = 0.0
     _limited: int = 0
+    _broken: bool = False
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -389,9 +393,11 @@ class HostileProxy:
             if new_id is not None:
                 answer.body = _with_id(answer.body, new_id)
             return
+        if method == "DELETE":
+            self._broken = True
         if method != "GET":
             return
-        if _list(path):
+        if _list(path) and (self._broken or not self.late):
             self._distort_list(request, answer)
         elif _READ.fullmatch(path) and mode == "invalid_json_read":
             answer.body = b'{"id": "custobj_'

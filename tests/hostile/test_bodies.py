@@ -46,3 +46,27 @@ def test_an_answer_past_the_tools_limits_or_with_broken_encoding_is_inconclusive
         if result.finished is not None:
             assert result.finished.summary.violations == 0, result.describe()
             assert result.finished.summary.inconclusive > 0, result.describe()
+
+
+@pytest.mark.parametrize("mode", ["deep_json", "invalid_json", "gzip_bomb"])
+def test_cleanup_survives_a_server_that_breaks_in_the_middle_of_a_run(
+    hostile: SceneFactory, mode: str
+) -> None:
+    # Given a server that answers well until the run's first DELETE, then answers every
+    # list (cleanup's search for instances it missed included) with 100,000-deep JSON,
+    # truncated JSON or a gzip bomb
+    with hostile(mode, late=True) as scene:
+        # When a run goes through it
+        result = run_through(scene)
+
+        # Then no traceback and nothing foreign touched; cleanup ended with its list, and
+        # every row the run made is gone or named there, never lost
+        keeps_promises(scene, result)
+        assert result.cleanup is not None, result.describe()
+        broken = [s for s in scene.proxy.seen if s.method == "GET" and "lead_id=" in s.target]
+        assert len(broken) > 1, "no list was read after the server broke"
+        # (leads whose list of instances could no longer be read are left alone: deleting
+        # a lead deletes whatever is on it), and a run that left data has no clean verdict
+        assert result.cleanup.leftovers, result.describe()
+        assert all("left alone" in line for line in result.cleanup.leftovers)
+        assert result.exit_code == 3, result.describe()
