@@ -29,8 +29,9 @@ Exit codes:
   0    the contract holds
   1    violations or regressions found
   2    usage, input or configuration error (one line, no traceback)
-  3    the target is unreachable or keeps failing, or more cases inconclusive
-       than --max-inconclusive allows
+  3    the target is unreachable, keeps failing or answers past the run's
+       bounds, more cases are inconclusive than --max-inconclusive allows, or
+       (with no violation) cleanup left something behind
   130  interrupted (Ctrl-C): cleanup ran, the reports asked for are written
   143  interrupted by SIGTERM (a cancelled CI job), as 130
   129  interrupted by SIGHUP, as 130
