@@ -24,6 +24,8 @@ _GONE = frozenset({404, 410})
 # Predictions exist in the stateful phase only. The steps whose answer shows one instance
 # as the model has it (a create, an update, a read): what every such answer owes.
 _SHOWN = frozenset({"create", "update", "read", "read_after_refusal"})
+# The model's checks judge only what the stateful phase predicts.
+_STATEFUL = "the stateful phase (--stateful-runs above 0, on the emulator or a live target)"
 
 
 def _instance(ctx: CheckContext) -> Mapping[str, Any] | None:
@@ -60,7 +62,7 @@ def _fail(ctx: CheckContext, name: str, title: str, problems: list[str], why: st
         )
 
 
-@check(phases={"stateful"}, steps=_SHOWN | {"list"}, needs=("prediction",))
+@check(phases={"stateful"}, steps=_SHOWN | {"list"}, needs=("prediction",), requires=_STATEFUL)
 def organization_consistent(ctx: CheckContext) -> None:
     """An instance's organization_id is the key's organization.
 
@@ -88,7 +90,7 @@ def organization_consistent(ctx: CheckContext) -> None:
     )
 
 
-@check(phases={"stateful"}, steps={"update", "read"}, needs=("prediction",))
+@check(phases={"stateful"}, steps={"update", "read"}, needs=("prediction",), requires=_STATEFUL)
 def put_is_patch(ctx: CheckContext) -> None:
     """Keys a PUT body leaves out keep their value. DOC fields.md: "every PUT request
     behaves as a PATCH"."""
@@ -106,7 +108,7 @@ def put_is_patch(ctx: CheckContext) -> None:
     )
 
 
-@check(phases={"stateful"}, steps=_SHOWN - {"create"}, needs=("prediction",))
+@check(phases={"stateful"}, steps=_SHOWN - {"create"}, needs=("prediction",), requires=_STATEFUL)
 def null_removes(ctx: CheckContext) -> None:
     """A custom key a PUT set to null is absent afterwards. OAS update example: the key set
     to null is gone from the answer."""
@@ -127,7 +129,13 @@ def null_removes(ctx: CheckContext) -> None:
     )
 
 
-@check(phases={"stateful"}, operations={"retrieve"}, steps={"read"}, needs=("prediction",))
+@check(
+    phases={"stateful"},
+    operations={"retrieve"},
+    steps={"read"},
+    needs=("prediction",),
+    requires=_STATEFUL,
+)
 def read_matches_model(ctx: CheckContext) -> None:
     """A read of a live instance answers 200 with what the acknowledged writes left.
     HTTP: a GET represents the resource's current state."""
@@ -152,7 +160,7 @@ def read_matches_model(ctx: CheckContext) -> None:
     )
 
 
-@check(phases={"stateful"}, steps={"read_after_refusal"}, needs=("prediction",))
+@check(phases={"stateful"}, steps={"read_after_refusal"}, needs=("prediction",), requires=_STATEFUL)
 def invalid_update_changes_nothing(ctx: CheckContext) -> None:
     """A PUT answered 4xx was not applied: a read shows the instance as before.
     HTTP: a 4xx answer means the request was refused."""
@@ -177,7 +185,7 @@ def _new_custom_keys(values: Mapping[str, Any], body: Mapping[str, Any]) -> list
     return sorted(k for k in body if k.startswith("custom.") and k not in values)
 
 
-@check(phases={"stateful"}, steps=_SHOWN - {"create"}, needs=("prediction",))
+@check(phases={"stateful"}, steps=_SHOWN - {"create"}, needs=("prediction",), requires=_STATEFUL)
 def immutable_on_update(ctx: CheckContext) -> None:
     """id, lead_id, custom_object_type_id, organization_id, created_by and date_created
     keep the values the create answered. DOC fields.md (a PUT that does not name a key
@@ -210,7 +218,7 @@ def _moment(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@check(phases={"stateful"}, steps=_SHOWN, needs=("prediction",))
+@check(phases={"stateful"}, steps=_SHOWN, needs=("prediction",), requires=_STATEFUL)
 def timestamps_ordered(ctx: CheckContext) -> None:
     """date_updated is never before date_created and never moves backwards.
     INF from the keys' meaning (OAS examples: date_updated at or after date_created);
@@ -237,7 +245,7 @@ def timestamps_ordered(ctx: CheckContext) -> None:
     )
 
 
-@check(phases={"stateful"}, steps={"stale"}, needs=("prediction",))
+@check(phases={"stateful"}, steps={"stale"}, needs=("prediction",), requires=_STATEFUL)
 def deleted_stays_gone(ctx: CheckContext) -> None:
     """GET, PUT and DELETE of a deleted instance answer 404 (410 is HTTP's "gone" too).
     DOC: 404 for an unknown id in the path; HTTP DELETE semantics."""
@@ -253,7 +261,13 @@ def deleted_stays_gone(ctx: CheckContext) -> None:
         )
 
 
-@check(phases={"stateful"}, operations={"list"}, steps={"list"}, needs=("prediction",))
+@check(
+    phases={"stateful"},
+    operations={"list"},
+    steps={"list"},
+    needs=("prediction",),
+    requires=_STATEFUL,
+)
 def list_matches_model(ctx: CheckContext) -> None:
     """A list of one of the run's own leads holds the live instances the model has there,
     with their current values, none deleted, none of another lead or type.
@@ -315,7 +329,7 @@ def list_matches_model(ctx: CheckContext) -> None:
     )
 
 
-@check(phases={"stateful"}, operations={"walk"}, needs=("prediction",))
+@check(phases={"stateful"}, operations={"walk"}, needs=("prediction",), requires=_STATEFUL)
 def paging_consistent(ctx: CheckContext) -> None:
     """Where the server pages, ``_limit`` bounds each page and pages walked with ``_skip``
     join, without duplicates or gaps, into the unpaged list; the last says has_more false.

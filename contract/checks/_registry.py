@@ -127,6 +127,9 @@ class Applies:
     steps: frozenset[str | None] | None = None
     keys: frozenset[str] | None = None
     needs: tuple[Evidence, ...] = ()
+    # What a run must have for such answers to exist at all, in words (a second key, the
+    # stateful phase): the reason a tally gives when the check judged nothing.
+    requires: str = ""
 
     def matches(self, ctx: CheckContext, phase: str) -> bool:
         """Whether a check so declared judges ``ctx`` in ``phase``."""
@@ -140,6 +143,8 @@ class Applies:
 
     def describe(self) -> str:
         """The declaration in words, for a tally that says why a check never ran."""
+        if self.requires:
+            return f"it needs {self.requires}"
         parts = [
             f"{what} {', '.join(sorted(values))}"
             for what, values in (
@@ -181,6 +186,7 @@ def check(
     steps: Collection[str | None] | None = None,
     keys: Collection[str] | None = None,
     needs: Iterable[Evidence] = (),
+    requires: str = "",
 ) -> Callable[[CheckFn], CheckFn]: ...
 
 
@@ -193,6 +199,7 @@ def check(
     steps: Collection[str | None] | None = None,
     keys: Collection[str] | None = None,
     needs: Iterable[Evidence] = (),
+    requires: str = "",
 ) -> CheckFn | Callable[[CheckFn], CheckFn]:
     """Register a check under its own name, with the answers it applies to.
 
@@ -201,7 +208,12 @@ def check(
     hands each answer to every registered check that is enabled and applies.
     """
     applies = Applies(
-        _frozen(operations), _frozen(phases), _frozen(steps), _frozen(keys), tuple(needs)
+        _frozen(operations),
+        _frozen(phases),
+        _frozen(steps),
+        _frozen(keys),
+        tuple(needs),
+        requires,
     )
 
     def register(fn: CheckFn) -> CheckFn:

@@ -153,7 +153,11 @@ def gone_after_delete(ctx: CheckContext) -> None:
         )
 
 
-@check(steps={"isolation"}, needs=("instance_id",))
+@check(
+    steps={"isolation"},
+    needs=("instance_id",),
+    requires="a second organization's key (--other-api-key or CLOSE_OTHER_API_KEY)",
+)
 def org_isolation(ctx: CheckContext) -> None:
     """Another organization's key can neither see nor change this organization's instance."""
     status = ctx.exchange.status
