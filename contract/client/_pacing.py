@@ -162,7 +162,6 @@ class Pacer:
         self._slept = 0.0
         if clock is None:
             clock = time.monotonic if sleep is time.sleep else self._sleep_clock
-        self._origin = time.monotonic()
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -221,7 +220,9 @@ class Pacer:
         return max(self._pools.values(), key=lambda p: p.spacing, default=None)
 
     def _sleep_clock(self) -> float:
-        return self._origin + self._slept
+        # Counted from zero: added to a large monotonic reading (hours of uptime), the
+        # waits asked for would come back rounded.
+        return self._slept
 
     def observe(self, group: str, sequence: int, budget: Budget | None) -> None:
         """Take in what the answer to request ``sequence`` of ``group`` said of the budget.
