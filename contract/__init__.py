@@ -43,7 +43,7 @@ if TYPE_CHECKING:
         validator_for,
     )
 
-__version__ = "0.1.0"
+from contract._version import __version__
 
 _EXPORTS: dict[str, str] = {
     "AmbiguousRequest": "contract.errors",

@@ -30,8 +30,9 @@ if TYPE_CHECKING:
     from contract.client import CloseClient
     from contract.config import Config
     from contract.discovery import TypeContract
-    from contract.engine import Ledger, Target
+    from contract.ledger import Ledger
     from contract.reports import RunReport
+    from contract.session import Target
 
 __all__ = [
     "abort_session",
@@ -322,7 +323,7 @@ def close_config(pytestconfig: pytest.Config) -> Config:
 @pytest.fixture(scope="session")
 def close_target(close_config: Config) -> Iterator[Target]:
     """The target: the embedded emulator (started here, stopped at the end) or a live API."""
-    from contract.engine import open_target
+    from contract.session import open_target
 
     if close_config.target_kind == "replay":
         pytest.skip("close_target talks to a server; --close-cassettes replays without one")
@@ -352,7 +353,7 @@ def close_ledger(close_client: CloseClient) -> Iterator[Ledger]:
     """What the session made on the target, deleted at its end. Writes through
     ``close_client`` go only to what it proves its own: pass a create's answer and payload
     to ``close_ledger.claim(answer, payload)`` before updating or deleting what it made."""
-    from contract.engine import Ledger
+    from contract.ledger import Ledger
 
     ledger = Ledger(close_client)
     try:

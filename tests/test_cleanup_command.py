@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 
 from contract.cli import main
 from contract.emulator import EmulatorServer
-from contract.engine import Journal, read_journal
+from contract.ledger import Journal, read_journal
 
 TOKEN = "0123456789ab"
 

@@ -164,3 +164,83 @@ def test_the_cycle_rule_would_catch_a_cycle() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert find_cycles(graph) == [["a", "b", "c", "a"]]
     assert find_cycles({"a": {"b"}, "b": set()}) == []
+
+
+# The layers, from the bottom up. A unit (a package, or a top-level module) imports only
+# units on a lower layer: nothing on its own layer and nothing above it, the lazy facade
+# `contract` included. docs/design.md draws the same order.
+LAYERS: list[set[str]] = [
+    {
+        "contract._version",
+        "contract.errors",
+        "contract.ids",
+        "contract.statuses",
+        "contract.excerpts",
+        "contract.interrupts",
+        "contract.emulator",
+        "strategies",
+    },
+    {"contract.secrets", "contract.schemas"},
+    {"contract.client", "contract.baseline"},
+    {"contract.checks", "contract.cassettes"},
+    {"contract.config"},
+    {"contract.options", "contract.events", "contract.discovery"},
+    {"contract.reports", "contract.ledger"},
+    {"contract.session"},
+    {"contract.phases"},
+    {"contract.stateful", "contract.schemathesis_phase"},
+    {"contract.engine"},
+    {"contract"},
+    {"contract.cli", "contract.pytest_plugin", "contract.explore"},
+    {"contract.suite"},
+    {"benchmarks"},
+]
+LAYER_OF = {unit: n for n, units in enumerate(LAYERS) for unit in units}
+
+
+def unit_of(name: str) -> str:
+    parts = name.split(".")
+    return ".".join(parts[:2]) if parts[0] == "contract" and len(parts) > 1 else parts[0]
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    """Every import of ``graph`` (module -> imported modules) that does not go down a layer."""
+    bad = []
+    for name, imported in sorted(graph.items()):
+        for other in sorted(imported):
+            here, there = unit_of(name), unit_of(other)
+            if here != there and LAYER_OF[there] >= LAYER_OF[here]:
+                bad.append(f"{name} -> {other}")
+    return bad
+
+
+def _unit_graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for name, path in ALL.items():
+        graph[name] = {
+            imported
+            for imported in import_targets(path)
+            if imported.split(".")[0] in ("contract", "strategies", "benchmarks")
+        }
+    return graph
+
+
+def test_every_unit_has_a_layer() -> None:
+    assert {unit_of(name) for name in ALL} <= set(LAYER_OF)
+
+
+def test_imports_only_go_down_the_layers() -> None:
+    bad = upward_imports(_unit_graph())
+    assert not bad, "imports that do not go down a layer:\n" + "\n".join(bad)
+
+
+def test_the_layer_rule_would_catch_an_upward_import() -> None:
+    graph = {
+        "contract.client._client": {"contract"},
+        "contract.ledger._ledger": {"contract.session"},
+        "contract.session._session": {"contract.ledger", "contract.session._sources"},
+    }
+    assert upward_imports(graph) == [
+        "contract.client._client -> contract",
+        "contract.ledger._ledger -> contract.session",
+    ]

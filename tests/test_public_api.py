@@ -42,15 +42,15 @@ PACKAGES = [
     "contract.events",
     "contract.excerpts",
     "contract.explore",
-    "contract.harness",
     "contract.ids",
     "contract.ledger",
     "contract.options",
+    "contract.phases",
     "contract.reports",
     "contract.schemas",
     "contract.schemathesis_phase",
-    "contract.shapes",
-    "contract.targets",
+    "contract.session",
+    "contract.stateful",
     "strategies",
 ]
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from contract import __version__
+from contract._version import __version__
 from contract.baseline._files import read_file_bytes
 from contract.baseline._names import DeclaredField
 from contract.baseline._shapes import (

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contract import __version__
+from contract._version import __version__
 from contract.baseline import read_file_bytes
 from contract.errors import CassetteError
 from strategies import Case

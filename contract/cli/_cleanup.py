@@ -3,7 +3,7 @@
 A run cleans up after itself, also on Ctrl-C, SIGTERM and SIGHUP. Only a run killed outright
 (CI kills a job a few seconds after its SIGTERM) leaves leads behind: this command finds them
 through the runs' journals (or, when those are lost, Close's lead search by name), proves
-each one a toolkit run's, and deletes those that pass (see :mod:`contract.engine._sweep`).
+each one a toolkit run's, and deletes those that pass (see :mod:`contract.ledger._sweep`).
 """
 
 from __future__ import annotations
@@ -121,15 +121,10 @@ def cleanup(**kw: Any) -> None:
 
 def _sweep(kw: dict[str, Any]) -> Any:
     from contract.config import Config
-    from contract.engine import (
-        Sweep,
-        client_for,
-        journal_path,
-        open_target,
-        read_journal,
-        runs_dir,
-    )
+    from contract.engine import client_for
     from contract.interrupts import ignore_interrupts
+    from contract.ledger import Sweep, journal_path, read_journal, runs_dir
+    from contract.session import open_target
 
     token, age = kw.get("run_token"), kw.get("older_than")
     if (token is None) == (age is None):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 from rich.console import Console
 
-from contract import __version__
+from contract._version import __version__
 from contract.cli._cleanup import cleanup
 from contract.cli._options import BASELINE_EPILOG, RUN_EPILOG, Help, output_options, target_options
 from contract.cli._terminal import QUIET, VERBOSE, Terminal

@@ -6,7 +6,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from contract import __version__
+from contract._version import __version__
 from contract.client._reading import parse_json
 from contract.client._wire import header, header_dict, octal_escape
 from contract.secrets import Redactor

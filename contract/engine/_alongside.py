@@ -19,10 +19,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from contract.engine._machine import Stopped
-from contract.engine._session import Outcome
-from contract.engine._sources import CaseSource
 from contract.engine._workers import finish
+from contract.session import CaseSource, Outcome
+from contract.stateful import Stopped
 
 __all__ = ["Alongside"]
 

@@ -14,11 +14,9 @@ import httpx
 from contract.client import CloseClient, Pacer, RetryPolicy
 from contract.config import Config
 from contract.discovery import Organization, discover
-from contract.engine._ledger import Ledger
-from contract.engine._references import References, prepare_lead, prepare_references
-from contract.engine._session import Session
-from contract.engine._sources import GeneratedSource
-from contract.engine._targets import Target
+from contract.ledger import Ledger
+from contract.phases import References, prepare_lead, prepare_references
+from contract.session import GeneratedSource, Session, Target
 
 __all__ = ["References", "client_for", "organization_for", "references_for"]
 

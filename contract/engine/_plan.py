@@ -31,13 +31,11 @@ from typing import Any
 from hypothesis import strategies as st
 
 from contract.discovery import Organization, TypeContract
-from contract.engine._lifecycle import invalid_case, unknown_id_probes, valid_lifecycle
-from contract.engine._references import References
-from contract.engine._session import Outcome, Session
-from contract.engine._sources import CaseSource
 from contract.engine._workers import Job, run_jobs
 from contract.errors import ConfigurationError
 from contract.events import PhaseFinished, PhaseStarted
+from contract.phases import References, invalid_case, unknown_id_probes, valid_lifecycle
+from contract.session import CaseSource, Outcome, Session
 from strategies import (
     Case,
     MissingReferenceError,

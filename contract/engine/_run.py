@@ -6,7 +6,7 @@ lifecycles and the invalid mutations, on as many workers as the target calls for
 always runs last, also after errors, Ctrl-C, SIGTERM and SIGHUP, and when the run's budget
 (``--max-time``) ran out. Cleanup is exempt from that budget and has its own
 (``--cleanup-timeout``). A run on a live target journals what it creates (see
-:mod:`contract.engine._journal`), for ``close-contract cleanup`` after a hard kill.
+:mod:`contract.ledger._journal`), for ``close-contract cleanup`` after a hard kill.
 """
 
 from __future__ import annotations
@@ -35,23 +35,8 @@ from contract.config import Config
 from contract.discovery import Organization, discover
 from contract.engine._alongside import Alongside
 from contract.engine._fixtures import client_for
-from contract.engine._journal import Journal
-from contract.engine._ledger import Ledger
 from contract.engine._pace import Budget, Pace, choose_workers
 from contract.engine._plan import build_plan, execute_plan
-from contract.engine._references import (
-    References,
-    prepare_decoys,
-    prepare_lead,
-    prepare_references,
-    prepare_stateful_leads,
-)
-from contract.engine._schemathesis import schemathesis_case
-from contract.engine._second_key import check_second_key
-from contract.engine._session import Outcome, Session
-from contract.engine._sources import CaseSource, GeneratedSource, ReplaySource
-from contract.engine._stateful import stateful_phase
-from contract.engine._targets import open_target
 from contract.errors import ConfigurationError, ContractError, ContractViolation
 from contract.events import (
     CaseFinished,
@@ -65,6 +50,25 @@ from contract.events import (
     Summary,
 )
 from contract.interrupts import signals_as_interrupts
+from contract.ledger import Journal, Ledger
+from contract.phases import (
+    References,
+    prepare_decoys,
+    prepare_lead,
+    prepare_references,
+    prepare_stateful_leads,
+)
+from contract.schemathesis_phase import schemathesis_case
+from contract.session import (
+    CaseSource,
+    GeneratedSource,
+    Outcome,
+    ReplaySource,
+    Session,
+    check_second_key,
+    open_target,
+)
+from contract.stateful import stateful_phase
 
 __all__ = ["run"]
 

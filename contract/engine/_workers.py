@@ -24,7 +24,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
-from contract.engine._session import Outcome, tagged
+from contract.session import Outcome, tagged
 
 __all__ = ["Job", "finish", "run_jobs"]
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
-from contract.engine import run_seeded
+from contract.session import run_seeded
 from strategies import Case, invalid_payloads, mutation_targets, valid_payloads
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from importlib import metadata
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from contract import __version__
+from contract._version import __version__
 from contract.events import RunStarted
 from contract.statuses import status_set
 

@@ -19,6 +19,7 @@ for finding in result.findings:
 
 from __future__ import annotations
 
+from contract.schemathesis_phase._case import schemathesis_case
 from contract.schemathesis_phase._config import DEFAULT_CHECKS, EXCLUDED_CHECKS
 from contract.schemathesis_phase._document import specialise_for_schemathesis
 from contract.schemathesis_phase._phase import SchemathesisResult, run_schemathesis
@@ -32,5 +33,6 @@ __all__ = [
     "SchemathesisFinding",
     "SchemathesisResult",
     "run_schemathesis",
+    "schemathesis_case",
     "specialise_for_schemathesis",
 ]

@@ -16,14 +16,14 @@ import pytest
 from contract.client import CloseClient, Exchange, Pacer, PageCount, RetryPolicy, pages
 from contract.client._reading import STEP, parse_json, too_deep
 from contract.config import Config
-from contract.engine import Ledger
-from contract.engine._session import Inconclusive, Outcome, Session
 from contract.errors import (
     AmbiguousRequest,
     ContractWarning,
     TargetUnreachable,
     UnreadableAnswer,
 )
+from contract.ledger import Ledger
+from contract.session._session import Inconclusive, Outcome, Session
 
 KEY = "api_bounds_test_key_0123456789abcdef"
 ROOT = "http://127.0.0.1:8000/api/v1"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from contract.config import Config
-from contract.engine import open_target
 from contract.errors import ConfigurationError
+from contract.session import open_target
 
 KEY = "api_canary_first_key_0123456789"
 OTHER = "api_canary_other_key_9876543210"

@@ -11,9 +11,9 @@ import pytest
 
 from contract.config import Config
 from contract.engine._alongside import Alongside
-from contract.engine._machine import Stopped
-from contract.engine._session import Outcome
-from contract.engine._sources import GeneratedSource
+from contract.session._session import Outcome
+from contract.session._sources import GeneratedSource
+from contract.stateful._machine import Stopped
 
 from .test_engine_workers import verdicts
 

@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 
 from contract.config import Config
 from contract.emulator import EmulatorServer
-from contract.engine import drive
 from contract.interrupts import (
     Interrupted,
     hold_interrupts,
@@ -27,6 +26,7 @@ from contract.interrupts import (
     last_signal,
     signals_as_interrupts,
 )
+from contract.session import drive
 
 from ._support import leftovers, run_engine
 

@@ -10,7 +10,7 @@ import time
 import httpx
 
 from contract.client import CloseClient, RetryPolicy
-from contract.engine import Ledger
+from contract.ledger import Ledger
 
 ROOT = "https://api.close.example/api/v1"
 LEAD = "lead_disposable"

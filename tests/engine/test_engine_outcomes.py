@@ -10,11 +10,11 @@ import pytest
 
 from contract.client import CloseClient, RetryPolicy
 from contract.config import Config
-from contract.engine import Ledger
-from contract.engine._references import prepare_lead
-from contract.engine._session import Outcome, Session
 from contract.errors import TargetUnreachable
 from contract.events import Summary
+from contract.ledger import Ledger
+from contract.phases._setup import prepare_lead
+from contract.session._session import Outcome, Session
 
 ROOT = "https://api.close.example/api/v1"
 KEY = "api_outcomes_test_key_0123456"

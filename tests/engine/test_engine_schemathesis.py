@@ -16,8 +16,8 @@ import contract
 from contract import schemathesis_phase
 from contract.baseline import load_baseline
 from contract.emulator import EmulatorServer
-from contract.engine import Ledger
 from contract.events import CaseFinished, RunFinished
+from contract.ledger import Ledger
 
 from ._support import leftovers, live_config, run_engine
 

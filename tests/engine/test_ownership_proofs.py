@@ -13,12 +13,12 @@ import pytest
 from contract.client import CloseClient, RetryPolicy
 from contract.config import Config
 from contract.discovery import Organization
-from contract.engine import Ledger
-from contract.engine._lifecycle import OWNERSHIP, _post, prove_created
-from contract.engine._ownership import prove_instance, prove_lead
-from contract.engine._references import prepare_lead
-from contract.engine._session import Outcome, Session
 from contract.errors import ConfigurationError, NotProvablyOurs
+from contract.ledger import Ledger
+from contract.ledger._ownership import prove_instance, prove_lead
+from contract.phases._lifecycle import OWNERSHIP, post_create, prove_created
+from contract.phases._setup import prepare_lead
+from contract.session._session import Outcome, Session
 
 ROOT = "https://api.close.example/api/v1"
 KEY = "api_ownership_test_key_0123"
@@ -136,7 +136,7 @@ def own_lead(s: Session) -> str:
 def create(s: Session, lead: str, name: str = "made by the run") -> tuple[Outcome, str | None]:
     outcome = s.outcome("valid", "create", TYPE, None)
     payload = {"lead_id": lead, "custom_object_type_id": TYPE, "name": name}
-    _, object_id = _post(s, outcome, "valid:create", payload, json=payload)
+    _, object_id = post_create(s, outcome, "valid:create", payload, json=payload)
     if object_id is not None and not prove_created(s, outcome, object_id):
         return outcome, None
     return outcome, object_id

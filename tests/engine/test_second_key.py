@@ -15,11 +15,11 @@ from contract.client import CloseClient
 from contract.config import Config
 from contract.discovery import Organization, contract_for
 from contract.emulator import EmulatorServer
-from contract.engine._ledger import Ledger
-from contract.engine._lifecycle import _foreign_and_anonymous
-from contract.engine._second_key import check_second_key, refused_mid_run
-from contract.engine._session import Session
 from contract.errors import ConfigurationError
+from contract.ledger._ledger import Ledger
+from contract.phases._lifecycle import _foreign_and_anonymous
+from contract.session._second_key import check_second_key, refused_mid_run
+from contract.session._session import Session
 
 from ._support import clean_env, cli, leftovers, run_engine
 

@@ -22,7 +22,7 @@ from strategy_schemas import ASSETS, REFS, USERS, cf, draws, rich_schema
 
 from contract import Config, validator_for
 from contract.config import DEFAULT_EXAMPLES
-from contract.engine import run_seeded
+from contract.session import run_seeded
 from strategies import Case, valid_payloads
 
 _LONG = 129  # past the 128 characters a careless column would keep

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from contract.client import Exchange
 from contract.discovery import TypeContract
-from contract.engine._references import References
-from contract.engine._session import Session
 from contract.errors import ContractError, ContractViolation
 from contract.events import CaseFinished
 from contract.ids import segment
+from contract.phases import References
+from contract.session import Session
 
 __all__ = ["schemathesis_case"]
 
@@ -29,7 +29,7 @@ def schemathesis_case(
     ``schemathesis:<METHOD>`` (except answers the client would have retried: 429, 502,
     503, 504). The event's ``requests`` is the number of requests schemathesis sent.
     """
-    from contract.schemathesis_phase import run_schemathesis
+    from contract.schemathesis_phase._phase import run_schemathesis
 
     client = session.client
     config = session.config

@@ -10,10 +10,10 @@ from typing import Any
 from contract.checks import CheckContext, Operation
 from contract.client import Exchange
 from contract.discovery import TypeContract
-from contract.engine._model import Instance, Model
-from contract.engine._ownership import json_body
-from contract.engine._session import Inconclusive, Outcome, Session
 from contract.ids import segment
+from contract.ledger import json_body
+from contract.session import Inconclusive, Outcome, Session
+from contract.stateful._model import Instance, Model
 from strategies import Case
 
 __all__ = ["StepsBase", "json_of"]

@@ -3,11 +3,11 @@ delete only that (``close-contract cleanup``).
 
 Two ways to find a run's leads:
 
-- its journal (see :mod:`contract.engine._journal`): each lead it lists is read by GET and
+- its journal (see :mod:`contract.ledger._journal`): each lead it lists is read by GET and
   passes only if its name carries the run's token, the key's user created it in the key's
   organization (``organization_id`` as its read shows it, among ``me/``'s organizations),
   and it holds no contact or instance the journal does not list (the run's own proof,
-  :func:`~contract.engine._ownership.prove_lead`);
+  :func:`~contract.ledger._ownership.prove_lead`);
 - Close's lead search by name (``GET lead/?query=…``), when the journal is lost, a lead it
   lists fails that proof, or a lead create went unanswered. A lead found that way is read
   by GET and passes only if its name is a toolkit lead's name with a token, each of its
@@ -31,10 +31,10 @@ from datetime import datetime
 from typing import Any
 
 from contract.client import CloseClient, RequestGuard, pages
-from contract.engine._journal import Journal, JournalRun
-from contract.engine._ownership import prove_lead
 from contract.errors import ContractError, TargetUnreachable
 from contract.ids import is_id, segment
+from contract.ledger._journal import Journal, JournalRun
+from contract.ledger._ownership import prove_lead
 
 __all__ = ["Sweep", "SweepResult", "toolkit_token"]
 

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from contract.engine._lifecycle import _post, prove_created
-from contract.engine._second_key import refused_mid_run
-from contract.engine._session import Inconclusive
-from contract.engine._steps_base import json_of
-from contract.engine._steps_reads import ReadSteps
+from contract.phases import post_create, prove_created
+from contract.session import Inconclusive, refused_mid_run
+from contract.stateful._base import json_of
+from contract.stateful._reads import ReadSteps
 from strategies import Case
 
 __all__ = ["Steps"]
@@ -37,7 +36,7 @@ class Steps(ReadSteps):
             return None
         tc = self.model.types[type_id]
         try:
-            exchange, object_id = _post(
+            exchange, object_id = post_create(
                 self.s, self.outcome, "valid:create", case.payload, json=case.payload
             )
         except Inconclusive:
@@ -71,7 +70,7 @@ class Steps(ReadSteps):
             return None
         tc = self.model.types[type_id]
         try:
-            exchange, object_id = _post(
+            exchange, object_id = post_create(
                 self.s,
                 self.outcome,
                 f"invalid:{case.mutation}",

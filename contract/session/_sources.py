@@ -6,7 +6,7 @@ shrinks a failure where shrinking is on) or only says which cases it holds
 (:meth:`CaseSource.draw`), for a scheduler that runs them on several workers. For one seed
 both give the same cases in the same order: Hypothesis's generation does not depend on
 what the cases did, only shrinking does. Every case runs under its tag (``key#index``,
-see :func:`~contract.engine._session.tagged`).
+see :func:`~contract.session._session.tagged`).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any, Protocol
 from hypothesis import strategies as st
 
 from contract.cassettes import Corpus
-from contract.engine._driver import drive, run_seeded
-from contract.engine._session import Outcome, tagged
 from contract.interrupts import interrupts_between_cases
+from contract.session._driver import drive, run_seeded
+from contract.session._session import Outcome, tagged
 
 __all__ = ["CaseSource", "GeneratedSource", "ReplaySource"]
 

@@ -11,12 +11,11 @@ from typing import Any
 from contract.checks import CheckContext, Operation, echoed
 from contract.client import UNSET, Exchange
 from contract.discovery import TypeContract
-from contract.engine._ownership import json_body
-from contract.engine._second_key import refused_mid_run
-from contract.engine._session import Inconclusive, Outcome, Session, concludes
 from contract.errors import ContractViolation
 from contract.ids import segment, shown
 from contract.interrupts import hold_interrupts
+from contract.ledger import json_body
+from contract.session import Inconclusive, Outcome, Session, concludes, refused_mid_run
 from strategies import Case
 
 __all__ = [
@@ -105,7 +104,7 @@ def create_only(s: Session, tc: TypeContract, case: Case, *, phase: str) -> Outc
     return outcome
 
 
-def _post(
+def post_create(
     s: Session, outcome: Outcome, kind: str, payload: Any, **options: Any
 ) -> tuple[Exchange, str | None]:
     """POST ``custom_object/`` and write down what it created before anything else happens.
@@ -140,7 +139,7 @@ def _post(
 
 
 def _create(s: Session, tc: TypeContract, case: Case, outcome: Outcome) -> str | None:
-    exchange, object_id = _post(s, outcome, "valid:create", case.payload, json=case.payload)
+    exchange, object_id = post_create(s, outcome, "valid:create", case.payload, json=case.payload)
     outcome.judge(
         CheckContext(
             exchange,
@@ -346,7 +345,7 @@ def invalid_case(s: Session, tc: TypeContract, case: Case) -> Outcome:
     outcome = s.outcome("invalid", label, tc.type_id, case.to_dict())
     kind = "auth" if not case.send_credentials else "invalid"
     # A case the API wrongly accepts created an instance: the ledger deletes it once proven.
-    exchange, accepted = _post(
+    exchange, accepted = post_create(
         s,
         outcome,
         f"{kind}:{case.mutation}",

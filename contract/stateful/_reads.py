@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from contract.engine._model import Instance
-from contract.engine._steps_base import StepsBase, json_of
+from contract.stateful._base import StepsBase, json_of
+from contract.stateful._model import Instance
 
 __all__ = ["ReadSteps"]
 

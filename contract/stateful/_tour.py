@@ -19,10 +19,10 @@ from collections.abc import Callable
 from typing import Any
 
 from contract.discovery import TypeContract
-from contract.engine._driver import run_seeded
-from contract.engine._lifecycle import update_for
-from contract.engine._machine import World, invalid_update
-from contract.engine._steps import Steps
+from contract.phases import update_for
+from contract.session import run_seeded
+from contract.stateful._machine import World, invalid_update
+from contract.stateful._steps import Steps
 from strategies import Case, invalid_payloads, mutation_targets
 
 __all__ = ["tour"]

@@ -14,9 +14,9 @@ from typing import Any, ParamSpec, TypeVar, Unpack
 from contract.checks import CheckContext, judge
 from contract.client import CASE_HEADER, CloseClient, Exchange, RequestGuard, RequestOptions
 from contract.config import Config
-from contract.engine._ledger import Ledger
 from contract.errors import AmbiguousRequest, ContractViolation
 from contract.events import CaseFinished
+from contract.ledger import Ledger
 
 __all__ = ["Inconclusive", "Outcome", "Session", "concludes", "tagged"]
 

@@ -12,13 +12,12 @@ from typing import Any
 
 from contract.client import Exchange
 from contract.discovery import Organization, TypeContract
-from contract.engine._lifecycle import create_only
-from contract.engine._ownership import Owner, json_body
-from contract.engine._session import Inconclusive, Outcome, Session
-from contract.engine._sources import CaseSource
 from contract.errors import ConfigurationError, NotProvablyOurs, TargetUnreachable
 from contract.ids import IdShapeError, check_id, is_id, segment, shown
 from contract.interrupts import hold_interrupts
+from contract.ledger import Owner, json_body
+from contract.phases._lifecycle import create_only
+from contract.session import CaseSource, Inconclusive, Outcome, Session
 from strategies import MissingReferenceError, valid_payloads
 
 __all__ = [
@@ -53,7 +52,7 @@ def prepare_lead(
     """The run's lead and its contacts: the given one, or a new disposable lead.
 
     With ``org`` (who the key is), every lead the run creates must prove its own before
-    anything is written to it (see :mod:`contract.engine._ownership`); a lead that does
+    anything is written to it (see :mod:`contract.ledger._ownership`); a lead that does
     not raises :class:`~contract.errors.NotProvablyOurs` (exit 3) and nothing is written.
     """
     if org is not None:
@@ -121,7 +120,7 @@ def _disposable_lead(s: Session, outcome: Outcome, role: str = "disposable") -> 
 
     The name (and its contact's) carries the run's token, so a lead that shows up under it,
     created by the key's user in the key's organization, is provably the run's own (see
-    :meth:`~contract.engine._ledger.Ledger.adopt_lead`).
+    :meth:`~contract.ledger._ledger.Ledger.adopt_lead`).
     """
     token = f", run {s.run_token}" if s.run_token else ""
     main = role == "disposable"
@@ -214,6 +213,8 @@ def reference_order(org: Organization) -> list[TypeContract]:
 def prepare_references(
     s: Session, source: CaseSource, org: Organization, refs: References, outcomes: list[Outcome]
 ) -> None:
+    """Create one instance of every type another type's fields refer to, referenced types
+    first, and add each proven id to ``refs``."""
     for tc in reference_order(org):
         try:
             created = source.batch(

@@ -1,7 +1,7 @@
 """The rule-based state machine of the stateful phase (``hypothesis.stateful``).
 
 Hypothesis draws the rules and their arguments; each rule is one step of
-:class:`~contract.engine._steps.Steps`, which sends the requests and judges the answers
+:class:`~contract.stateful._steps.Steps`, which sends the requests and judges the answers
 against the reference model. Instances travel between rules as model handles in a
 Bundle, so shrinking a failing sequence leaves out creates, reads and writes freely.
 """
@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, multiple, precondition, rule
 
 from contract.discovery import Organization, TypeContract
-from contract.engine._model import Model
-from contract.engine._references import References
-from contract.engine._session import Outcome, Session
-from contract.engine._steps import Steps
+from contract.phases import References
 from contract.schemas import validator_for
+from contract.session import Outcome, Session
+from contract.stateful._model import Model
+from contract.stateful._steps import Steps
 from strategies import Case, MissingReferenceError, invalid_payloads, valid_payloads
 
 __all__ = [

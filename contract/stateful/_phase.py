@@ -1,6 +1,6 @@
 """The stateful phase: sequences of operations judged against a reference model.
 
-Hypothesis's rule-based state machine (see :mod:`contract.engine._machine`) draws each
+Hypothesis's rule-based state machine (see :mod:`contract.stateful._machine`) draws each
 sequence; every machine run is one outcome (phase ``stateful``). A failing run is shrunk
 where shrinking is on, within a bound on the extra runs it costs, and each of its
 violations carries the numbered requests that reproduce it. A recording stores every
@@ -22,14 +22,12 @@ from hypothesis.errors import Flaky
 from hypothesis.stateful import get_state_machine_test
 
 from contract.discovery import Organization
-from contract.engine._driver import quiet_settings
-from contract.engine._machine import CORPUS_KEY, StepFailed, World, machine_for, replay_steps
-from contract.engine._references import References
-from contract.engine._session import Outcome, Session
-from contract.engine._sources import CaseSource, ReplaySource
-from contract.engine._steps import Steps
-from contract.engine._tour import tour
 from contract.interrupts import interrupts_between_cases
+from contract.phases import References
+from contract.session import CaseSource, Outcome, ReplaySource, Session, quiet_settings
+from contract.stateful._machine import CORPUS_KEY, StepFailed, World, machine_for, replay_steps
+from contract.stateful._steps import Steps
+from contract.stateful._tour import tour
 
 __all__ = ["CORPUS_KEY", "stateful_phase"]
 
@@ -59,7 +57,7 @@ def stateful_phase(
     With ``tour_leads``, the tour runs on them and the other sequences on ``leads``; with
     ``concurrent`` too, the tour runs on a thread of its own while Hypothesis draws the
     others (what each one predicts is the same either way). Once ``stop`` is set (from another
-    thread), no further step is sent and :class:`~contract.engine._machine.Stopped` is
+    thread), no further step is sent and :class:`~contract.stateful._machine.Stopped` is
     raised. ``spent()`` is asked before each sequence: once the run's budget ran out, no
     further sequence starts.
     """
@@ -89,7 +87,7 @@ def _generated(
     spent: Callable[[], bool],
 ) -> Iterator[Outcome]:
     config = session.config
-    # First, every rule once (see contract.engine._tour); it counts as one of the runs.
+    # First, every rule once (see contract.stateful._tour); it counts as one of the runs.
     # On leads of its own it runs alongside the sequences Hypothesis draws.
     first = world.steps(0, world.tour_leads)
     more = config.stateful_runs > 1

@@ -5,7 +5,7 @@ Deletion runs instances before the lead they hang on, and the instances others r
 also after violations, errors and Ctrl-C, and survives any answer.
 
 Nothing that is not provably the run's own is ever changed or deleted (see
-:mod:`contract.engine._ownership`). An id from a create answer is only a *claim*: it must
+:mod:`contract.ledger._ownership`). An id from a create answer is only a *claim*: it must
 have the shape of its kind, and a GET of it must show it on the run's verified lead, of the
 type the run sent, in the key's organization, before anything is written to it; the ledger
 then tells the client's :class:`~contract.client.RequestGuard`, which lets writes to it
@@ -36,10 +36,10 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from contract.client import CloseClient, Exchange, RequestGuard
-from contract.engine._ownership import Owner, Verdict, json_body, judge_instance, prove_lead
 from contract.errors import ContractError
 from contract.ids import IdShapeError, check_id, is_id, segment, shown
 from contract.interrupts import ignore_interrupts
+from contract.ledger._ownership import Owner, Verdict, json_body, judge_instance, prove_lead
 
 __all__ = ["Claim", "Ledger"]
 
@@ -211,7 +211,7 @@ class Ledger:
 
     def judge(self, object_id: str, exchange: Exchange | str) -> Verdict:
         """What the answer to a GET of ``object_id`` proves (see
-        :func:`~contract.engine._ownership.judge_instance`); the ledger and the guard take
+        :func:`~contract.ledger._ownership.judge_instance`); the ledger and the guard take
         it into account. An instance the run did not claim is never ours."""
         with self._lock:
             why = self.not_ours.get(("custom_object", object_id))
@@ -391,7 +391,7 @@ class Ledger:
         name: str | None = None,
         fresh: bool = False,
     ) -> str | None:
-        """:func:`~contract.engine._ownership.prove_lead` with what the ledger knows: None
+        """:func:`~contract.ledger._ownership.prove_lead` with what the ledger knows: None
         when proven, else why not. Without an owner (a ledger used on its own) there is
         nothing to prove it against."""
         owner = self.owner

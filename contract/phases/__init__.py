@@ -1,0 +1,38 @@
+"""The single-case phases: set a run up, then each case's whole lifecycle.
+
+Setup finds or makes the run's lead and one instance of each referenced type
+(:class:`References`); a valid create is followed through get, list, update and delete; an
+invalid create must be refused and leave nothing; unknown ids must answer 404.
+"""
+
+from __future__ import annotations
+
+from contract.phases._lifecycle import (
+    invalid_case,
+    post_create,
+    prove_created,
+    unknown_id_probes,
+    update_for,
+    valid_lifecycle,
+)
+from contract.phases._setup import (
+    References,
+    prepare_decoys,
+    prepare_lead,
+    prepare_references,
+    prepare_stateful_leads,
+)
+
+__all__ = [
+    "References",
+    "invalid_case",
+    "post_create",
+    "prepare_decoys",
+    "prepare_lead",
+    "prepare_references",
+    "prepare_stateful_leads",
+    "prove_created",
+    "unknown_id_probes",
+    "update_for",
+    "valid_lifecycle",
+]

@@ -1,0 +1,35 @@
+"""What every phase shares at run time: the target, the session that sends and judges, and
+where cases come from.
+
+:func:`open_target` starts the embedded emulator or names a live API root; a :class:`Session`
+sends through one client and ledger and hands every answer to the checks that apply
+(:class:`Outcome` collects one case's verdict); case sources draw from Hypothesis with a
+fixed seed (:func:`run_seeded`, :func:`drive`) or replay a recording's corpus; the second
+key is proven before it proves anything.
+"""
+
+from __future__ import annotations
+
+from contract.session._driver import drive, quiet_settings, run_seeded
+from contract.session._second_key import check_second_key, refused_mid_run
+from contract.session._session import Inconclusive, Outcome, Session, concludes, tagged
+from contract.session._sources import CaseSource, GeneratedSource, ReplaySource
+from contract.session._targets import Target, open_target
+
+__all__ = [
+    "CaseSource",
+    "GeneratedSource",
+    "Inconclusive",
+    "Outcome",
+    "ReplaySource",
+    "Session",
+    "Target",
+    "check_second_key",
+    "concludes",
+    "drive",
+    "open_target",
+    "quiet_settings",
+    "refused_mid_run",
+    "run_seeded",
+    "tagged",
+]

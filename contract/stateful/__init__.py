@@ -1,0 +1,16 @@
+"""The stateful phase: sequences of operations judged against a reference model.
+
+A :class:`~._model.Model` of what the run knows predicts every answer; one table of rules
+builds both the ``hypothesis.stateful`` machine that explores sequences and the replay of a
+recorded sequence; a first tour runs every rule once.
+"""
+
+from __future__ import annotations
+
+from contract.stateful._machine import Stopped
+from contract.stateful._phase import stateful_phase
+
+__all__ = [
+    "Stopped",
+    "stateful_phase",
+]
