@@ -4,7 +4,7 @@ For each mode of the hostile proxy (``tests/hostile/_proxy.py``: a wrong lead id
 foreign or malformed instance id, a list that lies about its items' lead, malformed,
 endless and compressed-bomb bodies, a trickle, endless paging, an absurd ``RateLimit``),
 customer data is planted in a fresh embedded emulator (a lead with two instances, and
-another organization's lead and instance, as ``tests/engine/_safety.py`` plants them), the
+another organization's lead and instance, as ``tests/support/safety.py`` plants them), the
 proxy is put in front of it, and ``close-contract run --base-url PROXY`` runs as a child
 process with small bounds. Recorded per mode: the exit code, the wall time, the child's
 peak RSS (its own rusage, from ``wait4``), whether the JSON report was written, and the

@@ -8,12 +8,11 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from support.run import leftovers, live_config, run_engine
 
 from contract.cli import main
 from contract.emulator import EmulatorServer
 from contract.engine._pace import Budget
-
-from ._support import leftovers, live_config, run_engine
 
 
 class _Clock:

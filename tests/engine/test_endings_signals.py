@@ -12,10 +12,9 @@ import signal
 from pathlib import Path
 
 import pytest
+from support.run import interrupt_cli, leftovers
 
 from contract.emulator import EmulatorServer
-
-from ._support import interrupt_cli, leftovers
 
 pytestmark = pytest.mark.skipif(
     not hasattr(signal, "SIGHUP"), reason="SIGHUP exists on POSIX systems only"

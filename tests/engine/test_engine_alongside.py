@@ -14,8 +14,7 @@ from contract.engine._alongside import Alongside
 from contract.session._session import Outcome
 from contract.session._sources import GeneratedSource
 from contract.stateful._machine import Stopped
-
-from .test_engine_workers import verdicts
+from engine.test_engine_workers import verdicts
 
 
 class Source(GeneratedSource):

@@ -11,11 +11,10 @@ import json
 from pathlib import Path
 
 import pytest
+from support.run import cli
+from support.safety import Planted, changed, copy_of, plant, snapshot, unaccounted
 
 from contract.emulator import EmulatorServer
-
-from ._safety import Planted, changed, copy_of, plant, snapshot, unaccounted
-from ._support import cli
 
 SHARES = (0.05, 0.15)
 SEEDS = (1, 2, 3)

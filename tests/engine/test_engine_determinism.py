@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from support.run import run_engine
+
 from contract.config import Config
 from contract.events import CaseFinished
-
-from ._support import run_engine
 
 
 def trace(config: Config) -> list[tuple[str, str, tuple[int, ...], Any]]:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pytest
+from support.run import run_engine
 
 from contract.config import Config
 from contract.emulator import FAULTS
-
-from ._support import run_engine
 
 # Which check must catch each fault (at least one of the set: a fault that shows on create
 # or on update, depending on the drawn payloads, may be caught by either). An empty set means

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from hypothesis import strategies as st
+from support.run import leftovers, run_engine
 
 from contract.config import Config
 from contract.emulator import EmulatorServer
@@ -27,8 +28,6 @@ from contract.interrupts import (
     signals_as_interrupts,
 )
 from contract.session import drive
-
-from ._support import leftovers, run_engine
 
 pytestmark = pytest.mark.skipif(
     threading.current_thread() is not threading.main_thread(),

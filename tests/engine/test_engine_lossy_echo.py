@@ -5,10 +5,9 @@ the emulator's lossy-storage faults, and the faithful emulator echoes them all."
 from __future__ import annotations
 
 import pytest
+from support.run import run_engine
 
 from contract.config import DEFAULT_EXAMPLES, Config
-
-from ._support import run_engine
 
 LOSSY = ("truncates_long_text", "float32_numbers", "mangles_astral_text", "multi_value_truncated")
 ECHO_CHECKS = frozenset({"echo_conformance", "read_after_create", "update_conformance"})

@@ -7,12 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.run import Ran, run_engine
 
 from contract.baseline import load_baseline
 from contract.config import Config
 from contract.errors import Regression
-
-from ._support import Ran, run_engine
 
 FAULT = "multi_value_as_string"
 FEATURES = '["custom.Features"]'

@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.run import interrupt_cli, leftovers, live_config, run_engine
 
 from contract.config import Config
 from contract.emulator import EmulatorServer
 from contract.engine._pace import choose_workers
 from contract.events import CaseFinished, Event, PhaseFinished, PhaseStarted, Progress, RunStarted
-
-from ._support import interrupt_cli, leftovers, live_config, run_engine
 
 NOTHING_LEFT = {"custom_object": 0, "lead": 0, "contact": 0}
 

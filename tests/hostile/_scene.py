@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from engine._safety import Planted, Snapshot, changed, copy_of, snapshot, unaccounted
+from support.safety import Planted, Snapshot, changed, copy_of, snapshot, unaccounted
 
 from contract import run
 from contract.config import Config

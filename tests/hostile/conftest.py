@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine._safety import Planted, plant
+from support.safety import Planted, plant
 
 from ._scene import Scene, scene
 

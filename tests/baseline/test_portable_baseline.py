@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.run import Ran, cli, run_engine
 
 from contract.baseline import FORMAT_VERSION, load_baseline
 from contract.config import Config
 from contract.emulator import EmulatorServer
 from contract.errors import CassetteError, Regression
 from contract.events import RunStarted
-
-from ._support import Ran, cli, run_engine
 
 EXAMPLES = 5
 NUMBER_FIELDS = ("custom.Seats", "custom.Purchase Price")

@@ -14,6 +14,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from hypothesis import __version__ as hypothesis_version
 from jsonschema import Draft202012Validator
+from support.run import clean_env, cli, live_config, run_engine
 
 from contract import __version__
 from contract.config import Config
@@ -21,8 +22,6 @@ from contract.emulator import EmulatorServer
 from contract.errors import ConfigurationError, ContractViolation
 from contract.events import CaseFinished, RunFinished, RunOptions, RunStarted, Summary
 from contract.reports import STDOUT, RunReport, check_writable, report_schema, write_reports
-
-from ._support import clean_env, cli, live_config, run_engine
 
 CANARY = "canary-key-5c0f3e9a71d2"
 VIOLATION_KEYS = {"check", "title", "message", "severity", "case", "request", "response"}

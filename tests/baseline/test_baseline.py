@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.examples import DOCUMENTED_EXAMPLES
 
 import contract
 from contract.baseline import (
@@ -32,7 +33,7 @@ from contract.baseline import (
 )
 from contract.errors import CassetteError, ConfigurationError, Regression
 
-EXAMPLES = json.loads((Path(__file__).parent / "fixtures" / "documented_examples.json").read_text())
+EXAMPLES = DOCUMENTED_EXAMPLES
 INSTANCE: dict[str, Any] = EXAMPLES["create_response"]
 ID = INSTANCE["id"]
 CREATE = "POST custom_object/ 201"

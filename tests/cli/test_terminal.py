@@ -13,14 +13,13 @@ from typing import Any
 
 import pytest
 from rich.console import Console
+from support.run import cli
 
 from contract.cli._findings import excerpt, root_cause
 from contract.cli._terminal import VERBOSE, Terminal
 from contract.emulator import EmulatorServer
 from contract.errors import ContractViolation
 from contract.events import CaseFinished
-
-from ._support import cli
 
 # Naive timestamps: every answer that carries an instance breaks its schema, one cause and
 # dozens of violations; a delete that deletes nothing follows in the same cases. The

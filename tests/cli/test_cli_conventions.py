@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.run import cli, error_lines, interrupt_cli, leftovers
 
 from contract.checks import CHECKS
 from contract.emulator import EmulatorServer
-
-from ._support import cli, error_lines, interrupt_cli, leftovers
 
 # A delete that deletes nothing: gone_after_delete fails, other checks hold.
 DELETE_NOOP = ("--emulator-fault", "delete_noop", "--examples", "5", "--no-shrink")

@@ -11,6 +11,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from support.exchanges import exchange
+from support.run import clean_env, cli
 
 from contract.checks import CheckContext, run_checks
 from contract.client import Exchange
@@ -20,9 +22,6 @@ from contract.events import CaseFinished
 from contract.excerpts import KEPT_BODY_BYTES
 from contract.reports import RunReport, write_reports
 from contract.secrets import Redactor, secret_forms
-
-from ._exchanges import exchange
-from ._support import clean_env, cli
 
 KEY = "api_redaction_test_key_6c1f0e9a"
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from support.run import leftovers, live_config, run_engine
+
 from contract.config import Config
 from contract.emulator import EmulatorServer
-
-from ._support import leftovers, live_config, run_engine
 
 _SMALL = {"examples": 1, "stateful_runs": 8, "stateful_steps": 25}
 

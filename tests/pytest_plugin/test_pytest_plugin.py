@@ -22,7 +22,7 @@ from contract.events import CaseFinished, Event, RunFinished, RunOptions, RunSta
 from contract.pytest_plugin import with_pytest_options
 from contract.suite._handover import RunAborted, decode_events, encode_events, run_once
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def outcomes(result: pytest.RunResult) -> dict[str, int]:

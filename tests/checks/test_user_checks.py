@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from support.run import run_engine
 
 from contract.checks import APPLIES, CHECKS, CheckContext, check, violation
 from contract.config import Config
-from tests.engine._support import run_engine
 
 # Without shrinking, every answer the check is handed belongs to a reported case.
 _SMALL = {"examples": 1, "invalid_examples": 1, "stateful_runs": 0, "seed": 3, "shrink": False}

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from functools import reduce
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support.examples import DOCUMENTED_EXAMPLES
 
 from contract.baseline import (
     Difference,
@@ -23,7 +23,7 @@ from contract.baseline import (
     validate_shape,
 )
 
-EXAMPLES = json.loads((Path(__file__).parent / "fixtures" / "documented_examples.json").read_text())
+EXAMPLES = DOCUMENTED_EXAMPLES
 CF_CHOICES = "custom.cf_UpyNBvr6Rw8UBHh7zRboL3PYhbOVJl3XvwgPm3jg64S"
 
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from support.exchanges import FIELD, INSTANCE, LEAD_ID, OBJECT_ID, TYPE_ID, ctx, exchange
 
 from contract.checks import CHECKS, CheckContext
 from contract.errors import ContractViolation
-
-from ._exchanges import FIELD, INSTANCE, LEAD_ID, OBJECT_ID, TYPE_ID, ctx, exchange
 
 ORG = "orga_" + "e" * 43
 OTHER_ORG = "orga_" + "f" * 43

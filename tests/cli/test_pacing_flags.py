@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from support.run import cli, error_lines
 
 from contract.cli._progress import pace_line
 from contract.events import Progress
-
-from ._support import cli, error_lines
 
 
 def test_workers_and_max_rate_reach_the_run(tmp_path: Path) -> None:

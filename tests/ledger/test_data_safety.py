@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.run import live_config, run_engine
+from support.safety import Planted, changed, copy_of, plant, snapshot, unaccounted
 
 from contract.emulator import FAULTS, EmulatorServer
-
-from ._safety import Planted, changed, copy_of, plant, snapshot, unaccounted
-from ._support import live_config, run_engine
 
 NO_FAULT = "no-fault"
 

@@ -10,12 +10,11 @@ from typing import Any, Literal
 import httpx
 import pytest
 from jsonschema import Draft202012Validator
+from support.exchanges import FIELD, INSTANCE, LEAD_ID, OBJECT_ID, TYPE_ID, ctx, exchange, post
 
 from contract.checks import CHECKS, CheckContext, run_checks, violation
 from contract.client import CloseClient
 from contract.errors import ContractViolation
-
-from ._exchanges import FIELD, INSTANCE, LEAD_ID, OBJECT_ID, TYPE_ID, ctx, exchange, post
 
 SCHEMA = Draft202012Validator(
     {

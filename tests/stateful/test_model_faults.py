@@ -7,11 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pytest
+from support.run import leftovers, live_config, run_engine
 
 from contract.config import Config
 from contract.emulator import EmulatorServer
-
-from ._support import leftovers, live_config, run_engine
 
 # The stateful check that must catch each fault of the model-based phase.
 MODEL_FAULTS: Mapping[str, str] = {

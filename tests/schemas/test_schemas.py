@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+from support.examples import DOCUMENTED_EXAMPLES
 
 from contract import load_schema, validator_for
 from contract.errors import SchemaError
 from contract.schemas import SCHEMA_NAMES
 
-EXAMPLES: dict[str, Any] = json.loads(
-    (Path(__file__).parent / "fixtures" / "documented_examples.json").read_text("utf-8")
-)
+EXAMPLES: dict[str, Any] = DOCUMENTED_EXAMPLES
 
 DOCUMENTED = [
     ("custom_object_create_request", "create_request"),

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 import requests
+from support.run import leftovers, live_config, run_engine
 
 import contract
 from contract import schemathesis_phase
@@ -18,8 +19,6 @@ from contract.baseline import load_baseline
 from contract.emulator import EmulatorServer
 from contract.events import CaseFinished, RunFinished
 from contract.ledger import Ledger
-
-from ._support import leftovers, live_config, run_engine
 
 
 def run(**options: object) -> tuple[list[CaseFinished], RunFinished]:

@@ -9,10 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
+from support.run import interrupt_cli, leftovers, live_config, run_engine
 
 from contract.emulator import EmulatorServer
-
-from ._support import interrupt_cli, leftovers, live_config, run_engine
 
 NOTHING_LEFT = {"custom_object": 0, "lead": 0, "contact": 0}
 

@@ -12,13 +12,12 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator, ValidationError
+from support.run import ROOT, run_engine
 
 from contract.config import Config
 from contract.errors import Regression
 from contract.events import CaseFinished, RunFinished, RunStarted, Summary
 from contract.reports import REPORT_FORMAT, RunReport, report_schema
-
-from ._support import ROOT, run_engine
 
 SCHEMA_FILE = "report.schema.json"
 

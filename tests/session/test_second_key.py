@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from support.run import clean_env, cli, leftovers, run_engine
 
 from contract.client import CloseClient
 from contract.config import Config
@@ -20,8 +21,6 @@ from contract.ledger._ledger import Ledger
 from contract.phases._lifecycle import _foreign_and_anonymous
 from contract.session._second_key import check_second_key, refused_mid_run
 from contract.session._session import Session
-
-from ._support import clean_env, cli, leftovers, run_engine
 
 KEY = "api_canary_first_key_0123456789"
 OTHER = "api_canary_other_key_9876543210"

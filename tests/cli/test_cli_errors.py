@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.run import ROOT, clean_env, cli, error_lines
 
 from contract.config import DEFAULT_EXAMPLES, MAX_EXAMPLES, MAX_LIVE_EXAMPLES, Config
 from contract.emulator import EmulatorServer
-
-from ._support import ROOT, clean_env, cli, error_lines
 
 MISSING_TYPE = "cotype_" + "0" * 22
 MISSING_LEAD = "lead_" + "0" * 43

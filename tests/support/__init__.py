@@ -1,0 +1,1 @@
+"""Helpers the tests share: running the product, hand-made exchanges, planted data."""
