@@ -49,6 +49,7 @@ PACKAGES = [
     "contract.reports",
     "contract.schemas",
     "contract.schemathesis_phase",
+    "contract.totals",
     "contract.session",
     "contract.stateful",
     "strategies",

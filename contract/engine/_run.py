@@ -29,7 +29,6 @@ from contract.baseline import (
     write_baseline,
 )
 from contract.cassettes import CORPUS_FILE, Corpus, load_corpus, recording, replay_transport
-from contract.checks import tally_checks
 from contract.client import Exchange
 from contract.config import Config
 from contract.discovery import Organization, discover
@@ -37,7 +36,7 @@ from contract.engine._alongside import Alongside
 from contract.engine._fixtures import client_for
 from contract.engine._pace import Budget, Pace, choose_workers
 from contract.engine._plan import build_plan, execute_plan
-from contract.errors import ConfigurationError, ContractError, ContractViolation
+from contract.errors import ConfigurationError, ContractError
 from contract.events import (
     CaseFinished,
     CleanupFinished,
@@ -47,7 +46,6 @@ from contract.events import (
     RunFinished,
     RunOptions,
     RunStarted,
-    Summary,
 )
 from contract.interrupts import signals_as_interrupts
 from contract.ledger import Journal, Ledger
@@ -69,34 +67,9 @@ from contract.session import (
     open_target,
 )
 from contract.stateful import stateful_phase
+from contract.totals import Totals
 
 __all__ = ["run"]
-
-
-class _Tally:
-    def __init__(self) -> None:
-        self.cases = 0
-        self.inconclusive = 0
-        # Requests another generator sent with its own HTTP stack (schemathesis).
-        self.foreign_requests = 0
-        self.violations: list[ContractViolation] = []
-        self.stopped_early = False
-        # Requests sent before the first case (discovery), then by each case in turn.
-        self.requests = 0
-        self.first_violation_request: int | None = None
-        self.events: list[CaseFinished] = []  # folded into the checks' tally at the end
-
-    def add(self, event: CaseFinished) -> CaseFinished:
-        self.events.append(event)
-        self.cases += 1
-        self.inconclusive += event.inconclusive is not None
-        self.requests += event.requests
-        if event.phase == "schemathesis":
-            self.foreign_requests += event.requests
-        if event.violations and self.first_violation_request is None:
-            self.first_violation_request = self.requests
-        self.violations.extend(event.violations)
-        return event
 
 
 def _observer(recorder: BaselineRecorder) -> Callable[[Exchange, str], None]:
@@ -110,7 +83,7 @@ def _observer(recorder: BaselineRecorder) -> Callable[[Exchange, str], None]:
     return observe
 
 
-def _until_first_violation(events: Generator[Event, None, None], tally: _Tally) -> Iterator[Event]:
+def _until_first_violation(events: Generator[Event, None, None], tally: Totals) -> Iterator[Event]:
     """``events`` up to the first case with a violation, then the end of its phase.
 
     The phases stop there (``-x``): no further case is drawn or sent. What the run created
@@ -135,7 +108,7 @@ def _phases(
     session: Session,
     source: CaseSource,
     org: Organization,
-    tally: _Tally,
+    tally: Totals,
     pace: Pace,
     budget: Budget,
 ) -> Generator[Event, None, None]:
@@ -213,7 +186,7 @@ def run(config: Config) -> Iterator[Event]:
     if replay is not None and replay.seed != config.seed:
         # A replay sends exactly what was recorded, names and probes seeded as they were.
         config = dataclasses.replace(config, seed=replay.seed)
-    tally = _Tally()
+    tally = Totals()
     with ExitStack() as stack:
         # SIGTERM (a cancelled CI job) and SIGHUP end the run as Ctrl-C does.
         stack.enter_context(signals_as_interrupts())
@@ -278,7 +251,7 @@ def run(config: Config) -> Iterator[Event]:
                 target.kind, client.latencies, client.budget().rate, config.max_rate
             )
             pace = Pace(client, workers, started=started)
-            tally.requests = client.requests_sent
+            tally.requests_before = client.requests_sent
             yield RunStarted(
                 target.description,
                 target.base_url,
@@ -322,27 +295,15 @@ def run(config: Config) -> Iterator[Event]:
             (config.record / CORPUS_FILE).write_text(recorded.to_json() + "\n", "utf-8")
         if config.baseline_out is not None:
             write_baseline(config.baseline_out, built)
-        by_check: dict[str, int] = {}
-        for found in tally.violations:
-            by_check[found.check] = by_check.get(found.check, 0) + 1
-        summary = Summary(
-            cases=tally.cases,
+        summary = tally.summary(
             requests=client.requests_sent + tally.foreign_requests,
-            violations=len(tally.violations),
-            by_check=by_check,
+            enabled_checks=config.enabled_checks,
             duration=time.perf_counter() - started,
-            inconclusive=tally.inconclusive,
-            inconclusive_budget=math.floor(config.max_inconclusive * tally.cases),
-            stopped_early=tally.stopped_early,
+            inconclusive_budget=math.floor(config.max_inconclusive * len(tally.cases)),
             workers=pace.workers if pace is not None else 1,
             throttled=client.throttled,
-            first_violation_request=tally.first_violation_request,
             max_time_reached=budget.reached,
             left_behind=len(leftovers),
-            checks=tally_checks(
-                ((e.judged, e.inconclusive is not None) for e in tally.events),
-                config.enabled_checks,
-            ),
         )
         yield RunFinished(summary, tuple(tally.violations))
 

@@ -12,6 +12,7 @@ from contract.reports._json import json_report
 from contract.reports._junit import junit_report
 from contract.reports._markdown import markdown_report
 from contract.reports._metadata import Metadata, elapsed_since
+from contract.totals import Totals
 
 __all__ = ["RunReport"]
 
@@ -56,21 +57,16 @@ class RunReport:
         """The run's summary (a partial one while the run is unfinished)."""
         if self.finished is not None:
             return self.finished.summary
-        by_check: dict[str, int] = {}
-        for found in (v for c in self.cases for v in c.violations):
-            by_check[found.check] = by_check.get(found.check, 0) + 1
+        totals = Totals()
+        for case in self.cases:
+            totals.add(case)
         since = elapsed_since(self.started)
-        return Summary(
-            cases=len(self.cases),
-            requests=sum(c.requests for c in self.cases),
-            violations=sum(by_check.values()),
-            by_check=by_check,
+        return totals.summary(
             duration=sum(c.elapsed for c in self.cases) if since is None else since,
             interrupted=self.interrupted,
             signal=self.signal,
             error=None if self.error is None else str(self.error),
             error_exit_code=3 if self.error is None else self.error.exit_code,
-            inconclusive=sum(c.inconclusive is not None for c in self.cases),
         )
 
     def select(
