@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/close-contract run
+	$(BIN)/close-contract run --target emulator
 
 lint: $(STAMP)
 	$(BIN)/ruff check contract strategies tests benchmarks

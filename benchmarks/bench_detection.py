@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 import contract
-from contract.config import Config
+from contract.config import DEFAULT_STATEFUL_RUNS, Config
 from contract.emulator import FAULTS
 from contract.events import CaseFinished, RunFinished, RunStarted
 
@@ -80,8 +80,10 @@ def toolkit(
     seed: int,
     baseline: Path | None = None,
     baseline_out: Path | None = None,
+    stateful_runs: int = DEFAULT_STATEFUL_RUNS,
 ) -> dict[str, Any]:
-    """One close-contract run against a fresh emulator with ``fault`` (None: faithful)."""
+    """One close-contract run against a fresh emulator with ``fault`` (None: faithful), with
+    ``stateful_runs`` sequences of the stateful phase."""
     with CountingEmulator(() if fault is None else (fault,), seed=seed) as server:
         config = Config(
             base_url=server.base_url,
@@ -93,6 +95,7 @@ def toolkit(
             shrink=True,
             baseline=baseline,
             baseline_out=baseline_out,
+            stateful_runs=stateful_runs,
         )
         sent, first, first_checks, first_phase = 0, None, [], None
         finished = None
@@ -219,8 +222,10 @@ def run(
     seed: int = 0,
     documents: Sequence[str] = DOCUMENTS,
     with_baseline: bool = True,
+    stateful_runs: int = DEFAULT_STATEFUL_RUNS,
 ) -> dict[str, Any]:
-    """Run the matrix for ``faults`` (default: every fault) plus the faithful emulator."""
+    """Run the matrix for ``faults`` (default: every fault) plus the faithful emulator;
+    close-contract's runs with ``stateful_runs`` sequences of its stateful phase."""
     chosen = sorted(FAULTS) if faults is None else list(faults)
     rows: list[dict[str, Any]] = []
     baseline_rows: list[dict[str, Any]] = []
@@ -235,6 +240,7 @@ def run(
                     examples=examples,
                     seed=seed,
                     baseline_out=baseline if fault is None and with_baseline else None,
+                    stateful_runs=stateful_runs,
                 ),
             }
             for document in documents:
@@ -249,7 +255,11 @@ def run(
                         "fault": fault or FAITHFUL,
                         "description": FAULTS[fault] if fault else "no fault",
                         "toolkit+baseline": toolkit(
-                            fault, examples=examples, seed=seed, baseline=baseline
+                            fault,
+                            examples=examples,
+                            seed=seed,
+                            baseline=baseline,
+                            stateful_runs=stateful_runs,
                         ),
                     }
                 )

@@ -59,17 +59,21 @@ def one_run(
     examples: int = 3,
     latency: float = 0.0,
     max_retry_sleep: float | None = None,
+    stateful_runs: int | None = None,
 ) -> dict[str, Any]:
     """One run against a fresh emulator with these network conditions: its figures.
 
-    ``max_retry_sleep`` caps the client's waits between attempts (the run's default when
-    None). A run that raises a :class:`~contract.errors.ContractError` (such as
-    ``TargetUnreachable``) gets that error's exit code and message; any other exception
-    is kept as ``error`` with no exit code.
+    ``max_retry_sleep`` caps the client's waits between attempts, ``stateful_runs`` sets
+    the sequences of the stateful phase (the run's defaults when None). A run that raises
+    a :class:`~contract.errors.ContractError` (such as ``TargetUnreachable``) gets that
+    error's exit code and message; any other exception is kept as ``error`` with no exit
+    code.
     """
     options: dict[str, Any] = {}
     if max_retry_sleep is not None:
         options["max_retry_sleep"] = max_retry_sleep
+    if stateful_runs is not None:
+        options["stateful_runs"] = stateful_runs
     cases = requests = retried = inconclusive = 0
     unanswered: Counter[str] = Counter()
     seen: list[str] = []  # violations as the cases report them (a run may stop early)
@@ -208,16 +212,27 @@ def run(
     latencies: Sequence[float] = LATENCIES,
     latency_seed: int = 1,
     max_retry_sleep: float | None = None,
+    stateful_runs: int | None = None,
 ) -> dict[str, Any]:
-    """Measure the chaos matrix and the latency series; ``ok`` when the checks hold."""
+    """Measure the chaos matrix and the latency series; ``ok`` when the checks hold.
+
+    ``max_retry_sleep`` applies to the chaos runs, ``stateful_runs`` to every run (the
+    run's defaults when None).
+    """
     started = time.perf_counter()
     runs = [
-        one_run(chaos=share, seed=seed, examples=examples, max_retry_sleep=max_retry_sleep)
+        one_run(
+            chaos=share,
+            seed=seed,
+            examples=examples,
+            max_retry_sleep=max_retry_sleep,
+            stateful_runs=stateful_runs,
+        )
         for share in shares
         for seed in seeds
     ]
     timed = [
-        one_run(latency=latency, seed=latency_seed, examples=examples)
+        one_run(latency=latency, seed=latency_seed, examples=examples, stateful_runs=stateful_runs)
         for latency in sorted(latencies)
     ]
     base = next((r for r in timed if not r["latency"]), None)

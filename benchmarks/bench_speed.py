@@ -137,16 +137,26 @@ def ours(
 
 
 def pacing(
-    latency: float, rate: int, requests: int, workers: Sequence[int], port: int
+    latency: float,
+    rate: int,
+    requests: int,
+    workers: Sequence[int],
+    port: int,
+    stateful_runs: int = DEFAULT_STATEFUL_RUNS,
 ) -> list[dict[str, Any]]:
-    """Runs of about ``requests`` requests at ``rate``/s, per worker count and the default."""
+    """Runs of about ``requests`` requests at ``rate``/s, per worker count and the default
+    (with ``stateful_runs`` sequences, and once more without the stateful phase)."""
     examples = max(1, round((requests - _FIXED) / _PER_EXAMPLE))
     rows = []
     # The default run, the default run without the stateful phase (whose sequences run in
     # order, one after another), then each worker count.
-    for count, stateful_runs in [(None, None), (None, 0), *((n, None) for n in workers)]:
+    for count, sequences in [
+        (None, stateful_runs),
+        (None, 0),
+        *((n, stateful_runs) for n in workers),
+    ]:
         with serve(latency, rate, port) as server:
-            row = ours(server, examples, count, stateful_runs)
+            row = ours(server, examples, count, sequences)
         row["floor"] = row["requests"] / rate
         row["ratio"] = row["seconds"] / row["floor"]
         rows.append(row)
@@ -213,11 +223,15 @@ def throughput(
     examples: int,
     large: int,
     port: int,
+    stateful_runs: int = DEFAULT_STATEFUL_RUNS,
 ) -> dict[str, Any]:
-    """close-contract (default workers; ``examples``, then ``large``) vs schemathesis (each
-    worker count), no rate limit."""
+    """close-contract (default workers; ``examples``, then ``large``; ``stateful_runs``
+    sequences) vs schemathesis (each worker count), no rate limit."""
     with serve(latency, None, port) as server:
-        mine = [ours(server, examples, None), ours(server, large, None)]
+        mine = [
+            ours(server, examples, None, stateful_runs),
+            ours(server, large, None, stateful_runs),
+        ]
         others = [
             theirs(server, count, st_examples, whole)
             for whole in (False, True)
@@ -247,30 +261,39 @@ def throughput(
     }
 
 
-def embedded(workers: Sequence[int], rounds: int = 3, examples: int = 10) -> list[dict[str, Any]]:
+def embedded(
+    workers: Sequence[int],
+    rounds: int = 3,
+    examples: int = 10,
+    stateful_runs: int = DEFAULT_STATEFUL_RUNS,
+) -> list[dict[str, Any]]:
     """Median wall time of a default run on the embedded emulator, per worker count."""
     times: dict[int, list[float]] = {count: [] for count in workers}
     for index in range(rounds + 1):
         order = list(workers) if index % 2 == 0 else list(reversed(workers))
         for count in order:
             started = time.perf_counter()
-            for _ in contract.run(Config(workers=count, examples=examples)):
+            config = Config(workers=count, examples=examples, stateful_runs=stateful_runs)
+            for _ in contract.run(config):
                 pass
             if index:  # the first round warms imports and caches
                 times[count].append(time.perf_counter() - started)
     return [{"workers": count, "seconds": statistics.median(times[count])} for count in workers]
 
 
-def cpu(port: int, examples: int = 10) -> dict[str, Any]:
+def cpu(
+    port: int, examples: int = 10, stateful_runs: int = DEFAULT_STATEFUL_RUNS
+) -> dict[str, Any]:
     """CPU seconds per case of a default run (this process only), and its profile."""
     with serve(0.0, None, port) as server:
-        ours(server, 1, 1)  # imports and first-use caches are not the engine's cost per case
+        # Imports and first-use caches are not the engine's cost per case.
+        ours(server, 1, 1, stateful_runs)
         before = time.process_time()
-        row = ours(server, examples, 1)
+        row = ours(server, examples, 1, stateful_runs)
         seconds = time.process_time() - before
         profiler = cProfile.Profile()
         profiler.enable()
-        ours(server, examples, 1)
+        ours(server, examples, 1, stateful_runs)
         profiler.disable()
     shares: Counter[str] = Counter()
     stats: Any = pstats.Stats(profiler)
@@ -312,16 +335,24 @@ def measure(
     port: int = 0,
     rounds: int = 3,
     examples: int = 10,
+    stateful_runs: int = DEFAULT_STATEFUL_RUNS,
 ) -> dict[str, Any]:
-    """Every measurement of this script, and whether the goals were met."""
+    """Every measurement of this script, and whether the goals were met.
+
+    close-contract's runs have ``stateful_runs`` sequences of the stateful phase (the
+    default run's), except the pacing run that leaves the phase out.
+    """
     large = max(1, round((requests - _FIXED) / _PER_EXAMPLE))
+    sequences = stateful_runs
     report: dict[str, Any] = {
         "latency": latency,
         "rate": rate,
-        "pacing": pacing(latency, rate, requests, workers, port),
-        "throughput": throughput(latency, st_workers, st_examples, examples, large, port),
-        "embedded": embedded(embedded_workers, rounds, examples),
-        "cpu": cpu(port, examples),
+        "pacing": pacing(latency, rate, requests, workers, port, sequences),
+        "throughput": throughput(
+            latency, st_workers, st_examples, examples, large, port, sequences
+        ),
+        "embedded": embedded(embedded_workers, rounds, examples, sequences),
+        "cpu": cpu(port, examples, sequences),
     }
     chosen = report["pacing"][0]
     report["goals"] = {

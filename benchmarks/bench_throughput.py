@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import contract
-from contract.config import Config
+from contract.config import DEFAULT_STATEFUL_RUNS, Config
 from contract.events import RunFinished
 
 if not __package__:  # run as a script: the repository root must be importable
@@ -43,14 +43,20 @@ from benchmarks._support import CountingEmulator, prepare  # noqa: E402
 _CREATE = "/custom_object/"
 
 
-def toolkit(server: CountingEmulator, examples: int, seed: int) -> dict[str, Any]:
-    """One default close-contract run against ``server``."""
+def toolkit(
+    server: CountingEmulator,
+    examples: int,
+    seed: int,
+    stateful_runs: int = DEFAULT_STATEFUL_RUNS,
+) -> dict[str, Any]:
+    """One default close-contract run against ``server`` (``stateful_runs`` sequences)."""
     config = Config(
         base_url=server.base_url,
         api_key=server.api_key,
         other_api_key=server.other_api_key,
         examples=examples,
         seed=seed,
+        stateful_runs=stateful_runs,
     )
     before, started = server.requests, time.perf_counter()
     finished = None
@@ -77,13 +83,18 @@ _PARTS = (
 )
 
 
-def profile(server: CountingEmulator, examples: int, seed: int) -> dict[str, float]:
+def profile(
+    server: CountingEmulator,
+    examples: int,
+    seed: int,
+    stateful_runs: int = DEFAULT_STATEFUL_RUNS,
+) -> dict[str, float]:
     """Shares of one default run's time (under cProfile) spent in each of ``_PARTS``."""
     import cProfile
     import pstats
 
     profiler = cProfile.Profile()
-    profiler.runcall(toolkit, server, examples, seed)
+    profiler.runcall(toolkit, server, examples, seed, stateful_runs)
     stats: dict[tuple[str, int, str], tuple[Any, ...]] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     total = sum(
         row[3] for (path, _, name), row in stats.items() if name == "toolkit" and "bench" in path
@@ -168,24 +179,36 @@ def schemathesis(
 
 
 def run(
-    rounds: int = 3, *, examples: int = 10, st_examples: int = 100, seed: int = 0
+    rounds: int = 3,
+    *,
+    examples: int = 10,
+    st_examples: int = 100,
+    seed: int = 0,
+    stateful_runs: int = DEFAULT_STATEFUL_RUNS,
+    warm_up: bool = True,
 ) -> dict[str, Any]:
-    """``rounds`` interleaved rounds of both tools against one emulator; medians and ratio."""
+    """``rounds`` interleaved rounds of both tools against one emulator; medians and ratio.
+
+    close-contract's runs have ``stateful_runs`` sequences of its stateful phase; without
+    ``warm_up`` the unmeasured first run of each tool is left out (a smoke run's figures
+    are not compared with anything).
+    """
     ours: list[dict[str, Any]] = []
     theirs: list[dict[str, Any]] = []
     with CountingEmulator(seed=seed) as server:
         document = _create_document(server)
         # One unmeasured run of each first: imports and first-use caches are not throughput.
-        toolkit(server, examples, seed)
-        schemathesis(server, document, st_examples, seed)
+        if warm_up:
+            toolkit(server, examples, seed, stateful_runs)
+            schemathesis(server, document, st_examples, seed)
         for index in range(rounds):
             order = (0, 1) if index % 2 == 0 else (1, 0)
             for which in order:
                 if which == 0:
-                    ours.append(toolkit(server, examples, seed))
+                    ours.append(toolkit(server, examples, seed, stateful_runs))
                 else:
                     theirs.append(schemathesis(server, document, st_examples, seed))
-        breakdown = profile(server, examples, seed)
+        breakdown = profile(server, examples, seed, stateful_runs)
     ratios = [
         a["requests_per_second"] / b["requests_per_second"]
         for a, b in zip(ours, theirs, strict=True)

@@ -14,6 +14,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from contract.client import CloseClient, Exchange
+from contract.config import OptionError
 from contract.errors import ConfigurationError, ContractWarning, NotProvablyOurs
 from contract.ids import IdShapeError, check_id, is_id, segment, shown
 from contract.schemas import (
@@ -92,7 +93,7 @@ def _me(client: CloseClient) -> tuple[str, tuple[str, ...]]:
     exchange = client.get("me/")
     url = exchange.redact(exchange.url)  # an error message is on its way out
     if exchange.status == 401:
-        raise ConfigurationError("the API key was rejected (401): check --api-key / CLOSE_API_KEY")
+        raise OptionError("the API key was rejected (401): check {api_key.flag} / {api_key.env}")
     if exchange.status != 200:
         raise ConfigurationError(
             f"GET {url} answered {exchange.status}: the base URL does not look like "
@@ -158,7 +159,7 @@ def _types(client: CloseClient, wanted: Sequence[str]) -> list[Mapping[str, Any]
         try:
             check_id("custom_object_type", type_id)
         except IdShapeError as exc:
-            raise ConfigurationError(f"--custom-object-type-id: {exc}") from None
+            raise OptionError("{custom_object_type_ids}: {problem}", problem=exc) from None
         exchange = client.get(f"custom_object_type/{segment(type_id)}/")
         if exchange.status == 404:
             raise ConfigurationError(

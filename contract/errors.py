@@ -32,6 +32,7 @@ __all__ = [
     "ContractError",
     "ContractViolation",
     "ContractWarning",
+    "Level",
     "NotProvablyOurs",
     "Regression",
     "SchemaError",
@@ -43,6 +44,10 @@ __all__ = [
 ]
 
 Severity = Literal["breaking", "additive", "error", "warning"]
+
+Level = Literal["ERR", "WARN", "INFO"]
+"""How much a baseline difference matters, as oasdiff grades response changes: ``ERR`` a
+client written against the baseline breaks, ``WARN`` it may, ``INFO`` it does not."""
 
 
 class ContractError(Exception):
@@ -147,18 +152,29 @@ class Regression(ContractViolation):
 
     ``path`` is the JSON path of the difference, ``old`` and ``new`` what the baseline and
     the current run saw, ``kind`` what changed (``status_change`` or one of
-    :data:`contract.baseline.DifferenceKind`). Removed keys, type, format and status
-    changes are ``breaking``; added keys are ``additive``.
+    :data:`contract.baseline.DifferenceKind`). ``rule`` names the rule that classified it
+    (``response-property-removed``, see ``contract.baseline.RULES``) and ``level`` its
+    :data:`Level`, after any per-rule override. ``severity`` is ``breaking`` for ``ERR``
+    and ``WARN``, ``additive`` for ``INFO``.
     """
 
     path: str = ""
     old: Any = None
     new: Any = None
     kind: str = ""
+    rule: str = ""
+    level: Level = "ERR"
 
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()
-        data.update(path=self.path, old=self.old, new=self.new, kind=self.kind)
+        data.update(
+            path=self.path,
+            old=self.old,
+            new=self.new,
+            kind=self.kind,
+            rule=self.rule,
+            level=self.level,
+        )
         return data
 
 

@@ -28,69 +28,32 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class RunOptions:
-    """What a run was asked to do, as its reports show it: the options that shape which
-    cases run and how they are judged. Never a key: only the scheme that carried it."""
+    """What a run was asked to do, as its reports show it: every option of the option
+    table a report records (:meth:`Config.recorded <contract.config.Config.recorded>`), by
+    its report name, in the table's order. Never a key: only the scheme that carried it.
 
-    examples: int
-    invalid_examples: int
-    seed: int
-    shrink: bool
-    schemathesis: bool
-    lead_id: str | None
-    custom_object_type_ids: tuple[str, ...]
-    faults: tuple[str, ...]
-    max_inconclusive: float
-    auth_scheme: str
-    baseline: str | None
-    checks: tuple[str, ...] = ()
-    exclude_checks: tuple[str, ...] = ()
-    exitfirst: bool = False
-    stateful_runs: int = 0
-    stateful_steps: int = 0
+    Each is also an attribute: ``options.seed``, ``options.faults``.
+    """
+
+    values: tuple[tuple[str, Any], ...] = ()
 
     @classmethod
     def from_config(cls, config: Config) -> RunOptions:
         """The options of ``config``; ``shrink`` is whether the run shrinks (its default
         depends on the target), ``faults`` the embedded emulator's, ``checks`` and
         ``exclude_checks`` the selection given (empty: every check)."""
-        return cls(
-            examples=config.examples,
-            invalid_examples=config.invalid_examples,
-            seed=config.seed,
-            shrink=config.shrinking,
-            schemathesis=config.schemathesis,
-            lead_id=config.lead_id,
-            custom_object_type_ids=config.custom_object_type_ids,
-            faults=config.emulator_faults,
-            max_inconclusive=config.max_inconclusive,
-            auth_scheme=config.auth_scheme,
-            baseline=None if config.baseline is None else str(config.baseline),
-            checks=config.checks,
-            exclude_checks=config.exclude_checks,
-            exitfirst=config.exitfirst,
-            stateful_runs=config.stateful_runs,
-            stateful_steps=config.stateful_steps,
-        )
+        return cls(config.recorded())
+
+    def __getattr__(self, name: str) -> Any:
+        for key, value in self.values:
+            if key == name:
+                return value
+        raise AttributeError(name)
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``options`` object of the JSON report."""
+        """The ``options`` object of the JSON report (sequences as lists)."""
         return {
-            "examples": self.examples,
-            "invalid_examples": self.invalid_examples,
-            "seed": self.seed,
-            "shrink": self.shrink,
-            "schemathesis": self.schemathesis,
-            "lead_id": self.lead_id,
-            "custom_object_type_ids": list(self.custom_object_type_ids),
-            "faults": list(self.faults),
-            "max_inconclusive": self.max_inconclusive,
-            "auth_scheme": self.auth_scheme,
-            "baseline": self.baseline,
-            "checks": list(self.checks),
-            "exclude_checks": list(self.exclude_checks),
-            "exitfirst": self.exitfirst,
-            "stateful_runs": self.stateful_runs,
-            "stateful_steps": self.stateful_steps,
+            key: list(value) if isinstance(value, tuple) else value for key, value in self.values
         }
 
 

@@ -10,8 +10,10 @@ Under pytest-xdist the options are validated in the controller, before any worke
 the controller gives its workers one shared directory (:func:`shared_directory`) so that
 the ready-made suite runs the contract once for all of them, and a worker that ends the
 session (:func:`abort_session`) ends it in the controller too, with its one-line cause.
-Messages name this plugin's options (``--close-api-key``), not the CLI's (``--api-key``).
-Every message this plugin ends a session with, and every test report it sees (tracebacks
+The options come from the option table (:mod:`contract.options`), as the CLI's do, and are
+also read from ``CLOSE_*`` variables and ``[tool.close-contract]`` in pyproject.toml;
+messages name each option as it was given (``--close-api-key``, ``CLOSE_API_KEY``). Every
+message this plugin ends a session with, and every test report it sees (tracebacks
 with ``-l`` show local variables, captured output), has the keys of the options and of
 ``CLOSE_API_KEY`` / ``CLOSE_OTHER_API_KEY`` blanked, in each form they can take.
 """
@@ -19,7 +21,7 @@ with ``-l`` show local variables, captured output), has the keys of the options 
 from __future__ import annotations
 
 import os
-import re
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -30,7 +32,9 @@ if TYPE_CHECKING:
     from contract.client import CloseClient
     from contract.config import Config
     from contract.discovery import TypeContract
+    from contract.errors import ContractError
     from contract.ledger import Ledger
+    from contract.options import Given
     from contract.reports import RunReport
     from contract.session import Target
 
@@ -43,6 +47,7 @@ __all__ = [
     "close_run",
     "close_schema",
     "close_target",
+    "error_message",
     "pytest_addoption",
     "pytest_configure",
     "pytest_configure_node",
@@ -50,7 +55,6 @@ __all__ = [
     "pytest_testnodedown",
     "pytest_unconfigure",
     "shared_directory",
-    "with_pytest_options",
 ]
 
 _PROFILES: dict[str, dict[str, Any]] = {
@@ -59,101 +63,36 @@ _PROFILES: dict[str, dict[str, Any]] = {
     "nightly": {"max_examples": 200, "deadline": None},
 }
 
-# The core's messages name the CLI's options; pytest users type these instead.
-_PYTEST_OPTIONS = {
-    "--api-key": "--close-api-key",
-    "--base-url": "--close-base-url",
-    "--baseline": "--close-baseline",
-    "--bearer": "--close-bearer",
-    "--cassettes": "--close-cassettes",
-    "--custom-object-type-id": "--close-type-id",
-    "--emulator-fault": "--close-fault",
-    "--examples": "--close-examples",
-    "--lead-id": "--close-lead-id",
-    "--max-rate": "--close-max-rate",
-    "--workers": "--close-workers",
-    "--max-inconclusive": "--close-max-inconclusive",
-    "--other-api-key": "--close-other-api-key",
-    "--overwrite": "--close-overwrite",
-    "--record": "--close-record",
-    "--schemathesis": "--close-schemathesis",
-    "--seed": "--close-seed",
-    "--stateful-runs": "--close-stateful-runs",
-    "--stateful-steps": "--close-stateful-steps",
-}
-# A whole option name: "--api-key" but neither "--other-api-key" nor "--close-api-key".
-_OPTION_NAME = re.compile(r"(?<![\w-])--[a-z][a-z-]*(?![\w-])")
-
 # Keys of xdist's workerinput / workeroutput dicts.
 _SHARED_DIRECTORY = "close_contract_directory"
 _ABORTED = "close_contract_aborted"
 _SHARED = pytest.StashKey[Path]()
 _REDACTOR = pytest.StashKey["Callable[[str], str]"]()
+_GIVEN = pytest.StashKey["Given"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Register the ``close`` option group (CLI flags of ``close-contract run``)."""
+    """Register the ``close`` option group: the option table's options, ``--close-`` and
+    the CLI's name (``--close-examples``), each ``None`` when not given."""
     group = parser.getgroup("close", "close-contract: Close Custom Object API contract")
-    add = group.addoption
-    add("--close-base-url", help="API root of a live target (default: the embedded emulator).")
-    add("--close-api-key", help="API key of the live target (default: $CLOSE_API_KEY).")
-    add(
-        "--close-other-api-key",
-        help="A second organization's key, for org_isolation (default: $CLOSE_OTHER_API_KEY).",
-    )
-    add("--close-bearer", action="store_true", help="Send the key as a Bearer token.")
-    add("--close-cassettes", type=Path, help="Replay this recording directory offline.")
-    add("--close-record", type=Path, help="Record cassettes, corpus and baseline into DIR.")
-    add(
-        "--close-overwrite",
-        action="store_true",
-        help="Let --close-record replace a recording already in DIR.",
-    )
-    add("--close-baseline", type=Path, help="Compare the run with this baseline.")
-    # No default here: a replay refuses --close-examples, so "not given" must stay visible.
-    add(
-        "--close-examples",
-        type=int,
-        help="Valid payloads per type (default 10; at most 1000 with --close-base-url, 10000 "
-        "on the emulator).",
-    )
-    add("--close-seed", type=int, default=0, help="Seed of the generators (default 0).")
-    add(
-        "--close-max-inconclusive",
-        type=float,
-        default=0.1,
-        help="Share of cases the network may leave undecided (default 0.1).",
-    )
-    add("--close-type-id", action="append", default=[], help="Test only these types.")
-    add("--close-lead-id", help="Use this lead instead of a disposable one.")
-    add("--close-schemathesis", action="store_true", help="Also run schemathesis's checks.")
-    add(
-        "--close-stateful-runs",
-        type=int,
-        help="Sequences of the stateful (model-based) phase (default 4; 0 turns it off).",
-    )
-    add("--close-stateful-steps", type=int, help="Operations per stateful sequence (default 15).")
-    add("--close-fault", action="append", default=[], help="Embedded emulator: inject a fault.")
-    add(
-        "--close-workers",
-        type=int,
-        help="Contract cases in flight at once (default: 1 on the emulator and a replay; for "
-        "a live target, what its rate limit and latency call for). Not pytest-xdist's -n: "
-        "the contract runs once per session whatever -n is.",
-    )
-    add(
-        "--close-max-rate",
-        type=float,
-        help="Never send more than R requests per second (the server's RateLimit budget is "
-        "always kept).",
-    )
-    from contract.options import OPTIONS
+    from contract.options import offered
 
-    for o in OPTIONS:
-        if o.is_flag:
-            add(o.pytest_flag, action="store_true", default=None, help=o.help_text)
+    for o in offered("pytest"):
+        flag = o.pytest_flag
+        if flag is None:  # offered("pytest") has only options with a flag
+            continue
+        # argparse formats help with %: a literal one is doubled.
+        help = o.help_text_for("pytest").replace("%", "%%")
+        if o.kind == "switch":
+            no = "--close-no-" + flag.removeprefix("--close-")
+            group.addoption(flag, action="store_const", const=True, dest=o.dest, help=help)
+            group.addoption(no, action="store_const", const=False, dest=o.dest, help=f"Not {flag}.")
+        elif o.is_flag:
+            const = o.spec.flag_value or True
+            group.addoption(flag, action="store_const", const=const, dest=o.dest, help=help)
         else:
-            add(o.pytest_flag, type=o.type, metavar=o.metavar, help=o.help_text)
+            action = "append" if o.kind == "multiple" else "store"
+            group.addoption(flag, action=action, dest=o.dest, metavar=o.metavar, help=help)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -172,11 +111,17 @@ def pytest_configure(config: pytest.Config) -> None:
     # the controller has checked the same options before starting the workers, and a
     # worker that raised here would only show as a crashed node.
     if not hasattr(config, "workerinput"):
+        from contract.config import Config
+
         try:
-            _config_from(config).validate()
+            values, notices = _given(config).settle()
+            Config.from_options(values).validate()
         except ContractError as exc:
-            message = _redactor(config)(with_pytest_options(str(exc)))
+            message = _redactor(config)(error_message(config, exc))
             raise pytest.UsageError(f"close-contract: {message}") from None
+        if _uses_the_contract(config):
+            for notice in notices:
+                sys.stderr.write(f"close-contract: notice: {notice}\n")
 
     for name, options in _PROFILES.items():
         try:
@@ -260,9 +205,10 @@ def shared_directory(config: pytest.Config) -> Path | None:
 
 
 def abort_session(config: pytest.Config, message: str, returncode: int) -> NoReturn:
-    """End the session now with the line ``close-contract: <message>`` (the options named
-    as this plugin's) and ``returncode``, from the main process or an xdist worker alike."""
-    line = _redactor(config)(f"close-contract: {with_pytest_options(message)}")
+    """End the session now with the line ``close-contract: <message>`` and ``returncode``,
+    from the main process or an xdist worker alike (:func:`error_message` writes an error
+    as this session gave its options)."""
+    line = _redactor(config)(f"close-contract: {message}")
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:
         # The controller reads it when the worker is down (pytest_testnodedown).
@@ -270,46 +216,42 @@ def abort_session(config: pytest.Config, message: str, returncode: int) -> NoRet
     pytest.exit(line, returncode=returncode)
 
 
-def with_pytest_options(message: str) -> str:
-    """``message`` with the CLI's option names replaced by this plugin's (``--api-key`` →
-    ``--close-api-key``); names without a pytest counterpart stay as they are."""
-    return _OPTION_NAME.sub(lambda m: _PYTEST_OPTIONS.get(m[0], m[0]), message)
+def error_message(config: pytest.Config, exc: ContractError) -> str:
+    """``exc``'s message, each option it names written as this session gave it
+    (``--close-max-time``, ``CLOSE_MAX_TIME``, ``max-time`` in pyproject.toml)."""
+    given = config.stash.get(_GIVEN, None)
+    return str(exc) if given is None else given.message(exc)
+
+
+def _given(pytestconfig: pytest.Config) -> Given:
+    """The session's options: its flags, the environment and the nearest pyproject.toml."""
+    given = pytestconfig.stash.get(_GIVEN, None)
+    if given is None:
+        from contract.options import Given, offered
+
+        flags = {o.name: pytestconfig.getoption(o.dest) for o in offered("pytest")}
+        start = pytestconfig.invocation_params.dir
+        given = Given.read("pytest", flags, environ=os.environ, start=start)
+        pytestconfig.stash[_GIVEN] = given
+    return given
+
+
+def _uses_the_contract(config: pytest.Config) -> bool:
+    """Whether the session asks for close-contract: a ``--close-*`` option, the ready-made
+    suite, or ``[tool.close-contract]`` in its pyproject.toml. The plugin is loaded in every
+    session of every project that has close-contract installed: a ``CLOSE_API_KEY`` kept in
+    the shell must not add a notice to the test runs of other projects."""
+    given = _given(config)
+    flags = any(given.source(name) == "flag" for name in given.settings)
+    return flags or given.file is not None or any("contract.suite" in a for a in config.args)
 
 
 def _config_from(pytestconfig: pytest.Config, **overrides: Any) -> Config:
+    """The configuration of the session's options; ``overrides`` (core options by field
+    name: a marker's keyword arguments) win over them."""
     from contract.config import Config
 
-    option = pytestconfig.getoption
-    values: dict[str, Any] = {
-        "base_url": option("close_base_url"),
-        # CLOSE_API_KEY is the core's fallback (Config.resolved_api_key); passing it here
-        # would make the embedded emulator refuse a key the user only has in the shell.
-        "api_key": option("close_api_key"),
-        "other_api_key": option("close_other_api_key"),
-        "cassettes": option("close_cassettes"),
-        "record": option("close_record"),
-        "overwrite": option("close_overwrite"),
-        "baseline": option("close_baseline"),
-        "seed": option("close_seed"),
-        "max_inconclusive": option("close_max_inconclusive"),
-        "custom_object_type_ids": tuple(option("close_type_id")),
-        "lead_id": option("close_lead_id"),
-        "emulator_faults": tuple(option("close_fault")),
-        "schemathesis": option("close_schemathesis"),
-        "bearer": option("close_bearer"),
-        "examples": option("close_examples"),
-        "workers": option("close_workers"),
-        "max_rate": option("close_max_rate"),
-        "stateful_runs": option("close_stateful_runs"),
-        "stateful_steps": option("close_stateful_steps"),
-    }
-    from contract.options import OPTIONS
-
-    for o in OPTIONS:
-        given = option(o.pytest_flag[2:].replace("-", "_"))
-        if given is None and o.env in os.environ:
-            given = o.parse(os.environ[o.env])
-        values[o.name] = given
+    values, _ = _given(pytestconfig).settle()
     values.update(overrides)
     return Config.from_options(values)
 

@@ -2,22 +2,24 @@
 
 Both files are parsed as YAML and their structure checked (jobs, triggers, steps or scripts,
 artifacts kept on failure). Every ``close-contract`` command is extracted from the shell
-scripts and run as CI would run it, with the template's own variables, except that the live
-API roots and keys are those of emulators this test starts, and the paths are relative to a
-temporary directory that holds the recordings a copied repository would have committed. The
-shell around the commands (exit code handling, the pre-release flow) is run too, with a
-stand-in ``close-contract`` that exits as told.
+scripts and run with the template's own variables, except that the live API roots and keys
+are those of servers this test starts, and the paths are relative to a temporary directory
+that holds the recordings a copied repository would have committed. One scenario runs its
+commands as CI does, the installed command in processes of their own; the others run the
+same commands through the CLI in this process. The shell around the commands (exit code
+handling, the pre-release flow) is run too, with a stand-in ``close-contract`` that exits
+as told.
 """
 
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import re
 import shlex
 import shutil
-import socket
 import stat
 import subprocess
 import sys
@@ -29,6 +31,8 @@ from typing import Any
 
 import pytest
 import yaml
+from support.run import invoke
+from support.unavailable import unavailable
 
 import contract
 from contract.emulator import EmulatorServer
@@ -185,7 +189,8 @@ def commands_of(template: str) -> list[Command]:
 def test_github_workflow_triggers_and_jobs() -> None:
     workflow = load(GITHUB)
     # YAML 1.1 reads the key `on` as the boolean true; GitHub reads it as "on".
-    triggers = workflow.get("on", workflow.get(True))
+    read: dict[Any, Any] = workflow
+    triggers: dict[str, Any] = read["on"] if "on" in read else read[True]
 
     assert set(triggers) == {"push", "pull_request", "schedule", "workflow_dispatch"}
     assert triggers["schedule"][0]["cron"].split()[2:] == ["*", "*", "*"]  # every night
@@ -343,14 +348,6 @@ class Servers:
     unreachable: Target
 
 
-def closed_port_url() -> str:
-    """An API root on a loopback port nothing listens on: connections are refused."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/api/v1"
-
-
 @pytest.fixture(scope="module")
 def servers() -> Iterator[Servers]:
     # The candidate is another deployment: its own seed (so other ids) and its own key.
@@ -358,8 +355,9 @@ def servers() -> Iterator[Servers]:
     candidate = EmulatorServer(seed=1, api_key=CANDIDATE_KEY).start()
     broken = EmulatorServer(faults=("drop_date_updated",)).start()
     try:
-        unreachable = Target(closed_port_url(), production.api_key)
-        yield Servers(production, candidate, broken, unreachable)
+        # Unreachable: down for maintenance, asking for a wait past any a run accepts.
+        with unavailable() as down:
+            yield Servers(production, candidate, broken, Target(down, production.api_key))
     finally:
         for server in (production, candidate, broken):
             server.stop()
@@ -369,17 +367,47 @@ def target(server: EmulatorServer | Target) -> Target:
     return server if isinstance(server, Target) else Target(server.base_url, server.api_key)
 
 
-@pytest.fixture(scope="module")
-def recordings(tmp_path_factory: pytest.TempPathFactory, servers: Servers) -> Path:
-    """What a repository that copied a template commits: the two recordings it names."""
-    root = tmp_path_factory.mktemp("committed")
-    list(contract.run(contract.Config(record=root / REPLAYED)))
+# How large the scenarios' runs are. The recordings below are made with one valid payload
+# per type (the stateful phase stays as it is: a replay runs the sequences of a default run),
+# and the commands read the same size from the environment, as options a CI project sets for
+# every job (the templates' commands stay as written).
+RECORDED: dict[str, Any] = {"examples": 1}
+ENVIRONMENT = {"CLOSE_EXAMPLES": "1"}
+
+
+def record(root: Path, servers: Servers, state: Path) -> None:
+    """Record into ``root`` the two recordings a repository that copied a template commits."""
+    list(contract.run(contract.Config(record=root / REPLAYED, state_dir=state, **RECORDED)))
     production = contract.Config(
         base_url=servers.production.base_url,
         api_key=servers.production.api_key,
         record=root / PRODUCTION,
+        state_dir=state,
+        **RECORDED,
     )
     list(contract.run(production))
+
+
+@pytest.fixture(scope="module")
+def recordings(tmp_path_factory: pytest.TempPathFactory, servers: Servers) -> Path:
+    """What a repository that copied a template commits: the two recordings it names.
+
+    Made once per test run: under xdist the first worker to come records them into the
+    run's shared temporary directory, the others wait for it and read them (a baseline
+    holds nothing of the server it was recorded from that a comparison looks at).
+    """
+    state = tmp_path_factory.mktemp("state")
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        root = tmp_path_factory.mktemp("committed")
+        record(root, servers, state)
+        return root
+    shared = tmp_path_factory.getbasetemp().parent
+    root, done = shared / "ci-templates-committed", shared / "ci-templates-committed.done"
+    with (shared / "ci-templates-committed.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            record(root, servers, state)
+            done.touch()
     return root
 
 
@@ -459,11 +487,42 @@ def files_under(directory: Path) -> Iterator[Path]:
     return (path for path in directory.rglob("*") if path.is_file())
 
 
+# The scenario whose commands run as a CI runner runs them: the installed command, in a
+# process of its own. The others run the same commands through the CLI in this process.
+IN_PROCESSES = ("holds", "nightly")
+
+
+def run_step(
+    step: Invocation, workdir: Path, in_processes: bool, monkeypatch: pytest.MonkeyPatch
+) -> subprocess.CompletedProcess[str]:
+    """Run one command of a job in ``workdir``, with the template's environment."""
+    if in_processes:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CLOSE_")}
+        env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+        env |= ENVIRONMENT
+        if step.api_key is not None:
+            env["CLOSE_API_KEY"] = step.api_key
+        return subprocess.run(
+            list(step.argv), cwd=workdir, env=env, capture_output=True, text=True, timeout=600
+        )
+    monkeypatch.chdir(workdir)
+    # The journal goes where the template keeps it: .close-contract in the checkout.
+    variables: dict[str, str | None] = {**ENVIRONMENT, "CLOSE_STATE_DIR": None}
+    if step.api_key is not None:
+        variables["CLOSE_API_KEY"] = step.api_key
+    return invoke(*step.argv[1:], env=variables)
+
+
 @pytest.mark.parametrize(
     ("scenario", "job"), list(SCENARIOS), ids=[f"{s}-{j}" for s, j in SCENARIOS]
 )
 def test_commands_exit_as_the_template_expects(
-    scenario: str, job: str, servers: Servers, recordings: Path, tmp_path: Path
+    scenario: str,
+    job: str,
+    servers: Servers,
+    recordings: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     production_name, candidate_name, expected = SCENARIOS[(scenario, job)]
     production = target(getattr(servers, production_name))
@@ -480,17 +539,10 @@ def test_commands_exit_as_the_template_expects(
     assert planned["github"] == planned["gitlab"]
     workdir = tmp_path / "checkout"
     shutil.copytree(recordings, workdir)
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("CLOSE_")}
-    base_env["PATH"] = f"{BIN}{os.pathsep}{base_env.get('PATH', '')}"
 
     codes = []
     for step in planned["github"]:
-        env = dict(base_env)
-        if step.api_key is not None:
-            env["CLOSE_API_KEY"] = step.api_key
-        done = subprocess.run(
-            list(step.argv), cwd=workdir, env=env, capture_output=True, text=True, timeout=600
-        )
+        done = run_step(step, workdir, (scenario, job) == IN_PROCESSES, monkeypatch)
         codes.append(done.returncode)
         context = f"{shlex.join(step.argv)} exited {done.returncode}:\n{done.stderr[-3000:]}"
         assert done.returncode == expected[len(codes) - 1], context

@@ -1,13 +1,17 @@
 """Config: keys never shown, read from the environment, refused when unusable; no key in
-clear beyond this machine."""
+clear beyond this machine. Errors name an option by its field (``api_key``); each front
+door writes it in its own spelling (``--api-key``, ``CLOSE_API_KEY``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from contract.config import Config
+from contract.config import Config, OptionError
 from contract.errors import ConfigurationError
+from contract.options import Given, Setting
 from contract.session import open_target
+
+CLI = Given("cli", "run", {})
 
 KEY = "api_canary_first_key_0123456789"
 OTHER = "api_canary_other_key_9876543210"
@@ -95,9 +99,15 @@ def test_a_key_with_a_control_character_is_refused_without_being_shown(
     message = str(refused.value)
     assert refused.value.exit_code == 2
     assert f"U+{ord(bad):04X}" in message
-    assert ("--api-key" if which == "api_key" else "--other-api-key") in message
+    assert isinstance(refused.value, OptionError) and refused.value.options == (which,)
+    assert message.startswith(f"{which} holds U+")
+    # As the CLI writes it: the flag, or the variable the key came from
+    settings = {which: Setting(keys.get(which), "flag" if where == "flag" else "environment")}
+    shown = refused.value.render(Given("cli", "run", settings).spell)
+    spelled = "--" + which.replace("_", "-") if where == "flag" else "CLOSE_" + which.upper()
+    assert shown.startswith(f"{spelled} holds U+")
     for key in (KEY, OTHER, "canary"):
-        assert key not in message
+        assert key not in message and key not in shown
 
 
 @pytest.mark.parametrize(
@@ -105,9 +115,11 @@ def test_a_key_with_a_control_character_is_refused_without_being_shown(
     ["http://api.close.com/api/v1", "http://10.0.0.7:8000/api/v1", "http://[2001:db8::1]/api/v1"],
 )
 def test_plain_http_beyond_this_machine_is_refused_unless_allowed(url: str) -> None:
-    with pytest.raises(ConfigurationError, match="--allow-insecure-http") as refused:
+    with pytest.raises(OptionError, match="pass allow_insecure_http") as refused:
         Config(base_url=url, api_key=KEY).validate()
     assert refused.value.exit_code == 2 and KEY not in str(refused.value)
+    shown = refused.value.render(CLI.spell)
+    assert "pass --allow-insecure-http (CLOSE_ALLOW_INSECURE_HTTP=1)" in shown
     Config(base_url=url, api_key=KEY, allow_insecure_http=True).validate()
 
 

@@ -8,11 +8,9 @@ from contract.reports import RunReport
 from contract.totals import Totals
 
 
-def case(
-    phase: str, requests: int, *checks: str, inconclusive: str | None = None
-) -> CaseFinished:
+def case(phase: str, requests: int, *checks: str, inconclusive: str | None = None) -> CaseFinished:
     found = tuple(ContractViolation(check=c, title=f"{c} failed") for c in checks)
-    judged = {c: (0, 1) for c in checks} | {"not_a_server_error": (requests, 0)}
+    judged = dict.fromkeys(checks, (0, 1)) | {"not_a_server_error": (requests, 0)}
     return CaseFinished(
         phase, "a case", "cot_1", None, requests, (201,), 0.1, found, inconclusive, judged
     )

@@ -23,12 +23,10 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from contract._version import __version__
+from contract.baseline._echoes import ECHOES
 from contract.baseline._files import read_file_bytes
 from contract.baseline._names import DeclaredField
-from contract.baseline._shapes import (
-    Shape,
-    validate_shape,
-)
+from contract.baseline._shapes import Shape, normalize_shape, validate_shape
 from contract.errors import CassetteError, ConfigurationError
 
 __all__ = [
@@ -45,12 +43,13 @@ __all__ = [
     "write_baseline",
 ]
 
-FORMAT_VERSION: Final = 2
+FORMAT_VERSION: Final = 3
 """The baseline file format this toolkit reads and writes.
 
-2: custom fields keyed ``custom.<field name>``, instance operations split per type name,
-field definitions per type (``types``). 1 keyed custom fields by the recording
-organization's ids and is not read: see ``Baseline.from_json``.
+3: sample counts in every shape, value sets and "integer only" for server-made values,
+the media types, documented headers and echoes of sent values per operation, the choices
+of choices fields. 2 keyed custom fields by name but kept none of these; 1 keyed them by
+the recording organization's ids. Neither is read: see ``Baseline.from_json``.
 """
 
 ENDPOINT: Final = "custom_object"
@@ -62,6 +61,11 @@ BASELINE_FILE: Final = "baseline.json"
 _REQUIRED = ("version", "endpoint", "operations", "statuses")
 _RERECORD = "record a new one with `close-contract baseline --out FILE`"
 _DECLARED_KEYS = {"type": str, "multiple": bool, "required": bool}
+# What older formats lacked, said in the one line that refuses them.
+_OLDER = {
+    1: "keyed by ids",
+    2: "without media types, headers, value sets or sample counts",
+}
 
 
 class _NonJson:
@@ -104,13 +108,23 @@ class Baseline:
     ``"invalid:unknown_custom_field"``, ``"probe:unknown_id:GET"``) with the sorted unique
     statuses seen. ``types`` holds each type's field definitions by type and field key
     (``{"Subscription": {"custom.Seats": {"type": "number", "multiple": false,
-    "required": false}}}``). ``target`` is free text without credentials.
+    "required": false}}}``, choices fields with their ``"choices"``). ``target`` is free
+    text without credentials.
+
+    Per operation key, as ``operations``: ``media_types`` counts the media types of the
+    answers that had a body (``{"application/json": 12}``); ``headers`` holds the shape
+    of each documented header (``RateLimit`` parsed into its fields), whose ``count`` says
+    on how many answers it was; ``echoes`` counts, per sent key, how the values sent came
+    back (``{"custom.Seats": {"same": 9}}``, see ``ECHOES``).
     """
 
     target: str
     operations: dict[str, Shape] = field(default_factory=dict)
     statuses: dict[str, list[int]] = field(default_factory=dict)
     types: dict[str, dict[str, DeclaredField]] = field(default_factory=dict)
+    media_types: dict[str, dict[str, int]] = field(default_factory=dict)
+    headers: dict[str, dict[str, Shape]] = field(default_factory=dict)
+    echoes: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     created: str = field(default_factory=_now)
     version: int = FORMAT_VERSION
     toolkit_version: str = __version__
@@ -127,6 +141,9 @@ class Baseline:
             "operations": self.operations,
             "statuses": {kind: sorted(set(codes)) for kind, codes in self.statuses.items()},
             "types": self.types,
+            "media_types": self.media_types,
+            "headers": self.headers,
+            "echoes": self.echoes,
         }
 
     def to_json(self) -> str:
@@ -138,10 +155,10 @@ class Baseline:
         """Parse a baseline file's text; ``source`` names the file in error messages.
 
         Raises ``CassetteError`` when the text is not JSON, not a baseline, of another
-        format version or of another endpoint. A baseline of format 1 is refused rather
-        than converted: it keys custom fields by the ids of the organization it was
-        recorded on and merges the instances of every type, and it does not hold the
-        ids' names, so no conversion could tell which field or type a key meant.
+        format version or of another endpoint. A baseline of an older format is refused
+        rather than converted: format 1 keys custom fields by the ids of the organization
+        it was recorded on, and neither 1 nor 2 holds the sample counts, media types,
+        headers and echoes a comparison now rests on, which only a new recording has.
         """
         try:
             data = json.loads(text)
@@ -157,11 +174,11 @@ class Baseline:
             )
         # Checked before the other keys: another version may legitimately lack them.
         version = data.get("version")
-        if type(version) is int and 1 <= version < FORMAT_VERSION:
+        if type(version) is int and version in _OLDER:
             raise CassetteError(
-                f"{source}: recorded by an older version (baseline format {version}, keyed "
-                f"by ids; this close-contract reads format {FORMAT_VERSION}, keyed by "
-                "names): record it again with close-contract baseline --out FILE"
+                f"{source}: recorded by an older version (baseline format {version}, "
+                f"{_OLDER[version]}; this close-contract reads format {FORMAT_VERSION}): "
+                "record it again with close-contract baseline --out FILE"
             )
         if "version" in data and (type(version) is not int or version != FORMAT_VERSION):
             raise CassetteError(
@@ -186,28 +203,70 @@ class Baseline:
         return cls(
             version=FORMAT_VERSION,
             endpoint=ENDPOINT,
-            operations=_operations_from(data["operations"], source),
+            operations=_shapes_from(data["operations"], source, "operations"),
             statuses=_statuses_from(data["statuses"], source),
             types=_types_from(data.get("types", {}), source),
+            media_types=_counts_from(data.get("media_types", {}), source, "media_types"),
+            headers=_headers_from(data.get("headers", {}), source),
+            echoes=_echoes_from(data.get("echoes", {}), source),
             **text_fields,
         )
 
 
-def _operations_from(value: Any, source: str) -> dict[str, Shape]:
+def _shapes_from(value: Any, source: str, where: str) -> dict[str, Shape]:
     if not isinstance(value, dict):
-        raise CassetteError(f"{source}: malformed baseline: 'operations' must be an object")
+        raise CassetteError(f"{source}: malformed baseline: {where!r} must be an object")
+    shapes: dict[str, Shape] = {}
     for key, shape in value.items():
         try:
-            validate_shape(shape)
+            shapes[key] = normalize_shape(shape)
+            validate_shape(shapes[key])
         except ValueError as exc:
-            raise CassetteError(
-                f"{source}: malformed baseline: operations[{key!r}] {exc}"
-            ) from None
+            raise CassetteError(f"{source}: malformed baseline: {where}[{key!r}] {exc}") from None
         except RecursionError:
             raise CassetteError(
-                f"{source}: malformed baseline: operations[{key!r}] is nested too deeply"
+                f"{source}: malformed baseline: {where}[{key!r}] is nested too deeply"
             ) from None
+    return shapes
+
+
+def _counts_from(value: Any, source: str, where: str) -> dict[str, dict[str, int]]:
+    if not isinstance(value, dict):
+        raise CassetteError(f"{source}: malformed baseline: {where!r} must be an object")
+    for key, counts in value.items():
+        if not (
+            isinstance(counts, dict) and all(type(n) is int and n >= 0 for n in counts.values())
+        ):
+            raise CassetteError(
+                f"{source}: malformed baseline: {where}[{key!r}] must map names to counts, "
+                f"got {counts!r}"
+            )
     return value
+
+
+def _headers_from(value: Any, source: str) -> dict[str, dict[str, Shape]]:
+    if not isinstance(value, dict):
+        raise CassetteError(f"{source}: malformed baseline: 'headers' must be an object")
+    return {
+        operation: _shapes_from(headers, source, f"headers[{operation!r}]")
+        for operation, headers in value.items()
+    }
+
+
+def _echoes_from(value: Any, source: str) -> dict[str, dict[str, dict[str, int]]]:
+    if not isinstance(value, dict):
+        raise CassetteError(f"{source}: malformed baseline: 'echoes' must be an object")
+    echoes: dict[str, dict[str, dict[str, int]]] = {}
+    for operation, keys in value.items():
+        echoes[operation] = _counts_from(keys, source, f"echoes[{operation!r}]")
+        for key, outcomes in keys.items():
+            unknown = sorted(set(outcomes) - set(ECHOES))
+            if unknown:
+                raise CassetteError(
+                    f"{source}: malformed baseline: echoes[{operation!r}][{key!r}] has "
+                    f"{unknown[0]!r}; the ways a value comes back are {', '.join(ECHOES)}"
+                )
+    return echoes
 
 
 def _statuses_from(value: Any, source: str) -> dict[str, list[int]]:
@@ -234,14 +293,18 @@ def _types_from(value: Any, source: str) -> dict[str, dict[str, DeclaredField]]:
                 f"{source}: malformed baseline: types[{type_key!r}] must be an object"
             )
         for key, declared in fields.items():
+            choices = declared.get("choices", []) if isinstance(declared, dict) else None
             if not (
                 isinstance(declared, dict)
-                and declared.keys() == _DECLARED_KEYS.keys()
+                and declared.keys() - {"choices"} == _DECLARED_KEYS.keys()
                 and all(type(declared[k]) is t for k, t in _DECLARED_KEYS.items())
+                and isinstance(choices, list)
+                and all(isinstance(c, str) for c in choices)
             ):
                 raise CassetteError(
                     f"{source}: malformed baseline: types[{type_key!r}][{key!r}] must be "
-                    '{"type": string, "multiple": boolean, "required": boolean}'
+                    '{"type": string, "multiple": boolean, "required": boolean} and, for '
+                    'a choices field, "choices": [string, ...]'
                 )
         types[type_key] = fields
     return types

@@ -39,7 +39,8 @@ _SUFFIX: Final = "#"
 _TYPE_KEY: Final = "custom_object_type_id"
 
 DeclaredField = dict[str, Any]
-"""What a baseline records of a field's definition: ``{"type", "multiple", "required"}``."""
+"""What a baseline records of a field's definition: ``{"type", "multiple", "required"}``,
+and ``"choices"`` (sorted) for a choices field."""
 
 
 class TypeDefinition(Protocol):
@@ -132,11 +133,16 @@ class NamedType:
 
 
 def _declared(field: Mapping[str, Any]) -> DeclaredField:
-    return {
+    declared: DeclaredField = {
         "type": str(field.get("type")),
         "multiple": bool(field.get("accepts_multiple_values")),
         "required": bool(field.get("required")),
     }
+    choices = field.get("choices")
+    if declared["type"] == "choices" and isinstance(choices, list):
+        # The choice set is the field's value set: what its answers may hold.
+        declared["choices"] = sorted({c for c in choices if isinstance(c, str)})
+    return declared
 
 
 class PortableNames:

@@ -13,9 +13,9 @@ import zlib
 from collections.abc import Callable
 from typing import Final
 
-from contract.excerpts import cut_bytes
+from contract.excerpts import cut_bytes, cut_mark
 
-__all__ = ["RECORDED_BODY_BYTES", "recorded_body"]
+__all__ = ["RAW_KEPT", "RECORDED_BODY_BYTES", "UNREADABLE", "recorded_body"]
 
 # A full list page of instances with many custom fields stays under a megabyte.
 RECORDED_BODY_BYTES: Final = 1024 * 1024
@@ -28,6 +28,8 @@ _STEP: Final = 64 * 1024
 # Kept beyond the bound before scrubbing, so that a key across the cut is still whole
 # when it is blanked (every form of a key is far shorter).
 _MARGIN: Final = 4096
+# Raw bytes of one body a recording holds while it streams past: enough for everything kept.
+RAW_KEPT: Final = RECORDED_BODY_BYTES + _MARGIN
 
 _ZLIB_WBITS: Final = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16}
 
@@ -76,25 +78,49 @@ def recorded_body(
     codings: list[str],
     scrub: Callable[[bytes], bytes],
     cap: int = RECORDED_BODY_BYTES,
+    *,
+    raw_total: int | None = None,
+    whole: bool = True,
 ) -> tuple[bytes, bool]:
     """The body a recording keeps of ``data`` sent with the ``Content-Encoding`` values
     ``codings``, scrubbed by ``scrub``, and whether it was decoded (its coding header then
     goes). A body past ``cap`` keeps its first ``cap`` bytes and the cut mark; one whose
     coding cannot be undone is replaced by a line saying so (undecoded bytes could hide
-    a key from the scrubber)."""
+    a key from the scrubber).
+
+    ``data`` may be only the beginning of what arrived: ``raw_total`` raw bytes in all (by
+    default ``len(data)``). Unless the body arrived ``whole`` (the reader took it to its
+    end), what is kept always ends with the mark: a replay must not take it for the whole.
+    """
+    raw_total = len(data) if raw_total is None else raw_total
     names = [c.strip().lower() for v in codings for c in v.split(",") if c.strip()]
     names = [name for name in names if name != "identity"]
     if not names:
-        return cut_bytes(scrub(data[: cap + _MARGIN]), cap, total=len(data)), False
+        return _kept(scrub(data[: cap + _MARGIN]), cap, raw_total, not whole), False
     if len(names) > 1:
         note = f"content-encoding {', '.join(names)!r} (more than one coding)"
-        return _unreadable(note, len(data)), True
+        return _unreadable(note, raw_total), True
     try:
         kept, total, more = _decoded(data, names[0], cap + _MARGIN)
     except _Unreadable as exc:
-        return _unreadable(str(exc), len(data)), True
-    return cut_bytes(scrub(kept), cap, total=total, at_least=more), True
+        return _unreadable(str(exc), raw_total), True
+    # Decoded from the beginning only: its size in all is not known.
+    partial = more or raw_total > len(data) or not whole
+    return _kept(scrub(kept), cap, total, partial), True
+
+
+def _kept(data: bytes, cap: int, total: int, partial: bool) -> bytes:
+    """``data`` cut past ``cap`` with the mark; a ``partial`` body is marked even within it."""
+    if not partial:
+        return cut_bytes(data, cap, total=total)
+    if len(data) > cap:
+        return cut_bytes(data, cap, total=total, at_least=True)
+    return data + cut_mark(max(total, len(data)), at_least=True).encode("ascii")
+
+
+UNREADABLE: Final = b"[not recorded: "
+"""How the line that stands for a body the recording could not decode begins."""
 
 
 def _unreadable(why: str, size: int) -> bytes:
-    return f"[not recorded: a body of {size:,} bytes in {why}]".encode()
+    return UNREADABLE + f"a body of {size:,} bytes in {why}]".encode()

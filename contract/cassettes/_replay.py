@@ -13,7 +13,7 @@ recorded request.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from contract.cassettes._corpus import (
     kind_of,
     read_text,
 )
+from contract.cassettes._recording import CUT_HEADER
 from contract.client import CASE_HEADER
 from contract.errors import CassetteError
 
@@ -84,15 +85,71 @@ class _ReplayTransport(httpx.BaseTransport):
 
 
 def _response(recorded: dict[str, Any]) -> httpx.Response:
-    """The httpx response of a recorded one (headers ``{name: [values]}``, decoded body)."""
+    """The httpx response of a recorded one (headers ``{name: [values]}``, decoded body).
+
+    An answer the recording marks as cut (:data:`CUT_HEADER`: the client did not read it to
+    its end) serves what was kept, then ends as the recorded one did: with the httpx error
+    the connection failed with, or broken off, so that the client takes nothing of it for a
+    whole answer.
+    """
     status = recorded["status"]
     message = status.get("message")
-    return httpx.Response(
-        status["code"],
-        headers=[(name, value) for name, values in recorded["headers"].items() for value in values],
-        content=_bytes(recorded["body"]["string"]),
-        extensions={"reason_phrase": message.encode("ascii")} if message else None,
+    headers = [
+        (name, value)
+        for name, values in recorded["headers"].items()
+        if name.lower() != CUT_HEADER.lower()
+        for value in values
+    ]
+    cut = [
+        v for k, vs in recorded["headers"].items() if k.lower() == CUT_HEADER.lower() for v in vs
+    ]
+    body = _bytes(recorded["body"]["string"])
+    extensions = {"reason_phrase": message.encode("ascii")} if message else None
+    if cut:
+        return httpx.Response(
+            status["code"], headers=headers, stream=_Cut(body, cut[0]), extensions=extensions
+        )
+    return httpx.Response(status["code"], headers=headers, content=body, extensions=extensions)
+
+
+# The httpx errors a recorded answer may have ended with, raised again where it ended.
+_ENDINGS: dict[str, type[httpx.TransportError]] = {
+    error.__name__: error
+    for error in (
+        httpx.ReadTimeout,
+        httpx.ReadError,
+        httpx.RemoteProtocolError,
+        httpx.WriteTimeout,
+        httpx.WriteError,
+        httpx.PoolTimeout,
+        httpx.ConnectTimeout,
+        httpx.ConnectError,
+        httpx.NetworkError,
+        httpx.TimeoutException,
+        httpx.ProtocolError,
+        httpx.TransportError,
     )
+}
+
+
+class _Cut(httpx.SyncByteStream):
+    """A recorded answer the client did not read to its end: the bytes kept, then the end
+    it had (``how``: the :data:`CUT_HEADER` value)."""
+
+    def __init__(self, body: bytes, how: str) -> None:
+        self._body = body
+        self._how = how
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self._body:
+            yield self._body
+        name, _, text = self._how.partition(": ")
+        error = _ENDINGS.get(name)
+        if error is None:
+            # The client stopped reading on its own (one of its bounds): a replay cannot
+            # know which, only that the answer was never whole.
+            raise httpx.RemoteProtocolError(f"the recording of this answer was cut ({self._how})")
+        raise error(text or name)
 
 
 def _bytes(body: Any) -> bytes:

@@ -13,13 +13,16 @@ import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.console import Console
 
-from contract.cli._options import table_options
+from contract.cli._options import read_options, settle, table_options
 from contract.errors import ConfigurationError, ContractError
+
+if TYPE_CHECKING:
+    from contract.options import Given
 
 __all__ = ["CLEANUP_EPILOG", "cleanup"]
 
@@ -38,16 +41,6 @@ Exit codes:
 
 _AGE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-# The table options a cleanup uses (--max-time bounds a run, not a cleanup).
-_USED = (
-    "state_dir",
-    "cleanup_timeout",
-    "response_timeout",
-    "max_response_bytes",
-    "max_wait",
-    "max_pages",
-    "allow_insecure_http",
-)
 
 
 def parse_age(text: str) -> timedelta:
@@ -69,38 +62,33 @@ def _redactor(key: str | None) -> Callable[[str], str]:
     return Redactor([k for k in keys if len(k) >= MIN_SECRET_LENGTH])
 
 
-def _fail(exc: ContractError, key: str | None) -> NoReturn:
-    text = _redactor(key)(str(exc))
+def _fail(exc: ContractError, key: str | None, given: Given | None) -> NoReturn:
+    text = _redactor(key)(given.message(exc) if given is not None else str(exc))
     Console(stderr=True, highlight=False).print(
         f"close-contract: error: {text}", markup=False, soft_wrap=True
     )
     sys.exit(exc.exit_code)
 
 
-def _table_options(function: Any) -> Any:
-    for option in reversed(table_options(_USED)):
-        function = option(function)
-    return function
-
-
 @click.command(epilog=CLEANUP_EPILOG)
-@click.option(
-    "--base-url", required=True, help="API root the runs tested, e.g. https://api.close.com/api/v1."
-)
-@click.option("--api-key", help="API key the runs used (default: $CLOSE_API_KEY).")
-@click.option("--bearer", is_flag=True, help="Send the key as a Bearer token.")
+@table_options("cleanup")
 @click.option("--run-token", metavar="TOKEN", help="The run to clean up after (it prints it).")
 @click.option(
     "--older-than", metavar="AGE", help="Every run that began more than AGE ago (2h, 30m, 1d)."
 )
 @click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
-@_table_options
 def cleanup(**kw: Any) -> None:
-    """Delete the leads killed runs left behind: only those proven a toolkit run's."""
+    """Delete the leads killed runs left behind: only those proven a toolkit run's.
+
+    Its options are also read from CLOSE_* variables and [tool.close-contract] in
+    pyproject.toml, as those of `run` are (CLOSE_BASE_URL, CLOSE_API_KEY, CLOSE_STATE_DIR).
+    """
+    given: Given | None = None
     try:
-        result = _sweep(kw)
+        given = read_options(kw, "cleanup")
+        result = _sweep(kw, given)
     except ContractError as exc:
-        _fail(exc, kw.get("api_key"))
+        _fail(exc, kw.get("api_key"), given)
     except KeyboardInterrupt:
         sys.exit(130)
     redact = _redactor(kw.get("api_key"))
@@ -119,8 +107,7 @@ def cleanup(**kw: Any) -> None:
     sys.exit(result.exit_code)
 
 
-def _sweep(kw: dict[str, Any]) -> Any:
-    from contract.config import Config
+def _sweep(kw: dict[str, Any], given: Given) -> Any:
     from contract.engine import client_for
     from contract.interrupts import ignore_interrupts
     from contract.ledger import Sweep, journal_path, read_journal, runs_dir
@@ -133,14 +120,7 @@ def _sweep(kw: dict[str, Any]) -> Any:
             "--older-than AGE (every run older than that, e.g. 2h)"
         )
     cutoff = datetime.now(UTC) - parse_age(age) if age is not None else None
-    config = Config.from_options(
-        {
-            "base_url": kw["base_url"],
-            "api_key": kw.get("api_key"),
-            "bearer": kw.get("bearer"),
-            **{name: kw.get(name) for name in _USED},
-        }
-    )
+    config = settle(given)
     config.validate()
     state = config.state_dir
     paths = (

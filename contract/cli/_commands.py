@@ -16,13 +16,22 @@ from rich.console import Console
 
 from contract._version import __version__
 from contract.cli._cleanup import cleanup
-from contract.cli._options import BASELINE_EPILOG, RUN_EPILOG, Help, output_options, target_options
+from contract.cli._options import (
+    BASELINE_EPILOG,
+    RUN_EPILOG,
+    Help,
+    output_options,
+    read_options,
+    settle,
+    table_options,
+)
 from contract.cli._terminal import QUIET, VERBOSE, Terminal
 from contract.errors import ContractError
 
 if TYPE_CHECKING:
-    from contract.config import Config
+    from contract.config import Command, Config
     from contract.events import RunFinished
+    from contract.options import Given
     from contract.reports import RunReport
 
 __all__ = ["main"]
@@ -45,12 +54,17 @@ def _redactor_for(keys: list[str]) -> Callable[[str], str]:
     return Redactor(keys)
 
 
-def _fail(exc: ContractError, keys: list[str | None] | None = None) -> NoReturn:
-    # One clear line, no traceback: the message already says what to fix. The keys the
-    # run was given are blanked once more here, whatever part of the core wrote it.
-    text = _redactor_for(_keys(keys or []))(str(exc))
+def _fail(
+    exc: ContractError, keys: list[str | None] | None = None, given: Given | None = None
+) -> NoReturn:
+    # One clear line, no traceback: the message already says what to fix, naming options
+    # as they were given. The keys the run was given are blanked once more here, whatever
+    # part of the core wrote it.
+    text = given.message(exc) if given is not None else str(exc)
     Console(stderr=True, highlight=False).print(
-        f"close-contract: error: {text}", markup=False, soft_wrap=True
+        f"close-contract: error: {_redactor_for(_keys(keys or []))(text)}",
+        markup=False,
+        soft_wrap=True,
     )
     sys.exit(exc.exit_code)
 
@@ -75,52 +89,11 @@ def main() -> None:
     """Contract tests for the Close CRM Custom Object API."""
 
 
-def _config(kw: dict[str, Any]) -> Config:
-    from contract.config import Config
-    from contract.options import OPTIONS
-
-    return Config.from_options(
-        {
-            "base_url": kw["base_url"],
-            "api_key": kw["api_key"],
-            "other_api_key": kw["other_api_key"],
-            "bearer": kw["bearer"],
-            "custom_object_type_ids": kw["type_ids"],
-            "lead_id": kw["lead_id"],
-            "examples": kw["examples"],
-            "seed": kw["seed"],
-            "max_inconclusive": kw["max_inconclusive"],
-            "shrink": kw["shrink"],
-            "schemathesis": kw["schemathesis"],
-            "emulator_faults": kw["faults"],
-            "emulator_throttle": kw["emulator_throttle"],
-            "emulator_rate_limit": kw["emulator_rate_limit"],
-            "workers": kw["workers"],
-            "max_rate": kw["max_rate"],
-            "stateful_runs": kw.get("stateful_runs"),
-            "stateful_steps": kw.get("stateful_steps"),
-            # Comma-separated, and the option may be repeated: one string for the Config.
-            "checks": ",".join(kw["checks"]) or None,
-            "exclude_checks": ",".join(kw["exclude_checks"]) or None,
-            "exitfirst": kw.get("exitfirst"),
-            "record": kw.get("record"),
-            "overwrite": kw.get("overwrite"),
-            "cassettes": kw.get("cassettes"),
-            "baseline": kw.get("baseline"),
-            "baseline_out": kw.get("out"),
-            "report_json": kw.get("report_json"),
-            "junit_xml": kw.get("junit_xml"),
-            "report_md": kw.get("report_md"),
-            **{o.name: kw.get(o.name) for o in OPTIONS},
-        }
-    )
-
-
-def _terminal(kw: dict[str, Any]) -> Terminal:
-    reports = [kw.get(name) for name in ("report_json", "junit_xml", "report_md")]
+def _terminal(kw: dict[str, Any], config: Config | None) -> Terminal:
+    paths = (config.report_json, config.junit_xml, config.report_md) if config else ()
     # A report written to standard output (`--report-json -`) owns it: the summary moves
     # to stderr, so that `close-contract run --report-json - | jq` reads only JSON.
-    to_stdout = any(path is not None and str(path) == "-" for path in reports)
+    to_stdout = any(path is not None and str(path) == "-" for path in paths)
     verbosity = max(QUIET, min(VERBOSE, kw["verbose"] - kw["quiet"]))
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     return Terminal(
@@ -128,21 +101,23 @@ def _terminal(kw: dict[str, Any]) -> Terminal:
         out=err if to_stdout else Console(highlight=False),
         verbosity=verbosity,
         redact=_redactor_for(_keys([kw.get("api_key"), kw.get("other_api_key")])),
-        reports=any(path is not None for path in reports),
+        reports=any(path is not None for path in paths),
     )
 
 
 def _execute(
-    kw: dict[str, Any], report: RunReport, terminal: Terminal
-) -> tuple[Config | None, RunFinished | None]:
-    """Run the contract the options describe, rendering its events.
+    kw: dict[str, Any], command: Command, report: RunReport
+) -> tuple[Terminal, Config | None, RunFinished | None]:
+    """Run the contract the options describe, rendering its events on the terminal.
 
-    Returns the configuration and the run's last event, or no event when Ctrl-C (SIGTERM,
-    SIGHUP: ``report.signal`` says which) stopped the run (no configuration either, when it
-    came before the run began). Errors end the process with their one line, after what the
-    run found until then.
+    Returns the terminal, the configuration and the run's last event, or no event when
+    Ctrl-C (SIGTERM, SIGHUP: ``report.signal`` says which) stopped the run (no
+    configuration either, when it came before the run began). Errors end the process with
+    their one line, after what the run found until then.
     """
     config: Config | None = None
+    given: Given | None = None
+    terminal: Terminal | None = None
     begun = False
     try:
         # Imported inside the try: a Ctrl-C while the core loads is still exit 130.
@@ -150,27 +125,31 @@ def _execute(
         from contract.engine import run as run_contract
         from contract.reports import check_writable
 
-        config = _config(kw)
+        given = read_options(kw, command)
+        config = settle(given)
+        terminal = _terminal(kw, config)
         config.validate()
         check_writable((config.report_json, config.junit_xml, config.report_md))
         out = config.baseline_out
         check_writable((baseline_file(out) if out else None,), what="baseline", stdout=False)
         begun = True
-        return config, terminal.render(run_contract(config), report.add)
+        return terminal, config, terminal.render(run_contract(config), report.add)
     except ContractError as exc:
-        terminal.show_findings()
+        if terminal is not None:
+            terminal.show_findings()
         if begun and config is not None:
             # The run had begun (its options held): what it found, what cleanup left and
             # why it ended are written down, for a CI job to keep.
             report.error = exc
             _write_reports(report, config, _keys([config.api_key, config.other_api_key]))
-        _fail(exc, [kw.get("api_key"), kw.get("other_api_key")])
+        _fail(exc, [kw.get("api_key"), kw.get("other_api_key")], given)
     except KeyboardInterrupt as exc:
         from contract.interrupts import last_signal
 
         # A phase may raise a plain KeyboardInterrupt of its own for a SIGTERM it caught.
         report.signal = getattr(exc, "signum", None) or last_signal()
-        return (config if begun else None), None
+        shown = terminal if terminal is not None else _terminal(kw, None)
+        return shown, (config if begun else None), None
 
 
 _SIGNALS = {1: "SIGHUP", 2: "Ctrl-C", 15: "SIGTERM"}
@@ -192,20 +171,11 @@ def _interrupted(terminal: Terminal, summary: Any | None, signum: int | None) ->
 
 
 @main.command(cls=Help, epilog=RUN_EPILOG)
-@target_options
-@click.option("-x", "--exitfirst", is_flag=True, help="Stop after the first case with a violation.")
-@click.option("--record", type=click.Path(path_type=Path), help="Record cassettes into DIR.")
-@click.option("--overwrite", is_flag=True, help="Let --record replace a recording already in DIR.")
-@click.option("--cassettes", type=click.Path(path_type=Path), help="Replay cassettes from DIR.")
-@click.option("--baseline", type=click.Path(path_type=Path), help="Compare with this baseline.")
-@click.option(
-    "--report-json", type=click.Path(path_type=Path), help="Write a JSON report (- for stdout)."
-)
-@click.option("--junit-xml", type=click.Path(path_type=Path), help="Write a JUnit XML report.")
-@click.option("--report-md", type=click.Path(path_type=Path), help="Write a Markdown report.")
+@table_options("run")
 @output_options
 def run(**kw: Any) -> None:
-    """Run the contract against the emulator (default), a live API or cassettes."""
+    """Run the contract against the embedded emulator, a live API (--base-url) or a
+    recording (--cassettes); --target names one outright."""
     from contract.interrupts import signals_as_interrupts
 
     # SIGTERM (a cancelled CI job) and SIGHUP end the run as Ctrl-C does: cleanup, reports.
@@ -217,8 +187,7 @@ def _run(kw: dict[str, Any]) -> None:
     from contract.reports import RunReport
 
     report = RunReport()
-    terminal = _terminal(kw)
-    config, finished = _execute(kw, report, terminal)
+    terminal, config, finished = _execute(kw, "run", report)
     if config is None:
         _interrupted(terminal, None, report.signal)
     # Only a live target uses the keys given (the emulator has its own, a replay none).
@@ -254,20 +223,16 @@ def _write_reports(report: RunReport, config: Config, secrets: list[str]) -> Non
 
 
 @main.command(cls=Help, epilog=BASELINE_EPILOG)
-@target_options
-@click.option(
-    "--out", type=click.Path(path_type=Path), required=True, help="Write the baseline here."
-)
+@table_options("baseline")
 @output_options
 def baseline(**kw: Any) -> None:
     """Run the contract and write what the target did (shapes, statuses) as a baseline."""
     from contract.interrupts import signals_as_interrupts
     from contract.reports import RunReport
 
-    terminal = _terminal(kw)
     report = RunReport()
     with signals_as_interrupts():
-        config, finished = _execute(kw, report, terminal)
+        terminal, config, finished = _execute(kw, "baseline", report)
     if config is None or finished is None:
         _interrupted(terminal, None, report.signal)
     terminal.show_findings()
@@ -280,16 +245,21 @@ def baseline(**kw: Any) -> None:
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
-def diff(old: Path, new: Path, as_json: bool) -> None:
-    """Compare two baselines (or two cassette directories): exit 1 on any regression."""
+@table_options("diff")
+def diff(old: Path, new: Path, as_json: bool, **kw: Any) -> None:
+    """Compare two baselines (or two cassette directories): every difference under its
+    rule and level; exit 1 when one is at --fail-on or above."""
     from contract.baseline import diff_paths, format_differences
 
+    given: Given | None = None
     try:
-        regressions = diff_paths(old, new)
+        given = read_options(kw, "diff")
+        config = settle(given)
+        findings = diff_paths(old, new, fail_on=config.fail_on, overrides=config.rule_overrides())
     except ContractError as exc:
-        _fail(exc)
-    click.echo(format_differences(regressions, as_json=as_json))
-    sys.exit(1 if regressions else 0)
+        _fail(exc, given=given)
+    click.echo(format_differences(findings, as_json=as_json))
+    sys.exit(1 if findings.fails else 0)
 
 
 main.add_command(cleanup)

@@ -1,24 +1,29 @@
-"""The options ``run`` and ``baseline`` share, and what their ``--help`` ends with.
-
-The numbers in help texts are contract.config's DEFAULT_EXAMPLES, MAX_LIVE_EXAMPLES and
-MAX_EXAMPLES (a test holds them equal): importing it here would slow every command.
-"""
+"""The options the commands share, built from the option table, and what their ``--help``
+ends with."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from contract.config import Command, Config
+    from contract.options import Given, Option
 
 __all__ = [
     "BASELINE_EPILOG",
     "RUN_EPILOG",
+    "SOURCES",
     "Help",
     "output_options",
+    "read_options",
+    "settle",
     "table_options",
-    "target_options",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,9 +42,16 @@ Exit codes:
   129  interrupted by SIGHUP, as 130
 After a hard kill: close-contract cleanup --base-url URL --run-token TOKEN"""
 
+SOURCES = """\b
+Every option is also a variable, CLOSE_ and its name (CLOSE_MAX_TIME=600), and a
+key of [tool.close-contract] in the nearest pyproject.toml (max-time = 600). A
+flag beats the variable, which beats the file. A variable or key the target would
+ignore is dropped with a notice; such a flag is refused (exit 2)."""
+
 RUN_EPILOG = f"""\b
 Examples:
-  close-contract run                          # the embedded emulator
+  close-contract run                          # the embedded emulator (or CLOSE_BASE_URL)
+  close-contract run --target emulator        # the embedded emulator, whatever is set
   close-contract run --base-url https://api.close.com/api/v1   # keys: CLOSE_API_KEY,
                                                # CLOSE_OTHER_API_KEY (not shown by ps)
   close-contract run --emulator-fault lost_writes -x    # stop at the first violation
@@ -49,6 +61,8 @@ Examples:
   close-contract run --cassettes cassettes/nightly --junit-xml junit.xml
   close-contract run --base-url URL --workers 8 --max-rate 20   # concurrent, capped
 
+{SOURCES}
+
 {_EXIT_CODES}"""
 
 BASELINE_EPILOG = f"""\b
@@ -56,6 +70,8 @@ Examples:
   close-contract baseline --out prod-baseline.json
   close-contract baseline --base-url https://api.close.com/api/v1 --out prod-baseline.json
   close-contract run --baseline prod-baseline.json       # later: flag regressions
+
+{SOURCES}
 
 {_EXIT_CODES}"""
 
@@ -77,133 +93,32 @@ class Help(click.Command):
             )
 
 
-def _apply(function: F, options: list[Callable[[F], F]]) -> F:
+def _apply(function: F, options: Sequence[Callable[[F], F]]) -> F:
     for option in reversed(options):
         function = option(function)
     return function
 
 
-def table_options(names: Collection[str] | None = None) -> list[Callable[[F], F]]:
-    """The options of :data:`contract.options.OPTIONS` (only ``names`` when given), each
-    also read from its variable."""
-    from contract.options import OPTIONS
+def table_options(command: Command) -> Callable[[F], F]:
+    """The options of :data:`contract.options.OPTIONS` that ``command`` offers, in the
+    table's order. Each is ``None`` (or empty) when not given: the environment and
+    pyproject.toml are read after click, by :class:`contract.options.Given`."""
+    from contract.options import offered
 
-    return [
-        click.option(o.flag, is_flag=True, default=None, envvar=o.env, help=o.help_text)
-        if o.is_flag
-        else click.option(
-            o.flag,
-            type=click.Path(path_type=Path) if o.type is Path else o.type,
-            metavar=o.metavar,
-            envvar=o.env,
-            help=o.help_text,
-        )
-        for o in OPTIONS
-        if names is None or o.name in names
-    ]
+    options: list[Callable[[Any], Any]] = [_click_option(o) for o in offered("cli", command)]
+    return lambda function: _apply(function, options)
 
 
-def target_options(function: F) -> F:
-    """The options that choose and shape a target and what is checked (``run``, ``baseline``)."""
-    return _apply(
-        function,
-        [
-            click.option(
-                "--base-url", help="API root of a live target, e.g. https://api.close.com/api/v1."
-            ),
-            click.option("--api-key", help="API key (default: $CLOSE_API_KEY)."),
-            click.option(
-                "--other-api-key",
-                help="A second organization's key, for org_isolation "
-                "(default: $CLOSE_OTHER_API_KEY).",
-            ),
-            click.option("--bearer", is_flag=True, help="Send the key as a Bearer token."),
-            click.option(
-                "--custom-object-type-id", "type_ids", multiple=True, help="Test only these types."
-            ),
-            click.option(
-                "--lead-id", help="Attach instances to this lead instead of a disposable one."
-            ),
-            # No click default: a replay refuses --examples, so "not given" must stay visible.
-            click.option(
-                "--examples",
-                type=int,
-                help="Valid payloads per type [default: 10; at most 1000 with --base-url, "
-                "10000 on the emulator].",
-            ),
-            click.option("--seed", default=0, show_default=True, help="Seed of the generators."),
-            click.option(
-                "--shrink/--no-shrink",
-                default=None,
-                help="Shrink failures (default: emulator only).",
-            ),
-            click.option(
-                "--schemathesis", is_flag=True, help="Also run schemathesis's checks on each type."
-            ),
-            # No click defaults: a replay refuses them, so "not given" must stay visible.
-            click.option(
-                "--stateful-runs",
-                type=click.IntRange(min=0),
-                metavar="N",
-                help="Sequences of the stateful (model-based) phase [default: 4; 0: off].",
-            ),
-            click.option(
-                "--stateful-steps",
-                type=click.IntRange(min=1),
-                metavar="N",
-                help="Operations per stateful sequence [default: 15].",
-            ),
-            click.option(
-                "--checks",
-                metavar="NAMES",
-                multiple=True,
-                help="Run only these checks (comma-separated; names below).",
-            ),
-            click.option(
-                "--exclude-checks",
-                metavar="NAMES",
-                multiple=True,
-                help="Run every check but these (comma-separated).",
-            ),
-            click.option(
-                "--max-inconclusive",
-                type=click.FloatRange(0, 1),
-                default=0.1,
-                show_default=True,
-                help="Share of cases the network may leave undecided before the run exits 3.",
-            ),
-            click.option(
-                "--workers",
-                type=click.IntRange(1, 64),
-                metavar="N",
-                help="Cases in flight at once [default: 1 on the emulator and a replay; "
-                "for a live target, what its rate limit and latency call for].",
-            ),
-            click.option(
-                "--max-rate",
-                type=click.FloatRange(0, min_open=True),
-                metavar="R",
-                help="Never send more than R requests per second (on top of the server's "
-                "own RateLimit budget, which is always kept).",
-            ),
-            *table_options(),
-            click.option(
-                "--emulator-fault",
-                "faults",
-                multiple=True,
-                help="Embedded emulator: inject a fault.",
-            ),
-            click.option(
-                "--emulator-throttle", type=int, help="Embedded emulator: 429 every N-th request."
-            ),
-            click.option(
-                "--emulator-rate-limit",
-                type=click.IntRange(min=1),
-                metavar="N",
-                help="Embedded emulator: enforce N requests per second per key (429 past it).",
-            ),
-        ],
-    )
+def _click_option(o: Option) -> Callable[[F], F]:
+    help = o.help_text_for("cli")
+    if o.kind == "switch":
+        return click.option(f"{o.flag}/--no-{o.flag[2:]}", o.name, default=None, help=help)
+    names = [o.flag, o.name] if o.spec.short is None else [o.spec.short, o.flag, o.name]
+    if o.is_flag:
+        return click.option(*names, flag_value=o.spec.flag_value or True, default=None, help=help)
+    # Values are text here and read as the table says (Given.read), as a variable is: one
+    # message for a bad value, wherever it came from.
+    return click.option(*names, metavar=o.metavar, multiple=o.kind == "multiple", help=help)
 
 
 def output_options(function: F) -> F:
@@ -220,3 +135,23 @@ def output_options(function: F) -> F:
             click.option("-q", "--quiet", count=True, help="Show only the summary (and errors)."),
         ],
     )
+
+
+def read_options(kw: dict[str, Any], command: Command) -> Given:
+    """What the command line (``kw``), the environment and the nearest pyproject.toml give
+    ``command``."""
+    from contract.options import Given
+
+    return Given.read("cli", kw, command=command, environ=os.environ, start=Path.cwd())
+
+
+def settle(given: Given) -> Config:
+    """The configuration ``given`` describes; each variable or key of the file the target
+    would ignore is dropped with a one-line notice on stderr."""
+    from contract.config import Config
+
+    values, notices = given.settle()
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for notice in notices:
+        err.print(f"close-contract: notice: {notice}", markup=False)
+    return Config.from_options(values)

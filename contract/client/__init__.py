@@ -17,12 +17,21 @@ from contract.client._exchange import CASE_HEADER, AttemptFault, Exchange
 from contract.client._guard import RequestGuard
 from contract.client._pacing import Budget, Pacer, PaceSnapshot, rate_budget
 from contract.client._paging import Page, PageCount, pages
-from contract.client._reading import MAX_JSON_DEPTH
+from contract.client._reading import (
+    ACCEPT_ENCODING,
+    MAX_JSON_DEPTH,
+    STEP,
+    Unreadable,
+    read_chunks,
+    too_deep,
+)
 from contract.client._wire import rate_limit_wait
 
 __all__ = [
+    "ACCEPT_ENCODING",
     "CASE_HEADER",
     "MAX_JSON_DEPTH",
+    "STEP",
     "UNSET",
     "AttemptFault",
     "Budget",
@@ -35,7 +44,10 @@ __all__ = [
     "RequestGuard",
     "RequestOptions",
     "RetryPolicy",
+    "Unreadable",
     "pages",
     "rate_budget",
     "rate_limit_wait",
+    "read_chunks",
+    "too_deep",
 ]

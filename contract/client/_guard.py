@@ -15,7 +15,8 @@ did not create. Whatever the engine intends, a :class:`RequestGuard` lets out on
 
 It judges the request as it is about to be sent: for the run's client, the final
 ``httpx.Request`` after URL normalisation (an httpx ``request`` event hook); for the
-schemathesis phase, the final URL of its own HTTP stack. A path is matched segment by
+schemathesis phase, the final ``requests`` request in the transport adapter of the phase's
+own session. A path is matched segment by
 segment, and an id segment must have its kind's shape (:func:`contract.ids.check_id`), so a
 ``..``, an encoded slash or a control character is refused, never normalised into another
 route. A refusal raises :class:`~contract.errors.UnsafeRequest` (exit 3).

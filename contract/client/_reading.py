@@ -16,7 +16,7 @@ import itertools
 import json as jsonlib
 import re
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final, NoReturn
 
 import httpx
@@ -30,6 +30,7 @@ __all__ = [
     "Unreadable",
     "parse_json",
     "read_body",
+    "read_chunks",
     "too_deep",
 ]
 
@@ -138,10 +139,7 @@ def read_body(
     caller's to classify (the ``httpx.TransportError`` propagates), like every other
     transport error.
     """
-    codings = [
-        c.strip().lower() for c in response.headers.get_list("content-encoding", split_commas=True)
-    ]
-    stages = _stages(codings)
+    codings = response.headers.get_list("content-encoding", split_commas=True)
     if response.is_stream_consumed:
         # An in-process transport (a mock, a replay) handed over a body it holds already,
         # decoded: only the cap is left to apply.
@@ -150,18 +148,23 @@ def read_body(
             _too_big(max_bytes)
         count(len(body))
         return body
-    declared = response.headers.get("content-length", "")
-    if not stages and declared.isdigit() and int(declared) > max_bytes:
-        raise Unreadable(
-            "size", f"its Content-Length of {int(declared)} bytes is past the cap of {max_bytes}"
-        )
-    parts: list[bytes] = []
-    kept = 0
-    raw_read = 0
+    return read_chunks(
+        _httpx_raw(response, deadline, clock),
+        codings=codings,
+        content_length=response.headers.get("content-length"),
+        max_bytes=max_bytes,
+        deadline=deadline,
+        clock=clock,
+        count=count,
+    )
+
+
+def _httpx_raw(
+    response: httpx.Response, deadline: float, clock: Callable[[], float]
+) -> Iterator[bytes]:
+    """The raw chunks of an httpx ``response``, its read failures classified."""
     raw = response.iter_raw()
     while True:
-        if clock() > deadline:
-            _too_late()
         try:
             chunk = next(raw, None)
         except httpx.TimeoutException:
@@ -174,6 +177,45 @@ def read_body(
                 # after sending, that is the caller's to retry or call ambiguous.
                 raise
             raise Unreadable("framing", f"its framing broke ({exc})") from None
+        if chunk is None:
+            return
+        yield chunk
+
+
+def read_chunks(
+    chunks: Iterable[bytes],
+    *,
+    codings: Sequence[str],
+    content_length: str | None,
+    max_bytes: int,
+    deadline: float,
+    clock: Callable[[], float],
+    count: Callable[[int], None],
+) -> bytes:
+    """The decoded body of ``chunks``, the raw bytes of an answer as they arrive, sent with
+    the ``Content-Encoding`` values ``codings`` and the ``Content-Length`` header
+    ``content_length`` (None without one); read until ``deadline`` (on ``clock``).
+
+    Whatever HTTP stack streams the answer, its body is bounded alike: :class:`Unreadable`
+    past ``max_bytes`` decoded (or raw) bytes, past the deadline (checked before each
+    chunk is taken) and when the coding does not decode. ``count(n)`` is told of every
+    decoded piece as it is kept. What taking a chunk raises propagates: the stack's own
+    failures are its caller's to classify.
+    """
+    stages = _stages([c.strip().lower() for c in codings])
+    declared = content_length or ""
+    if not stages and declared.isdigit() and int(declared) > max_bytes:
+        raise Unreadable(
+            "size", f"its Content-Length of {int(declared)} bytes is past the cap of {max_bytes}"
+        )
+    parts: list[bytes] = []
+    kept = 0
+    raw_read = 0
+    raw = iter(chunks)
+    while True:
+        if clock() > deadline:
+            _too_late()
+        chunk = next(raw, None)
         ending = chunk is None
         if chunk is not None:
             raw_read += len(chunk)

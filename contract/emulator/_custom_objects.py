@@ -70,7 +70,7 @@ class CustomObjectEndpoints:
         if "lost_writes" not in faults:
             self.state.store.insert(_TABLE, instance)
         status = 200 if "create_returns_200" in faults else 201
-        return JSONResponse(self._render(instance), status_code=status)
+        return self._answer(self._render(instance), status)
 
     async def list_page(self, request: Request) -> Response:
         """GET custom_object/?lead_id=…: one page of a lead's instances."""
@@ -98,7 +98,7 @@ class CustomObjectEndpoints:
         if skip and "skip_off_by_one" in self.state.faults:
             skip += 1
         if "list_empty" in self.state.faults:
-            return JSONResponse({"data": [], "has_more": False})
+            return self._answer({"data": [], "has_more": False})
         # One extra row tells whether another page exists.
         rows = self.state.store.find(_TABLE, skip=skip, limit=limit + 1, **where)
         if "list_shows_deleted" in self.state.faults and not skip:
@@ -117,7 +117,7 @@ class CustomObjectEndpoints:
             if type_id not in types:
                 types[type_id] = self._types_of(row)
             data.append(self._render(row, types[type_id]))
-        return JSONResponse({"data": data, "has_more": len(rows) > limit})
+        return self._answer({"data": data, "has_more": len(rows) > limit})
 
     async def retrieve(self, request: Request) -> Response:
         """GET custom_object/{id}/."""
@@ -127,7 +127,7 @@ class CustomObjectEndpoints:
         instance = self._find(request, organization_id)
         if "get_serves_stale" in self.state.faults:
             instance = self._previous.get(instance["id"], instance)
-        return JSONResponse(self._render(instance))
+        return self._answer(self._render(instance))
 
     async def update(self, request: Request) -> Response:
         """PUT custom_object/{id}/: a partial update of name and custom values."""
@@ -178,7 +178,7 @@ class CustomObjectEndpoints:
             self._previous[instance["id"]] = instance
         if "update_not_persisted" not in faults:
             self.state.store.replace(_TABLE, stored)
-        return JSONResponse(self._render(updated))
+        return self._answer(self._render(updated))
 
     async def delete(self, request: Request) -> Response:
         """DELETE custom_object/{id}/: 204 with an empty body."""
@@ -190,6 +190,14 @@ class CustomObjectEndpoints:
         if "delete_returns_200" in self.state.faults:
             return JSONResponse({}, status_code=200)
         return Response(status_code=204)
+
+    def _answer(self, body: Document, status: int = 200) -> Response:
+        """A successful answer: JSON, labelled text/plain under `json_as_text_plain`."""
+        answer = JSONResponse(body, status_code=status)
+        if "json_as_text_plain" in self.state.faults:
+            # The same bytes; only the label changes (Starlette adds the charset).
+            return Response(answer.body, status_code=status, media_type="text/plain")
+        return answer
 
     def _find(self, request: Request, organization_id: str | None) -> Document:
         object_id = str(request.path_params["object_id"])

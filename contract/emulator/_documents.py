@@ -15,7 +15,9 @@ from contract.emulator._store import Document, Principal
 __all__ = [
     "FIELD_TYPES",
     "MULTI_VALUE_TYPES",
+    "WIDENED_CHOICE",
     "field_metadata",
+    "offered",
     "new_contact_doc",
     "new_field_doc",
     "new_lead_doc",
@@ -114,6 +116,19 @@ def new_field_doc(
     if type == "choices":
         doc["choices"] = list(choices)
     return doc
+
+
+#: The choice every choices field also offers under the `choices_widened` fault.
+WIDENED_CHOICE = "Legacy"
+
+
+def offered(field: Document, faults: FaultSet) -> Document:
+    """A field as the API offers it: under `choices_widened`, a choices field lists one
+    more choice than it was defined with (and accepts it)."""
+    if "choices_widened" not in faults or field.get("type") != "choices":
+        return field
+    choices = [c for c in field.get("choices", []) if c != WIDENED_CHOICE]
+    return {**field, "choices": [*choices, WIDENED_CHOICE]}
 
 
 def field_metadata(field: Document) -> Document:

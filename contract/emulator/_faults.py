@@ -54,6 +54,12 @@ FAULTS: Mapping[str, str] = MappingProxyType(
         "get_serves_stale": "GET custom_object/{id}/ answers the instance before its last PUT",
         "multi_value_as_string": "a multi-value custom value holding one value is returned as "
         "that bare value, not a one-element list",
+        "json_as_text_plain": "custom object answers carry their JSON as text/plain (same bytes)",
+        "drop_rate_limit_header": "answers no longer carry the RateLimit header",
+        "choices_widened": "every choices field offers one more choice, Legacy, which answers "
+        "then hold (a value never seen before)",
+        "fractional_rate_reset": "the RateLimit header's reset holds a number with a fraction "
+        "(reset=0.5 where it held 1)",
     }
 )
 

@@ -4,7 +4,9 @@ Close authenticates with HTTP Basic, the API key as username and an empty passwo
 (DOC api-key-authentication), or with `Authorization: Bearer <token>` (DOC
 oauth-authentication). Missing, unknown or malformed credentials answer 401 before
 routing, so even unknown routes and wrong methods need a valid key. Every response
-carries the `RateLimit` header (DOC rate-limits).
+carries the `RateLimit` header (DOC rate-limits). The `drop_rate_limit_header` fault
+leaves it off every answer but a 429 (a throttled client must learn when to retry), and
+`fractional_rate_reset` gives its reset a fraction.
 """
 
 from __future__ import annotations
@@ -71,10 +73,9 @@ class Gate:
             principal = self.state.store.principal_for_label(DEMO)
         if principal is None:
             decision = self.state.limiter.account(_ANONYMOUS, may_throttle=False)
-            headers = {
-                "WWW-Authenticate": 'Basic realm="Close API"',
-                "RateLimit": decision.header(),
-            }
+            headers = {"WWW-Authenticate": 'Basic realm="Close API"'}
+            if "drop_rate_limit_header" not in self.state.faults:
+                headers["RateLimit"] = self._rate_limit(decision)
             response = JSONResponse(
                 {"error": f"Unauthorized: {problem}."}, status_code=401, headers=headers
             )
@@ -86,12 +87,23 @@ class Gate:
             return
         scope[PRINCIPAL_SCOPE_KEY] = principal
 
+        stamped = "drop_rate_limit_header" not in self.state.faults
+
         async def send_with_rate_limit(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).append("RateLimit", decision.header())
+            if message["type"] == "http.response.start" and stamped:
+                MutableHeaders(scope=message).append("RateLimit", self._rate_limit(decision))
             await send(message)
 
         await self.app(scope, receive, send_with_rate_limit)
+
+    def _rate_limit(self, decision: RateDecision) -> str:
+        """The `RateLimit` value of an answer, as the `fractional_rate_reset` fault has it."""
+        if "fractional_rate_reset" in self.state.faults:
+            return (
+                f"limit={decision.limit}, remaining={decision.remaining}, "
+                f"reset={decision.reset - 0.5}"
+            )
+        return decision.header()
 
     @staticmethod
     async def _too_many(decision: RateDecision, scope: Scope, receive: Receive, send: Send) -> None:

@@ -17,6 +17,7 @@ from contract.emulator._documents import (
     MULTI_VALUE_TYPES,
     new_field_doc,
     new_type_doc,
+    offered,
     render_type,
 )
 from contract.emulator._http import not_found, read_json_object
@@ -108,7 +109,8 @@ class MetadataEndpoints:
         """GET custom_field/custom_object_type/: every field of the organization."""
         org = principal_of(request).organization_id
         fields = self.state.store.find("custom_field", organization_id=org)
-        return JSONResponse({"data": fields, "has_more": False})
+        shown = [offered(field, self.state.faults) for field in fields]
+        return JSONResponse({"data": shown, "has_more": False})
 
     async def get_field(self, request: Request) -> Response:
         """GET custom_field/custom_object_type/{id}/."""
@@ -117,7 +119,7 @@ class MetadataEndpoints:
         doc = self.state.store.get("custom_field", field_id, org)
         if doc is None:
             raise not_found("custom_field", field_id)
-        return JSONResponse(doc)
+        return JSONResponse(offered(doc, self.state.faults))
 
     async def create_field(self, request: Request) -> Response:
         """POST custom_field/custom_object_type/: add a field to a type of this org."""
@@ -182,4 +184,4 @@ class MetadataEndpoints:
         fields = self.state.store.find(
             "custom_field", organization_id=doc["organization_id"], custom_object_type_id=doc["id"]
         )
-        return render_type(doc, fields)
+        return render_type(doc, [offered(field, self.state.faults) for field in fields])

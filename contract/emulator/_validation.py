@@ -58,6 +58,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from contract.emulator._documents import offered
 from contract.emulator._faults import FaultSet
 from contract.emulator._http import validation_error
 from contract.emulator._ids import looks_like_id
@@ -271,7 +272,8 @@ def _scalar(ctx: _Context, definition: Document, value: Any) -> Any:
             raise _Invalid("Invalid ISO 8601 datetime.")
         return value
     if kind == "choices":
-        if value not in definition["choices"] and "accept_invalid_choice" not in ctx.faults:
+        choices = offered(definition, ctx.faults)["choices"]
+        if value not in choices and "accept_invalid_choice" not in ctx.faults:
             raise _Invalid(f"Not a valid choice: {value!r}.")
         return value
     prefix, table, where = {

@@ -17,27 +17,47 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TypeVar
 
+from hypothesis import strategies as st
+
+from contract.cassettes import Drawn
 from contract.engine._workers import finish
-from contract.session import CaseSource, Outcome
+from contract.session import CaseSource, Outcome, Record, SequenceRecord
 from contract.stateful import Stopped
 
 __all__ = ["Alongside"]
 
+CaseT = TypeVar("CaseT", bound=Drawn)
+
 
 class _Deferred:
     """A source whose :meth:`executed` calls wait to be handed to the real one (what it
-    draws, it draws from the real one)."""
+    draws or replays, it takes from the real one)."""
 
     def __init__(self, inner: CaseSource) -> None:
         self.inner = inner
-        self.calls: list[tuple[str, Any]] = []
-        self.batch = inner.batch
-        self.draw = inner.draw
+        self.calls: list[tuple[str, Record]] = []
 
-    def executed(self, key: str, drawn: Any) -> None:
+    def batch(
+        self,
+        key: str,
+        strategy: Callable[[], st.SearchStrategy[CaseT]],
+        execute: Callable[[CaseT], Outcome],
+        examples: int,
+    ) -> list[Outcome]:
+        return self.inner.batch(key, strategy, execute, examples)
+
+    def draw(
+        self, key: str, strategy: Callable[[], st.SearchStrategy[CaseT]], examples: int
+    ) -> list[CaseT]:
+        return self.inner.draw(key, strategy, examples)
+
+    def executed(self, key: str, drawn: Record) -> None:
         self.calls.append((key, drawn))
+
+    def sequences(self, key: str) -> list[SequenceRecord] | None:
+        return self.inner.sequences(key)
 
 
 class Alongside:

@@ -22,17 +22,24 @@ __all__ = ["References", "client_for", "organization_for", "references_for"]
 
 
 def client_for(
-    target: Target, config: Config, *, transport: httpx.BaseTransport | None = None
+    target: Target,
+    config: Config,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    paced: bool | None = None,
 ) -> CloseClient:
     """A client for ``target`` with the configuration's auth scheme, timeouts, retries and
     bounds (bytes per body, deadline per answer, longest wait, pages per walk).
 
     ``transport`` replaces the network (a replay's
-    :func:`~contract.cassettes.replay_transport`, which is then not paced: no server's
-    budget is at stake); by default requests go to the target, paced by its rate budget
-    and ``max_rate``.
+    :func:`~contract.cassettes.replay_transport`), or carries the requests to it (a
+    recording's); by default requests go to the target. They are paced by the target's rate
+    budget and ``max_rate`` when ``paced`` (by default: without a transport), never on a
+    replay, where no server's budget is at stake.
     """
-    pacer = None if transport is not None else Pacer(config.max_rate, max_wait=config.max_wait)
+    if paced is None:
+        paced = transport is None
+    pacer = Pacer(config.max_rate, max_wait=config.max_wait) if paced else None
     return CloseClient(
         target.base_url,
         target.api_key,

@@ -2,7 +2,7 @@
 
 A :class:`Batch` is what one Hypothesis strategy feeds (the valid lifecycles of a type, one
 invalid mutation of one field); its cases are drawn as a whole, the first time one of them
-is due (see :meth:`~contract.engine.CaseSource.draw`), so they can be put in any order and
+is due (see :meth:`~contract.session.CaseSource.draw`), so they can be put in any order and
 run on several workers, and drawing overlaps the network waits of the cases in flight.
 The order is chosen for fast first detection: the *breadth* phase runs one case of every
 kind (each invalid mutation, the unknown-id probes, one valid lifecycle
@@ -26,13 +26,14 @@ import functools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Generic, Protocol, TypeVar
 
 from hypothesis import strategies as st
 
+from contract.cassettes import Drawn
+from contract.config import OptionError
 from contract.discovery import Organization, TypeContract
 from contract.engine._workers import Job, run_jobs
-from contract.errors import ConfigurationError
 from contract.events import PhaseFinished, PhaseStarted
 from contract.phases import References, invalid_case, unknown_id_probes, valid_lifecycle
 from contract.session import CaseSource, Outcome, Session
@@ -44,51 +45,114 @@ from strategies import (
     valid_payloads,
 )
 
-__all__ = ["Batch", "Phase", "Plan", "build_plan", "execute_plan"]
+__all__ = ["Batch", "Phase", "Plan", "Planned", "Probe", "build_plan", "execute_plan"]
+
+
+CaseT = TypeVar("CaseT", bound=Drawn)
+# What the run's progress callback returns (an event), handed on as it is.
+P = TypeVar("P")
+
+
+class Planned(Protocol):
+    """A batch as the plan schedules it, whatever its cases are.
+
+    The plan holds batches of different cases (a create and its update, one invalid
+    case) and a fixed probe; it only puts them in order, so their cases stay typed inside
+    each :class:`Batch`, which drew them.
+    """
+
+    @property
+    def key(self) -> str:
+        """The batch's key: its cases' tags and its entries in a recording's corpus."""
+        ...
+
+    @property
+    def examples(self) -> int:
+        """At most this many cases."""
+        ...
+
+    def job(self, index: int, source: CaseSource) -> Job | None:
+        """Case ``index`` as a job (None: the batch has fewer cases)."""
+        ...
+
+    def executed(self, source: CaseSource, index: int) -> None:
+        """Tell ``source`` that case ``index`` ran (a recording keeps it)."""
+        ...
+
+    def shrunk(self, source: CaseSource, failed: Outcome) -> Outcome:
+        """The failing case ``failed`` shrunk by Hypothesis (itself when it cannot be)."""
+        ...
 
 
 @dataclass(slots=True)
-class Batch:
+class Batch(Generic[CaseT]):
     """One strategy's cases: ``execute(drawn, index)`` runs case ``index`` of batch ``key``."""
 
     key: str
-    strategy: Callable[[], st.SearchStrategy[Any]]
-    execute: Callable[[Any, int], Outcome]
+    strategy: Callable[[], st.SearchStrategy[CaseT]]
+    execute: Callable[[CaseT, int], Outcome]
     examples: int
-    # Whether the source draws (and a recording keeps) its cases: a fixed probe is not
-    # drawn, so there is nothing to record or shrink.
-    generated: bool = True
-    _drawn: list[Any] | None = None
+    _drawn: list[CaseT] | None = None
 
-    def cases(self, source: CaseSource) -> list[Any]:
+    def cases(self, source: CaseSource) -> list[CaseT]:
         """The batch's cases, drawn from ``source`` the first time they are asked for."""
         if self._drawn is None:
-            self._drawn = (
-                source.draw(self.key, self.strategy, self.examples) if self.generated else [None]
-            )
+            self._drawn = source.draw(self.key, self.strategy, self.examples)
         return self._drawn
 
-    def job(self, index: int, drawn: Any) -> Job:
-        """Case ``index`` of this batch as a job."""
-        return Job(self.key, index, drawn, functools.partial(_call, self.execute, index))
+    def job(self, index: int, source: CaseSource) -> Job | None:
+        """Case ``index`` of this batch as a job (None: fewer were drawn)."""
+        cases = self.cases(source)
+        if index >= len(cases):
+            return None
+        return Job(self.key, index, functools.partial(self.execute, cases[index], index))
 
-    def counted(self) -> Callable[[Any], Outcome]:
+    def executed(self, source: CaseSource, index: int) -> None:
+        """Tell ``source`` that case ``index`` ran."""
+        source.executed(self.key, self.cases(source)[index])
+
+    def shrunk(self, source: CaseSource, failed: Outcome) -> Outcome:
+        """The failing case of this batch shrunk by Hypothesis (``failed`` if it does not
+        fail again: the target answered differently the second time). The batch's earlier
+        cases are sent again."""
+        outcomes = source.batch(self.key, self.strategy, self.counted(), self.examples)
+        if outcomes and outcomes[-1].failed:
+            return outcomes[-1]
+        return failed
+
+    def counted(self) -> Callable[[CaseT], Outcome]:
         """``execute`` numbering its calls 0, 1, ... (for Hypothesis driving the batch)."""
         count = [0]
 
-        def run(drawn: Any) -> Outcome:
+        def run(drawn: CaseT) -> Outcome:
             count[0] += 1
             return self.execute(drawn, count[0] - 1)
 
         return run
 
 
-def _call(execute: Callable[[Any, int], Outcome], index: int, drawn: Any) -> Outcome:
-    return execute(drawn, index)
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """A fixed case, not drawn: nothing to record, nothing to shrink."""
+
+    key: str
+    execute: Callable[[], Outcome]
+    examples: int = 1
+
+    def job(self, index: int, source: CaseSource) -> Job | None:
+        """The probe as a job."""
+        return Job(self.key, index, self.execute)
+
+    def executed(self, source: CaseSource, index: int) -> None:
+        """Nothing to record: a replay runs the probe again as it is."""
+
+    def shrunk(self, source: CaseSource, failed: Outcome) -> Outcome:
+        """Nothing to shrink."""
+        return failed
 
 
 # A place in the plan: case ``index`` of a batch (skipped if the batch drew fewer).
-Slot = tuple[Batch, int]
+Slot = tuple[Planned, int]
 
 
 @dataclass(slots=True)
@@ -111,7 +175,9 @@ class Plan:
     phases: list[Phase]
 
 
-def _valid_batch(s: Session, tc: TypeContract, refs: References, lead: str) -> Batch:
+def _valid_batch(
+    s: Session, tc: TypeContract, refs: References, lead: str
+) -> Batch[tuple[Case, Case]]:
     # Built once: the plan builds it to see whether its references exist, the source to draw.
     @functools.cache
     def strategy() -> st.SearchStrategy[tuple[Case, Case]]:
@@ -126,11 +192,13 @@ def _valid_batch(s: Session, tc: TypeContract, refs: References, lead: str) -> B
     return Batch(f"valid:{tc.type_id}", strategy, execute, s.config.examples)
 
 
-def _invalid_batches(s: Session, tc: TypeContract, refs: References) -> list[tuple[str, Batch]]:
+def _invalid_batches(
+    s: Session, tc: TypeContract, refs: References
+) -> list[tuple[str, Batch[Case]]]:
     def execute(case: Case, index: int) -> Outcome:
         return invalid_case(s, tc, case)
 
-    batches = []
+    batches: list[tuple[str, Batch[Case]]] = []
     for mutation, target in mutation_targets(tc.request_schema):
         strategy = functools.cache(
             functools.partial(
@@ -150,42 +218,38 @@ def build_plan(
     s: Session, org: Organization, refs: References, lead: str, setup_failed: bool
 ) -> Plan:
     """The main phases, in order: one case of each kind first (nothing is drawn yet)."""
-    valid: list[Batch] = []
+    valid: list[Batch[tuple[Case, Case]]] = []
     for tc in org.types:
-        batch = _valid_batch(s, tc, refs, lead)
+        lifecycles = _valid_batch(s, tc, refs, lead)
         try:
-            batch.strategy()  # a missing reference shows when the strategy is built
+            lifecycles.strategy()  # a missing reference shows when the strategy is built
         except MissingReferenceError as exc:
             if setup_failed:
                 continue  # the setup's violations say why no referenced instance exists
-            raise ConfigurationError(
-                f"{tc.name}: no valid payload can be built: {exc}; include the referenced "
-                "type in the run (--custom-object-type-id)"
+            raise OptionError(
+                "{type_name}: no valid payload can be built: {problem}; include the "
+                "referenced type in the run ({custom_object_type_ids})",
+                type_name=tc.name,
+                problem=exc,
             ) from None
-        valid.append(batch)
-    invalid: list[tuple[str, Batch]] = []
+        valid.append(lifecycles)
+    invalid: list[tuple[str, Batch[Case]]] = []
     for tc in org.types:
-        for mutation, batch in _invalid_batches(s, tc, refs):
+        for mutation, refusals in _invalid_batches(s, tc, refs):
             try:
-                batch.strategy()
+                refusals.strategy()
             except MissingReferenceError:
                 continue
-            invalid.append((mutation, batch))
-    probes = Batch(
-        "probes:unknown_id",
-        st.none,
-        lambda _drawn, _index: unknown_id_probes(s, s.config.seed),
-        1,
-        generated=False,
-    )
+            invalid.append((mutation, refusals))
+    probes = Probe("probes:unknown_id", functools.partial(unknown_id_probes, s, s.config.seed))
     breadth = Phase("breadth")
     first: set[str] = set()
     seen: set[str] = set()
-    for mutation, batch in invalid:
+    for mutation, refusals in invalid:
         if mutation not in seen:
             seen.add(mutation)
-            first.add(batch.key)
-            breadth.slots.append((batch, 0))
+            first.add(refusals.key)
+            breadth.slots.append((refusals, 0))
     breadth.slots.append((probes, 0))
     breadth.slots.extend((batch, 0) for batch in valid)
     # Round robin over the batches: every type gets its second case before any its third.
@@ -194,7 +258,7 @@ def build_plan(
     return Plan([breadth, rest_valid, rest_invalid])
 
 
-def _round_robin(batches: Sequence[Batch], started: set[str]) -> list[Slot]:
+def _round_robin(batches: Sequence[Planned], started: set[str]) -> list[Slot]:
     """Every slot of ``batches`` by index, then batch; case 0 of ``started`` ones left out."""
     slots: list[Slot] = []
     for index in range(max((b.examples for b in batches), default=0)):
@@ -209,11 +273,11 @@ def execute_plan(
     source: CaseSource,
     plan: Plan,
     workers: int,
-    progress: Callable[[], Any],
+    progress: Callable[[], P],
     *,
     every: float = 0.5,
     spent: Callable[[], bool] = lambda: False,
-) -> Iterator[Any]:
+) -> Iterator[Outcome | PhaseStarted | PhaseFinished | P]:
     """Run ``plan`` on ``workers``; yield PhaseStarted/PhaseFinished, each case's outcome
     (in plan order) and whatever ``progress()`` returns about every ``every`` seconds.
 
@@ -221,7 +285,7 @@ def execute_plan(
     ran out, no further case starts."""
     shrink = s.config.shrinking
     dropped: set[str] = set()  # batches shrunk already: their later cases are not run
-    phase_of: dict[int, tuple[int, Batch]] = {}
+    phase_of: dict[int, tuple[int, Planned]] = {}
 
     def jobs() -> Iterator[Job]:
         for number, phase in enumerate(plan.phases):
@@ -230,30 +294,24 @@ def execute_plan(
                     return
                 if batch.key in dropped:
                     continue
-                cases = batch.cases(source)
-                if index < len(cases):
-                    job = batch.job(index, cases[index])
+                job = batch.job(index, source)
+                if job is not None:
                     phase_of[id(job)] = (number, batch)
                     yield job
 
     current = -1
     last = time.monotonic()
-    for item in run_jobs(jobs(), workers, every=every):
-        if item is None:
-            last = time.monotonic()
-            yield progress()
-            continue
-        job, outcome = item
+    for job, outcome in run_jobs(jobs(), workers, every=every):
         number, batch = phase_of.pop(id(job))
         if job.key in dropped:
             continue
         yield from _enter(plan, current, number)
         current = number
-        if shrink and batch.generated and outcome.failed and not spent():
+        if shrink and outcome.failed and not spent():
             dropped.add(job.key)
-            outcome = _shrunk(source, batch, outcome)
-        elif batch.generated:
-            source.executed(job.key, job.drawn)
+            outcome = batch.shrunk(source, outcome)
+        else:
+            batch.executed(source, job.index)
         yield outcome
         if time.monotonic() - last >= every:
             last = time.monotonic()
@@ -262,7 +320,7 @@ def execute_plan(
     yield from _enter(plan, current, len(plan.phases))
 
 
-def _enter(plan: Plan, current: int, target: int) -> Iterator[Any]:
+def _enter(plan: Plan, current: int, target: int) -> Iterator[PhaseStarted | PhaseFinished]:
     """The events that close phase ``current`` and open every phase up to ``target``."""
     for number in range(current, target):
         if number >= 0:
@@ -270,12 +328,3 @@ def _enter(plan: Plan, current: int, target: int) -> Iterator[Any]:
         if number + 1 < min(target + 1, len(plan.phases)):
             phase = plan.phases[number + 1]
             yield PhaseStarted(phase.name, phase.total)
-
-
-def _shrunk(source: CaseSource, batch: Batch, failed: Outcome) -> Outcome:
-    """The failing case of ``batch`` shrunk by Hypothesis (``failed`` if it does not fail
-    again: the target answered differently the second time)."""
-    outcomes = source.batch(batch.key, batch.strategy, batch.counted(), batch.examples)
-    if outcomes and outcomes[-1].failed:
-        return outcomes[-1]
-    return failed

@@ -28,15 +28,22 @@ from contract.baseline import (
     parse_body,
     write_baseline,
 )
-from contract.cassettes import CORPUS_FILE, Corpus, load_corpus, recording, replay_transport
+from contract.cassettes import (
+    CORPUS_FILE,
+    Corpus,
+    Recorder,
+    load_corpus,
+    recording,
+    replay_transport,
+)
 from contract.client import Exchange
-from contract.config import Config
+from contract.config import Config, OptionError
 from contract.discovery import Organization, discover
 from contract.engine._alongside import Alongside
 from contract.engine._fixtures import client_for
 from contract.engine._pace import Budget, Pace, choose_workers
 from contract.engine._plan import build_plan, execute_plan
-from contract.errors import ConfigurationError, ContractError
+from contract.errors import ContractError
 from contract.events import (
     CaseFinished,
     CleanupFinished,
@@ -77,7 +84,14 @@ def _observer(recorder: BaselineRecorder) -> Callable[[Exchange, str], None]:
         if exchange.may_have_repeated:
             return  # an answer to a repeat (a DELETE's 404) says nothing of the API's habits
         body = parse_body(exchange.response_body) if exchange.response_body else None
-        recorder.observe(f"{exchange.method} {exchange.path}", exchange.status, body)
+        recorder.observe(
+            f"{exchange.method} {exchange.path}",
+            exchange.status,
+            body,
+            media_type=exchange.content_type,
+            headers=exchange.response_headers,
+            sent=exchange.request_body,
+        )
         recorder.observe_status(kind, exchange.status)
 
     return observe
@@ -193,16 +207,20 @@ def run(config: Config) -> Iterator[Event]:
         target = stack.enter_context(open_target(config, replay))
         secrets = [k for k in (target.api_key, target.other_api_key) if k]
         recorded: Corpus | None = None
+        cassette: Recorder | None = None
         if config.record is not None:
-            stack.enter_context(recording(config.record, secrets))
+            cassette = stack.enter_context(recording(config.record, secrets))
             recorded = Corpus(config.seed, target.base_url, target.other_api_key is not None)
         run_token = replay.run_token if replay is not None else token_hex(6)
         if recorded is not None:
             recorded.run_token = run_token
-        # A replay answers from the cassette through the client's transport: no network.
+        # A replay answers from the cassette through the client's transport: no network. A
+        # recording notes every answer as the client reads it, within the client's bounds.
         transport = (
             replay_transport(config.cassettes)
             if replay is not None and config.cassettes is not None
+            else cassette.transport()
+            if cassette is not None
             else None
         )
         source: CaseSource = (
@@ -210,7 +228,9 @@ def run(config: Config) -> Iterator[Event]:
             if replay is not None
             else GeneratedSource(config.seed, config.shrinking, recorded, config.exitfirst)
         )
-        client = stack.enter_context(client_for(target, config, transport=transport))
+        client = stack.enter_context(
+            client_for(target, config, transport=transport, paced=replay is None)
+        )
         ledger = Ledger(client)
         # Only a live organization outlives the process: the embedded emulator goes with
         # it, and a replay creates nothing.
@@ -238,9 +258,9 @@ def run(config: Config) -> Iterator[Event]:
             if journal is not None:
                 journal.key(org.user_id, org.organization_id)
             if not org.types:
-                raise ConfigurationError(
+                raise OptionError(
                     "the organization has no custom object types to test "
-                    "(create one, or pass --custom-object-type-id)"
+                    "(create one, or pass {custom_object_type_ids.flag})"
                 )
             # Built from what discovery found: the baseline keys types and fields by
             # name, so it compares with an organization whose ids differ (discovery's
@@ -271,7 +291,15 @@ def run(config: Config) -> Iterator[Event]:
             if baseline is not None and not tally.stopped_early and not budget.reached:
                 yield PhaseStarted("baseline", 1)
                 outcome = Outcome("baseline", f"compared with {config.baseline}", None, None)
-                outcome.violations.extend(compare_run(baseline, recorder))
+                # The gate: only findings at --fail-on or above (after the per-rule
+                # levels) fail the run.
+                findings = compare_run(
+                    baseline,
+                    recorder,
+                    fail_on=config.fail_on,
+                    overrides=config.rule_overrides(),
+                )
+                outcome.violations.extend(findings.failing)
                 yield tally.add(outcome.event())
                 yield PhaseFinished("baseline")
             completed = True

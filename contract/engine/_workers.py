@@ -1,10 +1,10 @@
 """Run a run's cases on several workers: each case's requests in order, results in order.
 
-A :class:`Job` is one drawn case of a batch. :func:`run_jobs` executes jobs on ``workers``
-threads that share the session's client (httpx's pool is thread-safe, and the client's
-pacer shares one rate budget among them) and yields the outcomes in job order, whatever
-order they finish in: events, reports and baselines do not depend on the number of
-workers. One worker runs every job on the calling thread.
+A :class:`Job` is one case of a batch, ready to run. :func:`run_jobs` executes jobs on
+``workers`` threads that share the session's client (httpx's pool is thread-safe, and the
+client's pacer shares one rate budget among them) and yields the outcomes in job order,
+whatever order they finish in: events, reports and baselines do not depend on the number
+of workers. One worker runs every job on the calling thread.
 
 Each job runs with its *case tag* (``batch key#index``) set: the session sends it as the
 ``X-Close-Contract-Case`` header, so a recording made with many workers, whose
@@ -22,7 +22,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any
 
 from contract.session import Outcome, tagged
 
@@ -37,12 +36,12 @@ _MIN_AHEAD = 32
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """One case to run: drawn case ``index`` of batch ``key``, run by ``execute``."""
+    """One case to run: case ``index`` of batch ``key``; ``execute`` runs it (what was drawn
+    for it is bound in, typed where the batch drew it)."""
 
     key: str
     index: int
-    drawn: Any
-    execute: Callable[[Any], Outcome]
+    execute: Callable[[], Outcome]
 
     @property
     def tag(self) -> str:
@@ -51,7 +50,7 @@ class Job:
 
     def run(self) -> Outcome:
         """Execute the case under its tag."""
-        return tagged(self.tag, self.execute, self.drawn)
+        return tagged(self.tag, self.execute)
 
 
 def run_jobs(

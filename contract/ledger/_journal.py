@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from contract.config import OptionError
 from contract.errors import ConfigurationError
 
 __all__ = ["Journal", "JournalRun", "journal_path", "read_journal", "runs_dir"]
@@ -97,9 +98,11 @@ class Journal:
             journal = cls(path)
             journal._fd = os.open(path, flags, 0o600)
         except OSError as exc:
-            raise ConfigurationError(
-                f"--state-dir {state_dir}: cannot write the run's journal there ({exc.strerror}); "
-                "pass a writable --state-dir"
+            raise OptionError(
+                "{state_dir} {given}: cannot write the run's journal there ({problem}); "
+                "pass a writable {state_dir.flag}",
+                given=state_dir,
+                problem=exc.strerror,
             ) from None
         when = (started_at or datetime.now(UTC)).isoformat(timespec="milliseconds")
         journal.write(

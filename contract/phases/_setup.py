@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from contract.client import Exchange
+from contract.config import OptionError
 from contract.discovery import Organization, TypeContract
-from contract.errors import ConfigurationError, NotProvablyOurs, TargetUnreachable
+from contract.errors import NotProvablyOurs, TargetUnreachable
 from contract.ids import IdShapeError, check_id, is_id, segment, shown
 from contract.interrupts import hold_interrupts
 from contract.ledger import Owner, json_body
@@ -62,8 +63,9 @@ def prepare_lead(
         lead_id = _given_lead_id(config.lead_id)
         exchange = s.send(outcome, "setup:lead", "GET", f"lead/{segment(lead_id)}/")
         if exchange.status == 404:
-            raise ConfigurationError(
-                f"--lead-id {lead_id}: no such lead in this organization (GET answered 404)"
+            raise OptionError(
+                "{lead_id} {given}: no such lead in this organization (GET answered 404)",
+                given=lead_id,
             )
         body = json_body(exchange) if exchange.status == 200 else None
         lead: Mapping[str, Any] = body if isinstance(body, Mapping) else {}
@@ -80,8 +82,9 @@ def _given_lead_id(value: str) -> str:
     try:
         return check_id("lead", value)
     except IdShapeError as exc:
-        raise ConfigurationError(
-            f"--lead-id: {exc}; pass exactly one lead id, as Close shows it (lead_…)"
+        raise OptionError(
+            "{lead_id}: {problem}; pass exactly one lead id, as Close shows it (lead_…)",
+            problem=exc,
         ) from None
 
 
@@ -152,9 +155,11 @@ def _disposable_lead(s: Session, outcome: Outcome, role: str = "disposable") -> 
             if 200 <= exchange.status < 300 and isinstance(lead, dict) and "id" in lead:
                 outcome.inconclusive = None  # an earlier unanswered try made nothing visible
                 return _proven_lead(s, lead, name, role)
-        raise ConfigurationError(
-            f"could not create a {role} lead: POST lead/ answered {exchange.status}; "
-            "pass --lead-id to use an existing lead"
+        raise OptionError(
+            "could not create a {role} lead: POST lead/ answered {status}; "
+            "pass {lead_id.flag} to use an existing lead",
+            role=role,
+            status=exchange.status,
         )
     raise TargetUnreachable(
         f"could not create a {role} lead: {_LEAD_ATTEMPTS} creates went unanswered"

@@ -1,11 +1,14 @@
 """The schemathesis phase: schemathesis's own checks run against the Custom Object endpoints.
 
-:func:`run_schemathesis` feeds the OpenAPI document of the five custom_object operations
+:func:`run_schemathesis` loads the OpenAPI document of the five custom_object operations
 (specialised with one type's schemas when a :class:`~contract.discovery.TypeContract` is
-given) to schemathesis's engine and collects what its checks report as
-:class:`SchemathesisFinding` values. It authenticates as the run's client does (Basic or
-Bearer); :data:`OnCreated` hands each instance it creates to the caller's cleanup (without
-one, the phase deletes them itself) and :data:`OnResponse` shows each answer it got.
+given) into schemathesis, draws its cases through schemathesis's public strategies and
+state machine, sends each through a session of the phase's own (every request passes the
+run's guard as it is sent, every answer is read within the run's bounds), and collects
+what schemathesis's checks report as :class:`SchemathesisFinding` values. It
+authenticates as the run's client does (Basic or Bearer); :data:`OnCreated` hands each
+instance it creates to the caller's cleanup (without one, the phase deletes them itself)
+and :data:`OnResponse` shows each answer it got.
 Schemathesis is imported inside the function, so ``import contract`` stays light.
 
 ```python

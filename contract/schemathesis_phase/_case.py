@@ -20,14 +20,15 @@ def schemathesis_case(
 ) -> CaseFinished:
     """Run schemathesis's own checks on this type: a second, independent generator.
 
-    Requests go out with the session client's key and scheme (``--bearer`` included), and
-    each passes the session client's guard as it is sent. Each instance schemathesis
-    creates is claimed in the session's ledger as soon as its create is answered and proven
-    the run's own by a GET before schemathesis's next request, so only then may it be
-    written to, and the run's cleanup deletes it with everything else. Every answer
-    schemathesis got reaches the session's observers as an :class:`Exchange` of kind
-    ``schemathesis:<METHOD>`` (except answers the client would have retried: 429, 502,
-    503, 504). The event's ``requests`` is the number of requests schemathesis sent.
+    Requests go out with the session client's key and scheme (``--bearer`` included); each
+    passes the session client's guard as it is sent, and each answer is read within the
+    client's bounds (body bytes, time per answer, the waits a 429 asks for). Each instance
+    schemathesis creates is claimed in the session's ledger as soon as its create is
+    answered and proven the run's own by a GET before schemathesis's next request, so only
+    then may it be written to, and the run's cleanup deletes it with everything else. Every
+    2xx answer schemathesis got reaches the session's observers as an :class:`Exchange` of
+    kind ``schemathesis:<METHOD>``. The event's ``requests`` is the number of requests
+    schemathesis sent.
     """
     from contract.schemathesis_phase._phase import run_schemathesis
 
@@ -83,6 +84,10 @@ def schemathesis_case(
         on_response=on_response,
         guard=ledger.guard,
         absent=absent,
+        # The run's bounds on what a server can make it do hold for schemathesis's answers too.
+        max_response_bytes=client.max_response_bytes,
+        response_timeout=client.response_timeout,
+        max_wait=client.max_wait,
     )
     violations = tuple(
         ContractViolation(

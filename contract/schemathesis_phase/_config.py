@@ -8,7 +8,7 @@ from typing import Any, Final, Literal
 
 from contract.errors import ConfigurationError
 
-__all__ = ["DEFAULT_CHECKS", "EXCLUDED_CHECKS", "AuthScheme", "config_dict"]
+__all__ = ["DEFAULT_CHECKS", "EXCLUDED_CHECKS", "AuthScheme", "config_dict", "credentials"]
 
 AuthScheme = Literal["basic", "bearer"]
 
@@ -51,6 +51,18 @@ def _credentials(api_key: str, auth_scheme: AuthScheme) -> dict[str, Any]:
     raise ConfigurationError(f"auth_scheme must be 'basic' or 'bearer', got {auth_scheme!r}")
 
 
+def credentials(
+    api_key: str, auth_scheme: AuthScheme
+) -> tuple[tuple[str, str] | None, dict[str, str]]:
+    """How the phase's own session sends the key: Basic credentials (the key as the user
+    name, an empty password), or the headers that carry it (Bearer)."""
+    if auth_scheme == "bearer":
+        return None, {"Authorization": f"Bearer {api_key}"}
+    if auth_scheme == "basic":
+        return (api_key, ""), {}
+    raise ConfigurationError(f"auth_scheme must be 'basic' or 'bearer', got {auth_scheme!r}")
+
+
 def config_dict(
     base_url: str,
     api_key: str,
@@ -85,11 +97,11 @@ def config_dict(
         "base-url": base_url,
         **_credentials(api_key, auth_scheme),
         "workers": workers,
-        # A 429 is Close's documented rate limit, not an answer to judge: wait it out
-        # (Retry-After) and send the request again.
-        "rate-limit": "auto",
         # Collect every failure of an operation, not only the first one.
         "continue-on-failure": True,
+        # Redirects are answers to judge, not to follow (as the run's client does): a request
+        # goes only where the guard let it go.
+        "max-redirects": 0,
         "generation": {
             "max-examples": max_examples,
             "database": "none",

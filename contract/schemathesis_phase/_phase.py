@@ -1,27 +1,31 @@
-"""Running schemathesis's engine on the specialised document, and what it saw (see the
-package docstring for the whole phase)."""
+"""Schemathesis's cases and checks on the specialised document, sent by the phase itself
+through its own session (see the package docstring for the whole phase)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from hypothesis import reject
+from hypothesis import seed as hypothesis_seed
 from jsonschema import Draft202012Validator
 
 from contract.client import CloseClient, RequestGuard, rate_limit_wait
+from contract.config import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_WAIT, DEFAULT_RESPONSE_TIMEOUT
 from contract.discovery import TypeContract
 from contract.errors import ConfigurationError, ContractError
 from contract.ids import is_id, segment
-from contract.interrupts import hold_interrupts
+from contract.interrupts import hold_interrupts, interrupts_between_cases
 from contract.schemas import validator_for
 from contract.schemathesis_phase._config import (
     DEFAULT_CHECKS,
     AuthScheme,
     config_dict,
+    credentials,
 )
 from contract.schemathesis_phase._document import (
     document_for,
@@ -34,8 +38,8 @@ from contract.schemathesis_phase._tally import (
     Redactor,
     SchemathesisFinding,
     Tally,
-    consume,
 )
+from contract.session import drive, quiet_settings
 
 __all__ = ["SchemathesisResult", "run_schemathesis"]
 
@@ -49,14 +53,13 @@ _CLEANUP_TIMEOUT: Final = 30.0
 class SchemathesisResult:
     """What a schemathesis phase found and did.
 
-    ``errors`` are schemathesis's own problems (generation, configuration, network) and
-    refused writes, not contract findings. ``requests`` counts the requests schemathesis
-    sent (its probes, its checks' follow-up requests and 429s it waited out included), but
-    not the cleanup;
-    ``duration`` is the phase's wall time, cleanup included. ``created`` counts the
-    instances schemathesis created and ``leftovers`` holds those the phase's own cleanup
-    could not delete (a DELETE answered neither 2xx nor 404); it is always empty when an
-    ``on_created`` callback took the instances over.
+    ``errors`` are schemathesis's own problems (generation, configuration, network),
+    answers past the bounds and refused requests, not contract findings. ``requests``
+    counts the requests schemathesis sent (its checks' own and the 429s it waited out
+    included), but not the cleanup; ``duration`` is the phase's wall time, cleanup
+    included. ``created`` counts the instances schemathesis created and ``leftovers``
+    holds those the phase's own cleanup could not delete (a DELETE answered neither 2xx
+    nor 404); it is always empty when an ``on_created`` callback took the instances over.
     """
 
     findings: tuple[SchemathesisFinding, ...]
@@ -68,51 +71,15 @@ class SchemathesisResult:
     leftovers: tuple[str, ...] = ()
 
 
-# --- what the run saw: findings, requests, instances ----------------------------------------
+# --- what schemathesis judged ----------------------------------------------------------------
 
 
 def _hooks(
-    tally: Tally,
-    schema: Any,
-    lenient: Mapping[str, Draft202012Validator],
-    guard: RequestGuard | None,
-    absent: Callable[[str], bool] | None,
-) -> tuple[Callable[..., None], Callable[..., None], Callable[..., bool]]:
+    tally: Tally, lenient: Mapping[str, Draft202012Validator]
+) -> tuple[Callable[..., bool], Callable[..., None]]:
+    """The schema's ``filter_failure`` and ``after_validate`` hooks: which failures count,
+    and every failure a check reported, as a finding."""
     from schemathesis.core.parameters import ParameterLocation
-
-    def before_call(context: Any, case: Any, kwargs: Any) -> None:
-        # before_call exists only as a global hook: leave other schemas' calls alone.
-        if case.operation.schema is not schema:
-            return
-        object_id = (case.path_parameters or {}).get("id")
-        tally.guard(case.method, object_id)
-        method = str(case.method).upper()
-        # A write to an id schemathesis made up goes out once a GET has seen it absent,
-        # as the run's own unknown-id probes do; the guard refuses every other one.
-        if (
-            guard is not None
-            and absent is not None
-            and method not in ("GET", "POST")
-            and isinstance(object_id, str)
-            and is_id("custom_object", object_id)
-            and not guard.allows("custom_object", object_id)
-            and object_id not in tally.created
-            and absent(object_id)
-        ):
-            guard.allow("custom_object", object_id)
-
-    def after_call(context: Any, case: Any, response: Any) -> None:
-        # Taken as each response arrives, so an interrupted run still cleans up what it made.
-        tally.observe(case.method, response.request.url, response.status_code, response.content)
-        if response.status_code == 429:
-            # A 429 waited out is retried and only the final answer is recorded.
-            tally.count_waited()
-            # Close's 429 says when to come back in `RateLimit: ... reset=S` (Retry-After is
-            # optional); schemathesis waits only on Retry-After, so it is set to the wait the
-            # client would take (the same headers, read in the same order).
-            wait = rate_limit_wait(lambda name: _header(response.headers, name))
-            if wait is not None:
-                response.headers["retry-after"] = [f"{wait:g}"]
 
     def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
         # A body only the strict document rejects breaks no documented rule: accepting it
@@ -128,61 +95,25 @@ def _hooks(
             return True
         return not validator.is_valid(case.body)
 
-    return before_call, after_call, filter_failure
+    def after_validate(context: Any, case: Any, response: Any, results: Any) -> None:
+        for result in results:
+            failure = result.failure
+            if failure is None:
+                continue
+            curl = case.as_curl_command(
+                headers=dict(response.request.headers), verify=response.verify
+            )
+            tally.finding(
+                result.name, case.operation.label, failure.title, failure.message or "", curl
+            )
+
+    return filter_failure, after_validate
 
 
 def _header(headers: Mapping[str, Sequence[str]], name: str) -> str | None:
     # Schemathesis keeps response headers with lower-case names and list values.
     values = headers.get(name.lower())
     return ", ".join(values) if values else None
-
-
-class _Refused(Exception):
-    """Marks the guard's refusal inside schemathesis's HTTP stack (see :func:`_guarded`)."""
-
-
-@contextmanager
-def _guarded(guard: RequestGuard | None) -> Iterator[None]:
-    """Pass every request schemathesis sends through ``guard``, at send time.
-
-    Schemathesis sends with ``requests`` sessions of its own class; each request, its probes'
-    and redirects' included, goes through that class's ``send`` with its final URL. While
-    the phase runs, ``send`` checks the request first. A refusal is raised as a
-    ``requests`` connection error, which schemathesis reports as an error of that case (or
-    of that probe) instead of stopping: nothing was sent.
-    """
-    if guard is None:
-        yield
-        return
-    import requests
-    from schemathesis.transport.requests import SameHostRedirectsSession
-
-    # The class's own send, if it has one; else requests' (looked up at each call, so
-    # whatever wraps requests.Session.send meanwhile still sees every request).
-    own = SameHostRedirectsSession.__dict__.get("send")
-
-    class Refused(_Refused, requests.exceptions.ConnectionError):
-        pass
-
-    def send(self: Any, request: Any, **kwargs: Any) -> Any:
-        why = guard.refusal(
-            str(request.method or ""), str(request.url or ""), request.headers.items()
-        )
-        if why is not None:
-            guard.note_refused()
-            raise Refused(f"the run's guard refused {request.method} {request.url}: {why}")
-        if own is not None:
-            return own(self, request, **kwargs)
-        return super(SameHostRedirectsSession, self).send(request, **kwargs)
-
-    SameHostRedirectsSession.send = send  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        if own is not None:
-            SameHostRedirectsSession.send = own  # type: ignore[method-assign]
-        else:
-            del SameHostRedirectsSession.send
 
 
 def _lenient_validators(special: Document) -> dict[str, Draft202012Validator]:
@@ -219,6 +150,183 @@ def _cleanup(base_url: str, api_key: str, auth_scheme: AuthScheme, ids: Iterable
     return leftovers
 
 
+# --- sending and judging each case -------------------------------------------------------------
+
+
+class _Driver:
+    """Sends schemathesis's cases through the phase's own session and has them judged.
+
+    Every case goes out with ``Case.call(session=...)`` and is judged with
+    ``Case.validate_response`` (the checks the configuration enables for its operation,
+    findings collected by the schema's ``after_validate`` hook); a failing case does not
+    stop the phase. Whatever keeps a case from being sent or judged is an error of that case.
+    """
+
+    def __init__(
+        self,
+        http: Any,
+        judging: Mapping[str, Any],
+        tally: Tally,
+        guard: RequestGuard | None,
+        absent: Callable[[str], bool] | None,
+        max_wait: float,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.http = http
+        self.judging = judging
+        self.tally = tally
+        self.guard = guard
+        self.absent = absent
+        self.max_wait = max_wait
+        self.sleep = sleep
+
+    def _prepare(self, case: Any) -> None:
+        """Refuse a write to an instance the run did not create; let out one to an id
+        schemathesis made up, once a GET has seen it absent (as the run's own unknown-id
+        probes do; the guard refuses every other one)."""
+        object_id = (case.path_parameters or {}).get("id")
+        self.tally.guard(case.method, object_id)
+        guard, absent = self.guard, self.absent
+        if (
+            guard is not None
+            and absent is not None
+            and str(case.method).upper() not in ("GET", "POST")
+            and isinstance(object_id, str)
+            and is_id("custom_object", object_id)
+            and not guard.allows("custom_object", object_id)
+            and object_id not in self.tally.created
+            and absent(object_id)
+        ):
+            guard.allow("custom_object", object_id)
+
+    def call(self, case: Any, **kwargs: Any) -> Any:
+        """Send ``case``; a 429 is Close's documented rate limit, not an answer to judge: it
+        is waited out (as the run's client reads its wait) and the case sent again."""
+        self._prepare(case)
+        for _ in range(_RATE_LIMITED_TRIES - 1):
+            response = case.call(session=self.http, **kwargs)
+            if response.status_code != 429:
+                return response
+            wait = rate_limit_wait(partial(_header, response.headers))
+            self.sleep(min(_RATE_LIMIT_WAIT if wait is None else wait, self.max_wait))
+        return case.call(session=self.http, **kwargs)
+
+    def judge(self, case: Any, response: Any) -> None:
+        """Judge ``response`` by the checks that apply to ``case``; what they find is
+        collected by the after_validate hook."""
+        from schemathesis.errors import FailureGroup
+
+        try:
+            case.validate_response(response, **self.judging)
+        except FailureGroup:
+            pass  # each failure is a finding already (the after_validate hook)
+
+    def case(self, case: Any) -> None:
+        """One case of a unit phase: sent, judged, any failure to do so an error."""
+        try:
+            self.judge(case, self.call(case))
+        except _CASE_ERRORS as exc:
+            self.tally.error(f"{case.operation.label}: {_reason(exc)}")
+
+    def unit(self, operation: Any, examples: int, seed: int) -> None:
+        """Up to ``examples`` cases of ``operation`` in each generation mode (valid data,
+        then data that breaks the document)."""
+        from schemathesis import GenerationMode
+
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            try:
+                drive(
+                    operation.as_strategy(generation_mode=mode),
+                    self._executed,
+                    examples=examples,
+                    seed=seed,
+                    shrink=False,
+                )
+            except _GENERATION_ERRORS as exc:
+                self.tally.error(f"{operation.label} ({mode.value}): {_reason(exc)}")
+
+    def _executed(self, case: Any) -> _Sent:
+        self.case(case)
+        return _SENT
+
+    def stateful(self, schema: Any, examples: int, seed: int) -> None:
+        """Schemathesis's state machine: sequences that follow the document's links from
+        the run's creates to its reads, updates and deletes, judged by the stateful checks
+        too. A failing step does not end its sequence, as a run collects every failure."""
+        from schemathesis.errors import FailureGroup
+
+        driver = self
+        base = schema.as_state_machine()
+
+        class Machine(base):  # type: ignore[misc, valid-type]
+            def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+                return {"session": driver.http}
+
+            def call(self, case: Any, **kwargs: Any) -> Any:
+                interrupts.check()
+                interrupts.inside_case = True
+                try:
+                    kwargs.pop("session", None)
+                    return driver.call(case, **kwargs)
+                except _CASE_ERRORS as exc:
+                    driver.tally.error(f"{case.operation.label}: {_reason(exc)}")
+                    # The sequence ends here, untested from this step on. Hypothesis sends
+                    # no sequence again for that (it would, to report an exception).
+                    reject()
+                finally:
+                    interrupts.inside_case = False
+
+            def validate_response(
+                self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
+            ) -> None:
+                try:
+                    case.validate_response(
+                        response,
+                        additional_checks=additional_checks,
+                        recorder=self.recorder,
+                        **driver.judging,
+                    )
+                except FailureGroup:
+                    pass  # each failure is a finding already (the after_validate hook)
+                except _CASE_ERRORS as exc:  # a check that could not run to its end
+                    driver.tally.error(f"{case.operation.label}: {_reason(exc)}")
+
+        settings = quiet_settings(examples, stateful_step_count=_STATEFUL_STEPS)
+        with interrupts_between_cases() as interrupts:
+            try:
+                hypothesis_seed(seed)(Machine).run(settings=settings)
+            except _CASE_ERRORS as exc:
+                self.tally.error(f"stateful: {_reason(exc)}")
+
+
+class _Sent:
+    """A case the phase sent: never shrunk (what failed is a finding, not a test failure)."""
+
+    failed = False
+
+
+_SENT = _Sent()
+# Sends of one case when each answer is a 429, and the wait when one names none.
+_RATE_LIMITED_TRIES: Final = 5
+_RATE_LIMIT_WAIT: Final = 1.0
+# Steps of one stateful sequence: schemathesis's own default.
+_STATEFUL_STEPS: Final = 6
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+# What keeps one case from being sent or judged: a refusal, a network failure, an answer
+# past the bounds, schemathesis's own errors (serialisation, a hook, a check that failed to
+# run). Each is an error of that case; the phase goes on.
+_CASE_ERRORS: Final = (Exception,)
+# Schemathesis may fail to generate any case for an operation in a mode (an unsatisfiable
+# negative schema, for example): an error of that operation and mode.
+_GENERATION_ERRORS: Final = (Exception,)
+
+
 # --- the phase ------------------------------------------------------------------------------
 
 
@@ -234,12 +342,15 @@ def run_schemathesis(
     seed: int = 0,
     stateful: bool = True,
     checks: Sequence[str] = DEFAULT_CHECKS,
-    workers: int = 1,
     document: Mapping[str, Any] | None = None,
     on_created: OnCreated | None = None,
     on_response: OnResponse | None = None,
     guard: RequestGuard | None = None,
     absent: Callable[[str], bool] | None = None,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    response_timeout: float = DEFAULT_RESPONSE_TIMEOUT,
+    max_wait: float = DEFAULT_MAX_WAIT,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> SchemathesisResult:
     """Run schemathesis's checks against the Custom Object endpoints of ``base_url``.
 
@@ -249,47 +360,48 @@ def run_schemathesis(
     ``references`` by :func:`specialise_for_schemathesis`; its server is ``base_url`` (the
     API root). ``auth_scheme`` is how ``api_key`` is sent: ``"basic"`` (the key as the
     username, Close's documented scheme) or ``"bearer"`` (``Authorization: Bearer KEY``).
-    ``max_examples`` bounds each operation's generated cases and each stateful run;
-    ``seed`` makes the run repeatable; ``stateful=False`` skips the create →
-    get/update/delete chains.
+    Schemathesis draws, per operation, up to ``max_examples`` cases of valid data and as
+    many that break the document, then (unless ``stateful=False``) ``max_examples``
+    sequences that follow the create's links to get, update and delete what it created;
+    ``seed`` makes the run repeatable. Its ``checks`` judge every answer.
+
+    Every request goes out through a session of the phase's own (see
+    :mod:`contract.schemathesis_phase._session`): with ``guard``, each one (the cases', the
+    checks' own, each redirect) passes it at send time, on its final URL, and a refused one
+    is reported in ``errors`` and never sent; each answer is read within
+    ``max_response_bytes`` (counted decompressed) and ``response_timeout`` seconds, and one
+    past them is an error of its case. A 429 is waited out (at most ``max_wait`` seconds,
+    with ``sleep``) and the case sent again.
 
     ``on_created(object_id)`` is called once for each instance schemathesis creates, as soon
-    as the create's answer arrives (from schemathesis's ``after_call`` hook, before the
-    next request; an instance only a check's follow-up request created is reported when its
-    scenario ends). The caller then owns those instances and the phase deletes none of
-    them. Without ``on_created`` (standalone use) every instance schemathesis created is
-    deleted at the end with a client of the phase's own, also when the run raises.
-    ``on_response(method, path, status, body)`` is called for each answer schemathesis
-    got, once its scenario ended (the final answer of each request; the probing phase's
-    requests are not included); ``path`` is relative to the API root, as
-    :class:`~contract.client.CloseClient` reports it (``custom_object/<id>/``).
-    ``on_created`` may be called from schemathesis's worker threads, ``on_response`` is
-    called from the caller's.
+    as the create's answer arrives (before the next request). The caller then owns those
+    instances and the phase deletes none of them. Without ``on_created`` (standalone use)
+    every instance schemathesis created is deleted at the end with a client of the phase's
+    own, also when the run raises. ``on_response(method, path, status, body)`` is called
+    for each answer as it arrives (a case's, and those of the requests its checks send);
+    ``path`` is relative to the API root, as :class:`~contract.client.CloseClient` reports
+    it (``custom_object/<id>/``). Both are called from the caller's thread.
 
     PUT and DELETE are refused (reported in ``errors``) on instances the run did not create.
-    With ``guard``, every request schemathesis sends (its probes and its checks' own
-    requests included) passes it at send time, on its final URL; a refused one is reported
-    in ``errors`` and never sent. ``absent(id)`` says whether a GET finds no instance of an
-    id schemathesis made up: a write to such an id is then let out. Ctrl-C stops
-    schemathesis, waits for its workers to wind down (so every create answered reaches
-    ``on_created``), then raises ``KeyboardInterrupt``. Raises
-    :class:`~contract.errors.ConfigurationError` for an unusable option; schemathesis's own
-    failures are reported in ``errors``, not raised.
+    ``absent(id)`` says whether a GET finds no instance of an id schemathesis made up: a
+    write to such an id is then let out. Ctrl-C stops schemathesis at once (every create
+    answered has reached ``on_created``) and raises ``KeyboardInterrupt`` once the phase's
+    cleanup is done. Raises :class:`~contract.errors.ConfigurationError` for an unusable
+    option; schemathesis's own failures are reported in ``errors``, not raised.
     """
     if max_examples < 1:
         raise ConfigurationError(f"max_examples must be at least 1, got {max_examples}")
-    if workers < 1:
-        raise ConfigurationError(f"workers must be at least 1, got {workers}")
     if auth_scheme not in ("basic", "bearer"):
         raise ConfigurationError(f"auth_scheme must be 'basic' or 'bearer', got {auth_scheme!r}")
     import schemathesis
     from schemathesis.checks import CHECKS
     from schemathesis.config import SchemathesisConfig
-    from schemathesis.engine import from_schema
-    from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
+    from schemathesis.core.result import Ok
 
     # Importing the OpenAPI checks registers them, which the name check below needs.
     from schemathesis.specs.openapi import checks as _openapi_checks  # noqa: F401
+
+    from contract.schemathesis_phase._session import Bounds, guarded_session, probe_hook
 
     known = set(CHECKS.get_all_names())
     unknown = sorted(set(checks) - known)
@@ -314,7 +426,7 @@ def run_schemathesis(
             seed=seed,
             stateful=stateful,
             checks=checks,
-            workers=workers,
+            workers=1,
         )
     )
     reference_ids = {i for ids in (references or {}).values() for i in ids}
@@ -327,30 +439,44 @@ def run_schemathesis(
     )
     started = time.perf_counter()
     schema = schemathesis.openapi.from_dict(special, config=config)
-    before_call, after_call, filter_failure = _hooks(
-        tally, schema, _lenient_validators(special), guard, absent
+    for hook in _hooks(tally, _lenient_validators(special)):
+        schema.hook(hook)
+    basic, headers = credentials(api_key, auth_scheme)
+    bounds = Bounds(
+        guard,
+        max_bytes=max_response_bytes,
+        response_timeout=response_timeout,
+        on_sent=tally.sent,
+        on_answer=tally.answer,
     )
-    schema.hooks.register_hook_with_name(after_call, "after_call")
-    schema.hooks.register_hook_with_name(filter_failure, "filter_failure")
-    GLOBAL_HOOK_DISPATCHER.register_hook_with_name(before_call, "before_call")
-    stream = None
+    http = guarded_session(bounds, auth=basic, headers=headers)
+    # What the checks are told: the session and the run's own credentials (the checks that
+    # probe authentication take them as given, not generated), and the hook that bounds the
+    # answers to requests a check sends on a session of its own.
+    judging = {
+        "headers": headers or None,
+        "transport_kwargs": {
+            "session": http,
+            "auth": basic,
+            "hooks": {"response": [probe_hook(bounds)]},
+        },
+    }
+    driver = _Driver(http, judging, tally, guard, absent, max_wait, sleep)
     try:
-        with _guarded(guard):
-            stream = from_schema(schema).execute()
-            consume(tally, stream)
+        with http:
+            for result in schema.get_all_operations():
+                if not isinstance(result, Ok):
+                    tally.error(f"an operation of the document: {_reason(result.err())}")
+                    continue
+                operation = result.ok()
+                tally.operations.add(operation.label)
+                driver.unit(operation, max_examples, seed)
+            if stateful:
+                driver.stateful(schema, max_examples, seed)
     finally:
-        if stream is not None:
-            # Stop the engine and let it wind down its workers before cleaning up, so no
-            # request of its own is still creating instances while they are deleted.
-            stream.stop()
-            stream.generator.close()
-        GLOBAL_HOOK_DISPATCHER.unregister(before_call)
         # With on_created, what was created is the caller's to delete (its ledger has it).
         owned = on_created is None
         leftovers = _cleanup(base_url, api_key, auth_scheme, list(tally.created)) if owned else []
-    if tally.interrupted:
-        # Schemathesis takes Ctrl-C as the end of its run; it is the end of the caller's too.
-        raise KeyboardInterrupt
     return SchemathesisResult(
         findings=tuple(tally.findings.values()),
         requests=tally.requests,

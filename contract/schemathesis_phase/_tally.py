@@ -1,5 +1,5 @@
-"""What schemathesis reports during a phase, collected: findings (redacted, de-duplicated),
-requests, and the instances it created (handed on to the caller as they are seen)."""
+"""What the schemathesis phase saw, collected: findings (redacted, de-duplicated), requests,
+answers, and the instances schemathesis created (handed on to the caller as they are seen)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ __all__ = [
     "Refused",
     "SchemathesisFinding",
     "Tally",
-    "consume",
     "object_ids",
 ]
 
@@ -90,7 +89,8 @@ class Refused(RuntimeError):
 
 @dataclass(slots=True)
 class Tally:
-    """What the run has seen so far; filled from hooks (as it happens) and from events."""
+    """What the phase has seen so far: filled as requests go out and answers arrive (the
+    phase's session) and as checks report failures (the schema's hooks)."""
 
     redact: Redactor
     protected: set[str]
@@ -103,16 +103,19 @@ class Tally:
     created: dict[str, None] = field(default_factory=dict)
     requests: int = 0
     operations: set[str] = field(default_factory=set)
-    # Schemathesis took a Ctrl-C as the end of its run.
-    interrupted: bool = False
-    # Creates are seen from schemathesis's worker threads (hooks) and from the event stream.
+    # Requests may be counted, and creates seen, from more than one thread.
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def count_waited(self) -> None:
-        """One more request: a 429 that schemathesis waits out and sends again (called from
-        its worker threads)."""
+    def sent(self) -> None:
+        """One more request went out (a case's, a check's own, a retry)."""
         with self._lock:
             self.requests += 1
+
+    def answer(self, method: str, url: str, status: int, body: bytes) -> None:
+        """An answer arrived: its instance ids are noted and the caller shown it."""
+        self.observe(method, url, status, body)
+        if self.on_response is not None:
+            self.on_response(method.upper(), self.relative(url), status, body)
 
     def relative(self, url: str) -> str:
         """The path of ``url`` relative to the API root, as the client reports paths."""
@@ -125,8 +128,8 @@ class Tally:
         """Note the instance ids in a response: its own creates, and every other one seen."""
         try:
             body = json.loads(content) if content else None
-        except ValueError:
-            return
+        except (ValueError, RecursionError):
+            return  # not JSON (or nested past the parser): it names no instance
         path = urlsplit(url).path.rstrip("/")
         if method.upper() == "POST" and 200 <= status < 300 and path.endswith(_CREATE_PATH):
             object_id = body.get("id") if isinstance(body, dict) else None
@@ -168,57 +171,3 @@ class Tally:
                 message=self.redact(message).strip(),
                 reproduction=self.redact(curl),
             )
-
-    def scenario(self, recorder: Any, *, stateful: bool) -> None:
-        """Count one finished scenario's requests and collect its failures."""
-        if not stateful and recorder.label:
-            self.operations.add(recorder.label)
-        for interaction in recorder.interactions.values():
-            self.requests += 1
-            response = interaction.response
-            if response is not None:
-                request = interaction.request
-                self.observe(request.method, request.uri, response.status_code, response.content)
-                if self.on_response is not None:
-                    self.on_response(
-                        request.method.upper(),
-                        self.relative(request.uri),
-                        response.status_code,
-                        response.content or b"",
-                    )
-        for case_id, nodes in recorder.checks.items():
-            node = recorder.cases.get(case_id)
-            operation = node.value.operation.label if node is not None else recorder.label
-            for check in nodes:
-                if check.failure_info is None:
-                    continue
-                failure = check.failure_info.failure
-                self.finding(
-                    check.name,
-                    operation,
-                    failure.title,
-                    failure.message or "",
-                    check.failure_info.code_sample,
-                )
-
-
-def consume(tally: Tally, stream: Iterable[Any]) -> None:
-    from schemathesis.core.result import Ok
-    from schemathesis.engine import events
-    from schemathesis.engine.run import PhaseName
-    from schemathesis.engine.run.probes import ProbePayload
-
-    for event in stream:
-        if isinstance(event, events.ScenarioFinished):
-            tally.scenario(event.recorder, stateful=event.phase == PhaseName.STATEFUL_TESTING)
-        elif isinstance(event, events.PhaseFinished):
-            # The probing phase sends requests of its own before any scenario.
-            if isinstance(event.payload, Ok) and isinstance(event.payload.ok(), ProbePayload):
-                probes = event.payload.ok().probes
-                tally.requests += sum(1 for probe in probes if probe.request is not None)
-        elif isinstance(event, events.NonFatalError):
-            tally.error(f"{event.label}: {event.info.title}: {event.info.message}")
-        elif isinstance(event, events.FatalError):
-            tally.error(f"schemathesis stopped: {event.exception!r}")
-        elif isinstance(event, events.Interrupted):
-            tally.interrupted = True

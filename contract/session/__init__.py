@@ -4,8 +4,9 @@ where cases come from.
 :func:`open_target` starts the embedded emulator or names a live API root; a :class:`Session`
 sends through one client and ledger and hands every answer to the checks that apply
 (:class:`Outcome` collects one case's verdict); case sources draw from Hypothesis with a
-fixed seed (:func:`run_seeded`, :func:`drive`) or replay a recording's corpus; the second
-key is proven before it proves anything.
+fixed seed (:func:`run_seeded`, :func:`drive`) or replay a recording's corpus, typed by what
+they draw (a :class:`Record` is what a corpus keeps of one execution); the second key is
+proven before it proves anything.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from __future__ import annotations
 from contract.session._driver import drive, quiet_settings, run_seeded
 from contract.session._second_key import check_second_key, refused_mid_run
 from contract.session._session import Inconclusive, Outcome, Session, concludes, tagged
-from contract.session._sources import CaseSource, GeneratedSource, ReplaySource
+from contract.session._sources import (
+    CaseSource,
+    GeneratedSource,
+    Record,
+    ReplaySource,
+    SequenceRecord,
+    StepRecord,
+)
 from contract.session._targets import Target, open_target
 
 __all__ = [
@@ -21,8 +29,11 @@ __all__ = [
     "GeneratedSource",
     "Inconclusive",
     "Outcome",
+    "Record",
     "ReplaySource",
+    "SequenceRecord",
     "Session",
+    "StepRecord",
     "Target",
     "check_second_key",
     "concludes",

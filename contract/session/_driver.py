@@ -25,7 +25,8 @@ from contract.interrupts import interrupts_between_cases
 
 __all__ = ["Executed", "drive", "quiet_settings", "run_seeded"]
 
-T = TypeVar("T")
+# What a strategy draws: a case, a pair of cases, anything the caller runs.
+CaseT = TypeVar("CaseT")
 
 
 class Executed(Protocol):
@@ -67,8 +68,8 @@ def quiet_settings(examples: int, *, shrink: bool = False, **extra: Any) -> sett
 
 
 def run_seeded(
-    strategy: st.SearchStrategy[T],
-    body: Callable[[T], None],
+    strategy: st.SearchStrategy[CaseT],
+    body: Callable[[CaseT], None],
     *,
     examples: int,
     seed: int,
@@ -83,15 +84,15 @@ def run_seeded(
     @quiet_settings(examples, shrink=shrink)
     @hypothesis_seed(seed)
     @given(strategy)
-    def test(value: T) -> None:
+    def test(value: CaseT) -> None:
         body(value)
 
     test()
 
 
 def drive(
-    strategy: st.SearchStrategy[T],
-    execute: Callable[[T], R],
+    strategy: st.SearchStrategy[CaseT],
+    execute: Callable[[CaseT], R],
     *,
     examples: int,
     seed: int,
@@ -107,7 +108,7 @@ def drive(
     outcomes: list[R] = []
     state = {"failing": False}
 
-    def body(case: T) -> None:
+    def body(case: CaseT) -> None:
         interrupts.check()
         interrupts.inside_case = True
         try:

@@ -28,13 +28,13 @@ T = TypeVar("T")
 _CASE: ContextVar[str | None] = ContextVar("close_contract_case", default=None)
 
 
-def tagged(tag: str, execute: Callable[[Any], T], drawn: Any) -> T:
-    """``execute(drawn)`` as case ``tag``: each request it sends carries the tag in the
+def tagged(tag: str, execute: Callable[[], T]) -> T:
+    """``execute()`` as case ``tag``: each request it sends carries the tag in the
     :data:`~contract.client.CASE_HEADER` header, so a recording made by many workers at
     once, whose interactions interleave, pairs every request with its case on replay."""
     token = _CASE.set(tag)
     try:
-        return execute(drawn)
+        return execute()
     finally:
         _CASE.reset(token)
 

@@ -7,8 +7,8 @@ recorded sequence; a first tour runs every rule once.
 
 from __future__ import annotations
 
-from contract.stateful._machine import Stopped
 from contract.stateful._phase import stateful_phase
+from contract.stateful._world import Stopped
 
 __all__ = [
     "Stopped",

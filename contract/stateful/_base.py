@@ -12,7 +12,7 @@ from contract.client import Exchange
 from contract.discovery import TypeContract
 from contract.ids import segment
 from contract.ledger import json_body
-from contract.session import Inconclusive, Outcome, Session
+from contract.session import Inconclusive, Outcome, SequenceRecord, Session, StepRecord
 from contract.stateful._model import Instance, Model
 from strategies import Case
 
@@ -34,24 +34,32 @@ class StepsBase:
         self.model = model
         self.outcome = outcome
         # What ran, in order (for a recording's corpus): rule name and arguments.
-        self.executed: list[dict[str, Any]] = []
+        self.executed: list[StepRecord] = []
         # Set by an unanswered request or a first failing step: the model predicts no more.
         self.stopped = False
 
     # -- plumbing ------------------------------------------------------------------------
 
-    def entry(self) -> dict[str, Any]:
+    def entry(self) -> SequenceRecord:
         """This run's corpus entry: its number (so a replay tags and labels it alike) and
         the steps it executed."""
         return {"run": self.number, "steps": self.executed}
 
-    def step(self, rule: str, **args: Any) -> bool:
+    def step(self, rule: str, **args: object) -> bool:
         """Write the step down; False when the run no longer predicts anything."""
         if self.stopped:
             return False
         encoded = {k: v.to_dict() if isinstance(v, Case) else v for k, v in args.items()}
         self.executed.append({"rule": rule, "args": encoded})
         return True
+
+    def stop_at_failure(self) -> bool:
+        """After a step: a first violation ends the run's predictions (what follows would
+        be a follow-on, and a replay stops there too). True for the step that found it."""
+        if self.outcome.violations and not self.stopped:
+            self.stopped = True
+            return True
+        return False
 
     def judge(self, ctx: CheckContext) -> None:
         """Judge ``ctx`` by the checks that apply; violations carry the requests of the
@@ -74,7 +82,7 @@ class StepsBase:
             return None
 
     def ctx(
-        self, exchange: Exchange, operation: Any, statuses: frozenset[int], **kw: Any
+        self, exchange: Exchange, operation: Operation, statuses: frozenset[int], **kw: Any
     ) -> CheckContext:
         return CheckContext(exchange, operation, statuses, case=None, **kw)
 

@@ -5,7 +5,8 @@ sequence; every machine run is one outcome (phase ``stateful``). A failing run i
 where shrinking is on, within a bound on the extra runs it costs, and each of its
 violations carries the numbered requests that reproduce it. A recording stores every
 reported run's steps (rules and arguments, instances by model handle) in the corpus; a
-replay executes them again through the same step functions, without Hypothesis. Once the
+replay executes them again through the same step functions, without Hypothesis (both come
+from one table of rules, see :mod:`contract.stateful._rules`). Once the
 run's budget is spent (``--max-time``), no further sequence starts; the ones that ran are
 reported.
 """
@@ -19,15 +20,16 @@ from typing import Any
 
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import Flaky
-from hypothesis.stateful import get_state_machine_test
+from hypothesis.stateful import run_state_machine_as_test
 
 from contract.discovery import Organization
 from contract.interrupts import interrupts_between_cases
 from contract.phases import References
-from contract.session import CaseSource, Outcome, ReplaySource, Session, quiet_settings
-from contract.stateful._machine import CORPUS_KEY, StepFailed, World, machine_for, replay_steps
+from contract.session import CaseSource, Outcome, Session, quiet_settings
+from contract.stateful._machine import machine_for, replay
 from contract.stateful._steps import Steps
 from contract.stateful._tour import tour
+from contract.stateful._world import CORPUS_KEY, StepFailed, World
 
 __all__ = ["CORPUS_KEY", "stateful_phase"]
 
@@ -57,7 +59,7 @@ def stateful_phase(
     With ``tour_leads``, the tour runs on them and the other sequences on ``leads``; with
     ``concurrent`` too, the tour runs on a thread of its own while Hypothesis draws the
     others (what each one predicts is the same either way). Once ``stop`` is set (from another
-    thread), no further step is sent and :class:`~contract.stateful._machine.Stopped` is
+    thread), no further step is sent and :class:`~contract.stateful._world.Stopped` is
     raised. ``spent()`` is asked before each sequence: once the run's budget ran out, no
     further sequence starts.
     """
@@ -67,13 +69,14 @@ def stateful_phase(
         world.stop = stop
     if not world.types or config.stateful_runs < 1 or spent():
         return
-    if isinstance(source, ReplaySource):
-        for recorded in source.corpus.batches.get(CORPUS_KEY, []):
+    recorded = source.sequences(CORPUS_KEY)
+    if recorded is not None:
+        for sequence in recorded:
             if spent():
                 return
-            number = recorded["run"]
+            number = sequence["run"]
             steps = world.steps(number, world.tour_leads if number == 0 else None)
-            replay_steps(steps, recorded["steps"], world.check_stop)
+            replay(steps, sequence["steps"], world.check_stop)
             yield steps.outcome
         return
     yield from _generated(session, source, world, concurrent, spent)
@@ -121,6 +124,13 @@ def _drawn(session: Session, world: World, spent: Callable[[], bool]) -> list[St
     state: dict[str, Any] = {"failing": None, "shrinks": 0}
 
     def finished(steps: Steps) -> None:
+        if not shrink:
+            # Every sequence drawn is reported, in order: a recording's corpus must hold
+            # each one that sent a request. A sequence's predictions depend on what the
+            # sequences before it left on the shared leads, so a replay that skipped one
+            # would predict the ones after it from another state than the run did.
+            reported.append(steps)
+            return
         failed = steps.outcome.failed
         if state["failing"] is None:
             reported.append(steps)
@@ -130,9 +140,8 @@ def _drawn(session: Session, world: World, spent: Callable[[], bool]) -> list[St
             state["failing"] = steps
 
     world.finished = finished
-    build = machine_for(world, first=1)
 
-    def factory() -> Any:
+    def before() -> None:
         interrupts.check()
         world.check_stop()
         if spent():
@@ -141,17 +150,15 @@ def _drawn(session: Session, world: World, spent: Callable[[], bool]) -> list[St
             state["shrinks"] += 1
             if state["shrinks"] > _SHRINK_RUNS:
                 raise _Enough
-        return build()
 
-    test = get_state_machine_test(
-        factory,  # type: ignore[arg-type]
-        settings=quiet_settings(
-            config.stateful_runs - 1, shrink=shrink, stateful_step_count=config.stateful_steps
-        ),
+    # The machine's own seed makes the sequences the same for a seed, run after run.
+    machine = hypothesis_seed(config.seed)(machine_for(world, first=1, before=before))
+    settings = quiet_settings(
+        config.stateful_runs - 1, shrink=shrink, stateful_step_count=config.stateful_steps
     )
     with interrupts_between_cases() as interrupts:
         try:
-            hypothesis_seed(config.seed)(test)()
+            run_state_machine_as_test(machine, settings=settings)
         except (StepFailed, Flaky, _Enough):
             pass  # the shortest failing run seen is reported below
     if state["failing"] is not None and reported:

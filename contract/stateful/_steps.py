@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from contract.checks import Operation
 from contract.phases import post_create, prove_created
 from contract.session import Inconclusive, refused_mid_run
 from contract.stateful._base import json_of
@@ -212,7 +213,8 @@ class Steps(ReadSteps):
         if not self.step("foreign", handle=handle, method=method):
             return
         path = self.path(instance)
-        where, extra, operation = path, {}, "probe"
+        operation: Operation = "probe"
+        where, extra = path, {}
         if method == "LIST":
             where, extra, operation = (
                 "custom_object/",

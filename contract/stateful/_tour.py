@@ -21,8 +21,9 @@ from typing import Any
 from contract.discovery import TypeContract
 from contract.phases import update_for
 from contract.session import run_seeded
-from contract.stateful._machine import World, invalid_update
+from contract.stateful._rules import invalid_update
 from contract.stateful._steps import Steps
+from contract.stateful._world import World
 from strategies import Case, invalid_payloads, mutation_targets
 
 __all__ = ["tour"]

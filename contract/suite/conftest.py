@@ -30,10 +30,10 @@ def close_results(request: pytest.FixtureRequest, close_config: Config) -> RunRe
     directory = shared_directory(request.config)
     try:
         if directory is None:
-            events = _run(close_config)
+            events = _run(close_config, request.config)
         else:
             worker = os.environ.get("PYTEST_XDIST_WORKER", "an xdist worker")
-            events = run_once(directory, worker, lambda: _run(close_config))
+            events = run_once(directory, worker, lambda: _run(close_config, request.config))
     except RunAborted as exc:
         if exc.returncode is None:
             # Another worker's error: its own items show the traceback.
@@ -54,12 +54,15 @@ def close_results(request: pytest.FixtureRequest, close_config: Config) -> RunRe
     return report
 
 
-def _run(config: Config) -> Sequence[Event]:
+def _run(config: Config, pytestconfig: pytest.Config) -> Sequence[Event]:
     from contract.engine import run
     from contract.errors import ContractError
+    from contract.pytest_plugin import error_message
     from contract.suite._handover import RunAborted
 
     try:
         return list(run(config))
     except ContractError as exc:
-        raise RunAborted(str(exc), 2 if exc.exit_code == 2 else 3) from exc
+        # Written as the session gave its options: the other workers get the text only.
+        message = error_message(pytestconfig, exc)
+        raise RunAborted(message, 2 if exc.exit_code == 2 else 3) from exc

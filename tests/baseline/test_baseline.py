@@ -19,14 +19,18 @@ from contract.baseline import (
     Baseline,
     BaselineRecorder,
     PortableNames,
+    apply_overrides,
     compare_baselines,
     compare_run,
     diff_paths,
+    failing,
     format_differences,
     load_baseline,
     operation_key,
     operation_type,
     parse_body,
+    parse_level,
+    parse_overrides,
     portable_keys,
     template_path,
     write_baseline,
@@ -39,14 +43,24 @@ ID = INSTANCE["id"]
 CREATE = "POST custom_object/ 201"
 
 
-def record(instance: dict[str, Any] = INSTANCE, *, create_status: int = 201) -> BaselineRecorder:
-    """A recorder that saw one small, complete run."""
+# Answers per operation in a recorded run: enough for presence to be judged on both sides
+# (a key in all of 5 answers and in none of 5 others is gone; in 1 and 1, no one can tell).
+TIMES = 5
+
+
+def record(
+    instance: dict[str, Any] = INSTANCE, *, create_status: int = 201, times: int = TIMES
+) -> BaselineRecorder:
+    """A recorder that saw one small, complete run: each answer ``times`` times."""
     recorder = BaselineRecorder()
-    recorder.observe("POST custom_object/", create_status, instance)
-    recorder.observe(f"GET custom_object/{ID}/", 200, instance)
-    recorder.observe("GET /api/v1/custom_object/?lead_id=lead_x", 200, EXAMPLES["list_response"])
-    recorder.observe(f"DELETE custom_object/{ID}/", 204, None)
-    recorder.observe("POST custom_object/", 400, EXAMPLES["error_validation"])
+    for _ in range(times):
+        recorder.observe("POST custom_object/", create_status, instance)
+        recorder.observe(f"GET custom_object/{ID}/", 200, instance)
+        recorder.observe(
+            "GET /api/v1/custom_object/?lead_id=lead_x", 200, EXAMPLES["list_response"]
+        )
+        recorder.observe(f"DELETE custom_object/{ID}/", 204, None)
+        recorder.observe("POST custom_object/", 400, EXAMPLES["error_validation"])
     recorder.observe_status("valid:create", create_status)
     recorder.observe_status("valid:delete", 204)
     recorder.observe_status("invalid:unknown_custom_field", 400)
@@ -88,7 +102,7 @@ def test_recorder_builds_a_baseline_with_templated_operations_and_sorted_statuse
         "POST custom_object/ 201",
         "POST custom_object/ 400",
     ]
-    assert baseline.operations["DELETE custom_object/{id}/ 204"] == {"type": "empty"}
+    assert baseline.operations["DELETE custom_object/{id}/ 204"] == {"type": "empty", "count": 5}
     assert baseline.statuses["invalid:unknown_custom_field"] == [400]
     assert baseline.version == FORMAT_VERSION
     assert baseline.toolkit_version == contract.__version__
@@ -115,8 +129,8 @@ def test_bodies_that_are_empty_or_not_json() -> None:
     recorder.observe("DELETE custom_object/custobj_abc/", 204, parse_body(b""))
 
     assert recorder.operations == {
-        "GET custom_object/ 502": {"type": "non-json"},
-        "DELETE custom_object/{id}/ 204": {"type": "empty"},
+        "GET custom_object/ 502": {"type": "non-json", "count": 1},
+        "DELETE custom_object/{id}/ 204": {"type": "empty", "count": 1},
     }
     assert parse_body('{"a": 1}') == {"a": 1}
     assert parse_body(b"\xff") is NON_JSON
@@ -181,8 +195,14 @@ def valid_document() -> dict[str, Any]:
         (
             json.dumps({**valid_document(), "version": 1}),
             "recorded by an older version (baseline format 1, keyed by ids; this "
-            f"close-contract reads format {FORMAT_VERSION}, keyed by names): record it again "
+            f"close-contract reads format {FORMAT_VERSION}): record it again "
             "with close-contract baseline --out FILE",
+        ),
+        (
+            json.dumps({**valid_document(), "version": 2}),
+            "recorded by an older version (baseline format 2, without media types, headers, "
+            "value sets or sample counts; this close-contract reads format "
+            f"{FORMAT_VERSION}): record it again with close-contract baseline --out FILE",
         ),
         (json.dumps({"version": 1, "hello": "world"}), "recorded by an older version"),
         (json.dumps({**valid_document(), "version": "1"}), "format version '1'"),
@@ -191,6 +211,12 @@ def valid_document() -> dict[str, Any]:
         (json.dumps({**valid_document(), "operations": {CREATE: {"type": "int"}}}), CREATE),
         (json.dumps({**valid_document(), "target": 3}), "'target' must be a string"),
         (json.dumps({**valid_document(), "types": []}), "'types' must be an object"),
+        (json.dumps({**valid_document(), "media_types": {CREATE: {"x": -1}}}), "media_types"),
+        (json.dumps({**valid_document(), "headers": {CREATE: {"RateLimit": 3}}}), "headers"),
+        (
+            json.dumps({**valid_document(), "echoes": {CREATE: {"name": {"lost": 1}}}}),
+            "has 'lost'; the ways a value comes back are same",
+        ),
         (
             json.dumps({**valid_document(), "types": {"Event": {"custom.Seats": {"type": 3}}}}),
             "types['Event']['custom.Seats'] must be",
@@ -202,6 +228,7 @@ def valid_document() -> dict[str, Any]:
         "missing-keys",
         "future-version",
         "older-version",
+        "format-2",
         "older-version-of-another-layout",
         "version-not-int",
         "other-endpoint",
@@ -209,6 +236,9 @@ def valid_document() -> dict[str, Any]:
         "bad-shape",
         "bad-target",
         "types-not-an-object",
+        "bad-media-types",
+        "bad-headers",
+        "bad-echoes",
         "bad-field-definition",
     ],
 )
@@ -256,15 +286,20 @@ def test_shape_regressions_have_titles_severities_and_paths() -> None:
     regressions = compare_baselines(old, new)
 
     assert all(isinstance(r, Regression) and r.check == "shape_regression" for r in regressions)
-    titles = {(r.title, r.severity) for r in regressions}
-    assert (f"{CREATE}: key removed at $.date_updated", "breaking") in titles
-    assert (f"{CREATE}: key added at $.extra", "additive") in titles
-    assert ("GET custom_object/{id}/ 200: key removed at $.date_updated", "breaking") in titles
+    titles = {(r.title, r.severity, r.rule, r.level) for r in regressions}
+    removal = ("breaking", "response-property-removed", "ERR")
+    assert (f"{CREATE}: key removed at $.date_updated", *removal) in titles
+    addition = ("additive", "response-property-added", "INFO")
+    assert (f"{CREATE}: key added at $.extra", *addition) in titles
+    assert ("GET custom_object/{id}/ 200: key removed at $.date_updated", *removal) in titles
     removed = next(r for r in regressions if r.title.startswith(CREATE) and r.path.endswith("d"))
     assert removed.path == "$.date_updated"
-    assert removed.old == {"type": "string", "format": "datetime+offset"}
+    assert removed.old == {"type": "string", "format": "datetime+offset", "count": TIMES}
     assert removed.new is None
     assert "string[datetime+offset] → absent" in removed.message
+    assert removed.message.startswith("ERR response-property-removed: ")
+    assert removed.to_dict()["rule"] == "response-property-removed"
+    assert removed.to_dict()["level"] == "ERR"
 
 
 def test_a_status_change_is_a_breaking_status_regression() -> None:
@@ -273,12 +308,19 @@ def test_a_status_change_is_a_breaking_status_regression() -> None:
 
     regressions = compare_baselines(old, new)
 
-    # The 201 operation is gone and a 200 one appeared: only the status set reports it.
-    [status] = regressions
+    # The status set reports it; the 201 operation is not compared, the 200 one is new.
+    [status, added] = regressions
     assert status.check == "status_regression"
-    assert status.severity == "breaking"
+    assert (status.severity, status.rule, status.level) == (
+        "breaking",
+        "response-success-status-changed",
+        "ERR",
+    )
     assert status.title == "valid:create: status 201 → 200"
     assert (status.old, status.new) == ([201], [200])
+    assert (added.rule, added.level) == ("operation-added", "INFO")
+    assert regressions.not_compared == ("operation POST custom_object/ 201",)
+    assert regressions and regressions.failing == [status]
 
 
 def test_a_case_kind_missing_from_the_new_run_is_ignored() -> None:
@@ -286,20 +328,25 @@ def test_a_case_kind_missing_from_the_new_run_is_ignored() -> None:
     smaller = BaselineRecorder()
     smaller.observe_status("valid:delete", 204)
 
-    assert compare_baselines(old, smaller.build("candidate")) == []
+    found = compare_baselines(old, smaller.build("candidate"))
+    assert found == []
+    # It is listed as not compared, and so are the operations the new side never reached.
+    assert "case kind valid:create" in found.not_compared
+    assert "operation POST custom_object/ 201" in found.not_compared
 
 
 def test_compare_run_accepts_a_subset_of_observations() -> None:
-    # If the baseline saw updated_by only sometimes and three create statuses,
+    # If the baseline saw updated_by in half of its creates and two statuses of a kind,
     old = BaselineRecorder()
-    old.observe("POST custom_object/", 201, INSTANCE)
-    old.observe("POST custom_object/", 201, without("updated_by"))
-    old.observe("POST custom_object/", 400, EXAMPLES["error_validation"])
+    for _ in range(TIMES):
+        old.observe("POST custom_object/", 201, INSTANCE)
+        old.observe("POST custom_object/", 201, without("updated_by"))
+        old.observe("POST custom_object/", 400, EXAMPLES["error_validation"])
     old.observe_status("invalid:custom_wrong_type", 400)
     old.observe_status("invalid:custom_wrong_type", 404)
     baseline = old.build("emulator")
 
-    # When a run so far saw one create without the optional key, always with the others,
+    # When a run so far saw one create without the optional key, and one of the statuses,
     run = BaselineRecorder()
     run.observe("POST custom_object/", 201, without("updated_by"))
     run.observe_status("invalid:custom_wrong_type", 404)
@@ -307,17 +354,30 @@ def test_compare_run_accepts_a_subset_of_observations() -> None:
     # Then nothing is a regression: fewer observations are not a change,
     assert compare_run(baseline, run) == []
 
-    # But a key required in the baseline and absent from every observation is,
+    # But what it saw that the baseline never did is, each under its rule,
     run.observe("POST custom_object/", 201, without("updated_by") | {"name": None})
     run.observe_status("invalid:custom_wrong_type", 422)
-    regressions = compare_run(baseline, run)
-    assert [(r.check, r.title) for r in regressions] == [
-        ("status_regression", "invalid:custom_wrong_type: status 400, 404 → 404, 422"),
-        ("shape_regression", f"{CREATE}: became nullable at $.name"),
+    assert [(r.check, r.title, r.rule, r.level) for r in compare_run(baseline, run)] == [
+        (
+            "status_regression",
+            "invalid:custom_wrong_type: status 400, 404 → 404, 422",
+            "response-status-added",
+            "INFO",
+        ),
+        (
+            "shape_regression",
+            f"{CREATE}: became nullable at $.name",
+            "response-property-became-nullable",
+            "ERR",
+        ),
     ]
 
+    # And a key every answer of the baseline held is removed once enough answers lack it:
     later = BaselineRecorder()
     later.observe("POST custom_object/", 201, without("date_created"))
+    assert compare_run(baseline, later) == []  # one answer cannot tell it from "sometimes"
+    for _ in range(TIMES - 1):
+        later.observe("POST custom_object/", 201, without("date_created"))
     [removed] = compare_run(baseline, later)
     assert removed.title == f"{CREATE}: key removed at $.date_created"
 
@@ -333,22 +393,70 @@ def test_diff_paths_reads_files_and_cassette_directories(tmp_path: Path) -> None
     assert {r.path for r in regressions} == {"$.id"}
 
 
-def test_format_differences_as_a_table() -> None:
+def test_format_differences_groups_findings_by_rule_with_counts() -> None:
     old = record().build("emulator")
     new = record({**without("lead_id"), "note": "x"}, create_status=200).build("candidate")
-    regressions = compare_baselines(old, new)
-    text = format_differences(regressions)
-    lines = text.splitlines()
+    findings = compare_baselines(old, new)
+    lines = format_differences(findings).splitlines()
 
-    assert lines[0].split() == ["SEVERITY", "CHECK", "WHERE", "OLD", "→", "NEW"]
-    assert lines[1].startswith("breaking")
-    assert "valid:create: status 201 → 200" in text
-    assert "201 → 200" in lines[1]
-    assert "GET custom_object/{id}/ 200: key removed at $.lead_id" in text
-    assert "string[id:lead_] → absent" in text
-    assert lines[-1] == "3 differences: 2 breaking, 1 additive"
-    assert lines[-2].startswith("additive")
+    assert lines == [
+        "ERR   response-property-removed (1)",
+        "      GET custom_object/{id}/ 200: key removed at $.lead_id  string[id:lead_] → absent",
+        "ERR   response-success-status-changed (1)",
+        "      valid:create: status 201 → 200  201 → 200",
+        "INFO  response-property-added (1)",
+        "      GET custom_object/{id}/ 200: key added at $.note  absent → string",
+        "INFO  operation-added (1)",
+        "      POST custom_object/ 200: only the new side reached it  absent → object",
+        "4 differences: 2 ERR, 2 INFO; 2 at ERR or above fail the gate",
+        "Not compared (only the old side reached them): operation POST custom_object/ 201",
+    ]
     assert format_differences([]) == "No differences: the baselines agree."
+
+
+def test_the_gate_and_overrides_decide_what_fails_and_every_level_is_reported() -> None:
+    old = record().build("emulator")
+    new = record({**without("lead_id"), "note": "x"}, create_status=200).build("candidate")
+
+    # By default the gate fails on ERR only; every level is still found.
+    findings = compare_baselines(old, new)
+    assert {r.level for r in findings} == {"ERR", "INFO"}
+    assert findings.fails
+    assert {r.rule for r in findings.failing} == {
+        "response-property-removed",
+        "response-success-status-changed",
+    }
+    assert failing(findings, fail_on="INFO") == list(findings)
+    # An override lowers, raises or silences a rule; an INFO-only result passes the gate.
+    overrides = parse_overrides(
+        {"response-property-removed": "warn", "response-success-status-changed": "off"}
+    )
+    relaxed = compare_baselines(old, new, overrides=overrides)
+    assert [r.rule for r in relaxed if r.level == "WARN"] == ["response-property-removed"]
+    assert "response-success-status-changed" not in {r.rule for r in relaxed}
+    assert relaxed.failing == [] and not relaxed.fails
+    assert compare_baselines(old, new, fail_on="WARN", overrides=overrides).fails
+    raised = apply_overrides(findings, {"response-property-added": "ERR"})
+    added = next(r for r in raised if r.rule == "response-property-added")
+    assert (added.level, added.severity) == ("ERR", "breaking")
+    # compare_run takes the same gate.
+    run = record({**without("lead_id"), "note": "x"}, create_status=200)
+    found = compare_run(old, run, overrides={"response-property-removed": "INFO"})
+    assert [r.rule for r in found.failing] == ["response-success-status-changed"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "says"),
+    [
+        ({"no-such-rule": "ERR"}, "unknown baseline rule 'no-such-rule'"),
+        ({"response-property-added": "fatal"}, "unknown level 'fatal'; use one of ERR, WARN"),
+    ],
+)
+def test_bad_overrides_are_one_line(overrides: dict[str, str], says: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        parse_overrides(overrides)
+    assert says in str(caught.value) and "\n" not in str(caught.value)
+    assert parse_level("info") == "INFO"
 
 
 def test_format_differences_shows_a_lost_format_plainly() -> None:
@@ -367,12 +475,14 @@ def test_format_differences_as_json() -> None:
     entries = json.loads(format_differences(compare_baselines(old, new), as_json=True))
 
     assert entries[0] == {
+        "rule": "response-property-removed",
+        "level": "ERR",
         "check": "shape_regression",
         "severity": "breaking",
         "title": "GET custom_object/{id}/ 200: key removed at $.name",
         "message": entries[0]["message"],
         "path": "$.name",
-        "old": {"type": "string"},
+        "old": {"type": "string", "count": TIMES},
         "new": None,
         "kind": "removed_key",
     }
@@ -425,9 +535,10 @@ def portable(*types: FakeType, instance: dict[str, Any] | None = None) -> Baseli
     """A recorder with portable names that saw one create, one read and one list."""
     recorder = BaselineRecorder(names=PortableNames(types or [event_type()]))
     seen = EVENT if instance is None else instance
-    recorder.observe("POST custom_object/", 201, seen)
-    recorder.observe(f"GET custom_object/{ID}/", 200, seen)
-    recorder.observe("GET custom_object/", 200, {"data": [seen], "has_more": False})
+    for _ in range(TIMES):
+        recorder.observe("POST custom_object/", 201, seen)
+        recorder.observe(f"GET custom_object/{ID}/", 200, seen)
+        recorder.observe("GET custom_object/", 200, {"data": [seen], "has_more": False})
     recorder.observe_status("valid:create", 201)
     return recorder
 
@@ -447,7 +558,12 @@ def test_custom_keys_are_keyed_by_field_name_and_instances_by_type_name() -> Non
         "custom.Related resource",
         "custom.User Count",
     ]
-    assert created["keys"]["custom.Event kinds"] == {"type": "array", "items": {"type": "string"}}
+    # A choices field keeps the values it answered, to be held against its choices.
+    assert created["keys"]["custom.Event kinds"] == {
+        "type": "array",
+        "count": TIMES,
+        "items": {"type": "string", "count": 2 * TIMES, "values": sorted(EVENT[KINDS])},
+    }
     # A field that is not required is present when a case sent it a value: optional.
     assert created["optional"] == ["custom.Event kinds", "custom.Related resource"]
     listed = baseline.operations["GET custom_object/ 200 [Event]"]["keys"]["data"]["items"]
@@ -455,7 +571,12 @@ def test_custom_keys_are_keyed_by_field_name_and_instances_by_type_name() -> Non
     assert baseline.types == {
         "Event": {
             "custom.Category": {"type": "text", "multiple": False, "required": True},
-            "custom.Event kinds": {"type": "choices", "multiple": True, "required": False},
+            "custom.Event kinds": {
+                "type": "choices",
+                "multiple": True,
+                "required": False,
+                "choices": sorted(EXAMPLES["custom_field_choices"]["choices"]),
+            },
             "custom.Related resource": {
                 "type": "custom_object",
                 "multiple": False,
@@ -524,7 +645,7 @@ def test_a_real_change_of_a_field_is_still_reported_under_other_ids() -> None:
         (
             {"name": "Seats"},
             [
-                ("field added", "additive", None, "number"),
+                ("required field added", "breaking", None, "number"),
                 ("field removed", "breaking", "number", None),
             ],
         ),
@@ -544,7 +665,7 @@ def test_every_change_of_a_definition_is_reported(
     ]
 
 
-def test_a_field_that_became_required_is_breaking_and_an_added_type_is_ignored() -> None:
+def test_a_field_that_became_required_is_breaking_and_an_added_type_is_info() -> None:
     old = portable(FakeType(TYPE_ID, "Event", FIELDS[:3]), instance=INSTANCE).build("production")
     required = {**FIELDS[0], "required": True}
     new = portable(
@@ -555,9 +676,10 @@ def test_a_field_that_became_required_is_breaking_and_an_added_type_is_ignored()
 
     regressions = compare_baselines(old, new.build("candidate"))
 
-    assert [(r.title, r.severity) for r in regressions if r.title.startswith("type ")] == [
-        ('type Event: field became required at $["custom.Event kinds"]', "breaking"),
-        ('type Event: field added at $["custom.User Count"]', "additive"),
+    assert [(r.title, r.level) for r in regressions if r.title.startswith("type ")] == [
+        ('type Event: field became required at $["custom.Event kinds"]', "ERR"),
+        ('type Event: required field added at $["custom.User Count"]', "ERR"),
+        ("type Room: type only the new side tested at $", "INFO"),
     ]
     text = format_differences(regressions)
     assert "optional → required" in text and "absent → number" in text
@@ -604,7 +726,7 @@ def test_lists_are_split_per_type_and_unknown_types_are_recorded_as_answered() -
     ]
     # Each type's view holds its own items only: "Seats" is Room's.
     rooms = operations["GET custom_object/ 200 [Room]"]["keys"]["data"]["items"]
-    assert rooms["keys"]["custom.Seats"] == {"type": "number"}
+    assert rooms["keys"]["custom.Seats"] == {"type": "number", "count": 1}
     events = operations["GET custom_object/ 200 [Event]"]["keys"]["data"]["items"]
     assert "custom.Seats" not in events["keys"] and "custom.User Count" in events["keys"]
     # An instance of a type the run did not discover keeps the keys it was answered with.
@@ -662,3 +784,85 @@ def test_duplicate_type_names_and_type_names_in_operation_keys() -> None:
     assert key == "GET custom_object/{id}/ 200 [Room [east] 2]"
     assert operation_type(key) == "Room [east] 2"
     assert operation_type("GET custom_object/{id}/ 404") is None
+
+
+# -- what a baseline pins ------------------------------------------------------------------
+
+ORGANIZATION = INSTANCE["organization_id"]
+RATE_LIMIT = ("RateLimit", "limit=100, remaining=50, reset=5")
+
+
+def observe_creates(recorder: BaselineRecorder, times: int) -> None:
+    """``times`` creates whose names (drawn: "a" or "b") come back, and one ignored key."""
+    for n in range(times):
+        sent = {"name": "ab"[n % 2], "lead_id": INSTANCE["lead_id"], "drawn_key": n}
+        answer = {
+            "id": ID,
+            "name": sent["name"],
+            "lead_id": sent["lead_id"],
+            "organization_id": ORGANIZATION,
+            "state": "open",
+            "version": 3,
+        }
+        recorder.observe(
+            "POST custom_object/",
+            201,
+            answer,
+            media_type="application/json",
+            headers=[RATE_LIMIT, ("X-Request-Id", f"r{n}")],
+            sent=json.dumps(sent).encode(),
+        )
+        recorder.observe(
+            "POST custom_object/",
+            400,
+            {"error": "Invalid state"},
+            media_type="application/json",
+            sent=b"[]",
+        )
+    recorder.observe(f"DELETE custom_object/{ID}/", 204, None, media_type="application/json")
+
+
+def test_a_baseline_pins_values_only_where_the_server_makes_them() -> None:
+    recorder = BaselineRecorder()
+    observe_creates(recorder, 30)
+    baseline = recorder.build("emulator")
+
+    keys = baseline.operations[CREATE]["keys"]
+    # A value the server makes, seen often enough: its value set, its integer kind.
+    assert keys["state"]["values"] == ["open"]
+    assert keys["version"]["integer"] is True
+    # Never for what a request sent (drawn), an id, or an error body's text.
+    assert "values" not in keys["name"]
+    assert "values" not in keys["organization_id"]
+    assert "values" not in baseline.operations["POST custom_object/ 400"]["keys"]["error"]
+    # The media type of each answer with a body; the documented headers and their form.
+    assert baseline.media_types == {
+        CREATE: {"application/json": 30},
+        "POST custom_object/ 400": {"application/json": 30},
+    }
+    assert set(baseline.headers[CREATE]) == {"RateLimit"}
+    rate = baseline.headers[CREATE]["RateLimit"]
+    assert rate["count"] == 30 and rate["keys"]["reset"]["integer"] is True
+    # How sent values came back, for keys the operation answers (not one it ignored).
+    assert baseline.echoes == {CREATE: {"lead_id": {"same": 30}, "name": {"same": 30}}}
+
+
+def test_fewer_values_pin_nothing_in_a_baseline_but_a_run_keeps_them_to_compare() -> None:
+    recorder = BaselineRecorder()
+    observe_creates(recorder, 29)
+
+    built = recorder.build("emulator").operations[CREATE]["keys"]
+    assert "values" not in built["state"] and "integer" not in built["version"]
+    # A run compared with a baseline keeps what it saw: one new value breaks a set.
+    observed = recorder.observed().operations[CREATE]["keys"]
+    assert observed["state"]["values"] == ["open"] and observed["version"]["integer"] is True
+
+    pinned = BaselineRecorder()
+    observe_creates(pinned, 30)
+    run = BaselineRecorder()
+    run.observe("POST custom_object/", 201, {**INSTANCE, "state": "lost", "version": 3.5})
+    found = compare_run(pinned.build("emulator"), run)
+    assert {(r.rule, r.path) for r in found} >= {
+        ("response-enum-value-added", "$.state"),
+        ("response-number-became-non-integer", "$.version"),
+    }

@@ -1,8 +1,10 @@
-"""The benchmarks keep working: detection matrix, throughput and network benches, tiny.
+"""The benchmarks keep working: each runs with its smallest sizes and writes its table.
 
 Each benchmark module is loaded from the ``benchmarks/`` folder by its path (its sibling
 helpers importable, as when it runs as a script) and driven through its Python function
-with small sizes; the document writer of ``python -m benchmarks`` renders their reports.
+with the smallest sizes; the document writer of ``python -m benchmarks`` renders their
+reports. What the figures are (how fast, how much slower on a slow network) is each
+benchmark's to measure: nothing here depends on how busy the machine is.
 """
 
 from __future__ import annotations
@@ -15,7 +17,18 @@ from typing import Any
 
 import pytest
 
+# Each test runs the product through a benchmark loaded by its path, which the rule of
+# tests/conftest.py cannot follow.
+pytestmark = pytest.mark.e2e
+
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+@pytest.fixture(autouse=True)
+def _elsewhere(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The benchmarks' runs journal into the working directory's ``.close-contract``, as a
+    user's would: here, a directory of the test's own, not the checkout."""
+    monkeypatch.chdir(tmp_path)
 
 
 def load(name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
@@ -48,41 +61,42 @@ def document(monkeypatch: pytest.MonkeyPatch, name: str, data: Any) -> str:
     )
 
 
-def test_detection_matrix_for_two_faults(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_detection_matrix_with_its_baseline_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     detection = load("bench_detection", monkeypatch)
 
-    # When the matrix runs for two faults with a tiny budget
+    # When the matrix runs for one fault that only a baseline sees, with the smallest budget
+    # (one example, no stateful phase, schemathesis on the per-type document)
     report = detection.run(
-        ["auth_not_enforced", "create_returns_200"], examples=2, documents=("generic",)
+        ["create_returns_200"], examples=1, documents=("per-type",), stateful_runs=0
     )
 
-    # Then close-contract catches both (one through its baseline) and is silent when faithful
+    # Then close-contract is silent where the documents allow both answers, its baseline
+    # catches the fault, and nothing is reported on the faithful emulator
     rows = {row["fault"]: row for row in report["rows"]}
-    assert list(rows) == ["faithful", "auth_not_enforced", "create_returns_200"]
+    assert list(rows) == ["faithful", "create_returns_200"]
     assert not rows["faithful"]["toolkit"]["detected"]
-    caught = rows["auth_not_enforced"]["toolkit"]
-    assert "auth_enforced" in caught["checks"]
-    assert 0 < caught["requests_to_first"] <= caught["requests"]
     assert not rows["create_returns_200"]["toolkit"]["detected"]
     baseline = {row["fault"]: row["toolkit+baseline"] for row in report["baseline_rows"]}
     assert not baseline["faithful"]["detected"]
     assert baseline["create_returns_200"]["checks"] == ["status_regression"]
+    found = baseline["create_returns_200"]
+    assert 0 < found["requests_to_first"] <= found["requests"]
     assert report["ok"], report["missed_by_toolkit"]
-    # ...schemathesis ran on the committed document, and a finding has its first request
-    plain = rows["auth_not_enforced"]["schemathesis:generic"]
-    assert plain["requests"] > 0
-    assert plain["detected"] == (plain["requests_to_first"] is not None)
+    # ...schemathesis ran, and a finding has its first request
+    for row in rows.values():
+        theirs = row["schemathesis:per-type"]
+        assert theirs["requests"] > 0
+        assert theirs["detected"] == (theirs["requests_to_first"] is not None)
     # ...and both the script's table and the document show every row
-    assert detection.render(report).count("\n| `") == 5
+    assert detection.render(report).count("\n| `") == 4
     text = document(monkeypatch, "detection", report)
     assert "| `create_returns_200`, close-contract with a baseline | status_regression (" in text
-    assert "| **faults detected** | **1 / 2** |" in text  # the documented layer's count
 
 
 def test_throughput_with_tiny_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
     throughput = load("bench_throughput", monkeypatch)
 
-    report = throughput.run(1, examples=1, st_examples=3)
+    report = throughput.run(1, examples=1, st_examples=1, stateful_runs=0, warm_up=False)
 
     assert report["toolkit"]["cases"] > 0
     assert report["toolkit"]["requests_per_second"] > 0
@@ -99,7 +113,12 @@ def test_network_with_tiny_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
     # When a flaky network serves one short run (retry waits cut to nothing), and a calm
     # and a slow one serve one each
     report = network.run(
-        shares=(0.3,), seeds=(1,), examples=1, latencies=(0.0, 0.01), max_retry_sleep=0.0
+        shares=(0.3,),
+        seeds=(1,),
+        examples=1,
+        latencies=(0.0, 0.01),
+        max_retry_sleep=0.0,
+        stateful_runs=0,
     )
 
     # Then the flaky run breaks no contract and leaves nothing behind, and the checks hold
@@ -108,12 +127,11 @@ def test_network_with_tiny_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
     assert flaky["exit_code"] in (0, 3) and flaky["retried"] > 0
     assert not any(flaky["rows_left"].values()) and not flaky["leftovers"]
     assert report["shares"][0]["runs"] == 1
-    # ...the calm run retried nothing and the slow one waited for its answers
+    # ...the calm run retried nothing, and both latency runs have their row (how much
+    # longer the slow one took is the benchmark's figure, not a property of a busy machine)
     calm, slow = report["latency_runs"]
     assert calm["exit_code"] == 0 and calm["retried"] == calm["inconclusive"] == 0
-    # (its workers overlap many round trips; discovery's and the setup's, some twenty,
-    # come one after another whatever the number of workers)
-    assert slow["requests"] > 0 and slow["seconds"] - calm["seconds"] >= 20 * 0.01
+    assert slow["exit_code"] == 0 and slow["requests"] > 0
     assert report["latency"][1]["ratio_to_round_trips"] > 0
     assert report["latency"][0]["ratio_to_round_trips"] is None
     # ...and both the script's summary and the document show every row
@@ -127,29 +145,29 @@ def test_network_with_tiny_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_speed_with_tiny_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
     speed = load("bench_speed", monkeypatch)
 
-    # When a slow, rate-limited emulator serves short runs, and schemathesis a few examples
+    # When a slow, rate-limited emulator serves short runs (one example, one sequence of the
+    # stateful phase), and schemathesis one example
     report = speed.measure(
-        latency=0.01,
-        rate=200,
+        latency=0.005,
+        rate=1000,
         requests=110,
-        workers=[2],
+        workers=[],
         st_workers=[1],
-        st_examples=2,
-        embedded_workers=[1, 2],
+        st_examples=1,
+        embedded_workers=[1],
         rounds=1,
         examples=1,
+        stateful_runs=1,
     )
 
     # Then every figure is there: the default workers' run first, paced without a 429
-    default, off, two = report["pacing"]
-    assert default["chosen"] and not two["chosen"] and two["workers"] == 2
-    assert default["throttled"] == 0 and default["violations"] == 0
+    default, off = report["pacing"]
+    assert default["chosen"] and default["throttled"] == 0 and default["violations"] == 0
     # ...the default once more without the stateful phase, which sent nothing then
     assert off["chosen"] and not off["stateful"] and off["stateful_requests"] == 0
     assert default["stateful_requests"] > 0 and off["requests"] < default["requests"]
-    assert default["ratio"] >= 0.9  # nothing beats the floor by more than the probes' share
     assert report["throughput"]["ratio"] > 0 and len(report["throughput"]["schemathesis"]) == 2
-    assert [row["workers"] for row in report["embedded"]] == [1, 2]
+    assert [row["workers"] for row in report["embedded"]] == [1]
     assert report["cpu"]["cpu_ms_per_case"] > 0 and report["cpu"]["profile"]
     # ...and the document shows them
     text = document(monkeypatch, "speed", report)
@@ -157,29 +175,6 @@ def test_speed_with_tiny_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "### A run against its floor" in text and "### The engine's CPU per case" in text
     flat = " ".join(text.split())
     assert "(default, stateful phase off)" in flat and "are the stateful phase's" in flat
-
-
-def test_detection_of_lossy_echoes_with_the_stateful_phase(monkeypatch: pytest.MonkeyPatch) -> None:
-    detection = load("bench_detection", monkeypatch)
-
-    # When the quick matrix runs on a lossy-echo fault, per-type document only
-    faults = ["truncates_long_text"]
-    report = detection.run(faults, examples=3, documents=("per-type",), with_baseline=False)
-
-    # Then close-contract finds it within a counted number of requests, silent when faithful
-    rows = {row["fault"]: row for row in report["rows"]}
-    assert list(rows) == ["faithful", *faults]
-    assert not rows["faithful"]["toolkit"]["detected"]
-    for fault in faults:
-        found = rows[fault]["toolkit"]
-        assert {"echo_conformance", "read_after_create"} & set(found["checks"]), found
-        assert 0 < found["requests_to_first"] <= found["requests"]
-    first = report["first_detection"]["toolkit"]["median"]
-    assert first is not None and first > 0
-    # ...and schemathesis's stateful phase followed its links on every row
-    assert all(row["schemathesis:per-type"]["stateful_requests"] > 0 for row in rows.values())
-    assert "Median requests until the first detection" in document(monkeypatch, "detection", report)
-    assert report["ok"], report["missed_by_toolkit"]
 
 
 def test_only_runs_the_named_benchmarks_again_over_saved_figures(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from support.run import run_engine
@@ -11,7 +12,13 @@ from contract.checks import APPLIES, CHECKS, CheckContext, check, violation
 from contract.config import Config
 
 # Without shrinking, every answer the check is handed belongs to a reported case.
-_SMALL = {"examples": 1, "invalid_examples": 1, "stateful_runs": 0, "seed": 3, "shrink": False}
+_SMALL: dict[str, Any] = {
+    "examples": 1,
+    "invalid_examples": 1,
+    "stateful_runs": 0,
+    "seed": 3,
+    "shrink": False,
+}
 
 
 @pytest.fixture

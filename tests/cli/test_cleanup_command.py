@@ -247,3 +247,34 @@ def test_the_journal_keeps_no_key_and_survives_a_line_cut_short(tmp_path: Path) 
     run = read_journal(journal.path)
     assert run.base_url == "https://api.example.com/api/v1"
     assert run.leads == {"lead_abc": ["cont_abc"]} and run.instances == []
+
+
+def test_the_api_root_key_and_state_directory_come_from_the_environment(
+    srv: EmulatorServer, api: httpx.Client, tmp_path: Path
+) -> None:
+    # Given a killed run's journal, and the variables a CI workflow sets for all its jobs
+    before = rows(srv)
+    made = make_lead(api, run_name(), contact_name())
+    write_journal(tmp_path / "state", srv, api, made)
+    env = {
+        "CLOSE_BASE_URL": srv.base_url,
+        "CLOSE_API_KEY": srv.api_key,
+        "CLOSE_STATE_DIR": str(tmp_path / "state"),
+        "CLOSE_EXAMPLES": "3",  # an option of `run`: no business of cleanup's
+    }
+
+    # When cleanup runs with its token only
+    result = CliRunner().invoke(main, ["cleanup", "--run-token", TOKEN], env=env)
+
+    # Then it found the journal and deleted the run's lead, and said nothing of the rest
+    assert result.exit_code == 0, result.output
+    assert f"deleted: lead {made[0]}" in result.output and "notice" not in result.output
+    assert rows(srv) == before
+
+
+def test_without_an_api_root_cleanup_says_where_to_give_one() -> None:
+    result = CliRunner().invoke(main, ["cleanup", "--run-token", TOKEN])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "close-contract: error: close-contract cleanup needs --base-url URL (or CLOSE_BASE_URL)"
+    )

@@ -1,5 +1,5 @@
 """Bad input through the front door: one clear line on stderr, exit 2 (3 for an unreachable
-target), never a traceback."""
+target), never a traceback. In this process, through click's runner (tests/support/cli.py)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ import json
 import os
 import shutil
 import socket
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support.run import ROOT, clean_env, cli, error_lines
+from support.cli import Ran, cli, error_lines, small_run
+from support.run import ROOT
 
+from contract.baseline import FORMAT_VERSION
 from contract.config import DEFAULT_EXAMPLES, MAX_EXAMPLES, MAX_LIVE_EXAMPLES, Config
 from contract.emulator import EmulatorServer
 
@@ -29,7 +29,7 @@ def srv() -> Iterator[EmulatorServer]:
         yield server
 
 
-def assert_one_error(result: subprocess.CompletedProcess[str], code: int, *says: str) -> str:
+def assert_one_error(result: Ran, code: int, *says: str) -> str:
     """The run failed with ``code`` and one error line that says ``says``; returns the line."""
     output = result.stdout + result.stderr
     assert "Traceback" not in output, output
@@ -41,7 +41,7 @@ def assert_one_error(result: subprocess.CompletedProcess[str], code: int, *says:
     return line
 
 
-def assert_before_any_request(result: subprocess.CompletedProcess[str]) -> None:
+def assert_before_any_request(result: Ran) -> None:
     # Nothing ran: the error is all there is.
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert result.stdout == ""
@@ -60,7 +60,7 @@ def test_key_from_the_environment_is_used(srv: EmulatorServer) -> None:
         srv.base_url,
         "--custom-object-type-id",
         MISSING_TYPE,
-        env=clean_env(CLOSE_API_KEY=srv.api_key),
+        env={"CLOSE_API_KEY": srv.api_key},
     )
     # The key was accepted: the run got as far as the (unknown) type.
     assert_one_error(result, 2, MISSING_TYPE)
@@ -157,37 +157,6 @@ def test_unwritable_report_fails_before_the_run(tmp_path: Path, option: str, whe
     # Then the run stops before it starts, saying which path
     assert_one_error(result, 2, path)
     assert_before_any_request(result)
-
-
-# Raises KeyboardInterrupt when `close-contract run` imports the engine, as a Ctrl-C in
-# that (about 0.3 s long) moment does.
-_INTERRUPT_WHILE_IMPORTING = """
-import sys
-
-class Interrupt:
-    def find_spec(self, name, path=None, target=None):
-        if name == "contract.engine":
-            raise KeyboardInterrupt
-        return None
-
-sys.meta_path.insert(0, Interrupt())
-from contract.cli import main
-main(["run"], prog_name="close-contract")
-"""
-
-
-def test_ctrl_c_while_the_command_starts_is_exit_130() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", _INTERRUPT_WHILE_IMPORTING],
-        cwd=ROOT,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert "Traceback" not in result.stderr
-    assert result.returncode == 130, result.stderr
 
 
 # --- Input the toolkit did not write: one line naming the file, before anything runs ------
@@ -330,7 +299,9 @@ def test_a_directory_where_a_recording_file_is_expected(tmp_path: Path) -> None:
     assert_before_any_request(result)
 
 
-NO_OPERATIONS = b'{"version": 2, "endpoint": "custom_object", "operations": [], "statuses": {}}'
+NO_OPERATIONS = json.dumps(
+    {"version": FORMAT_VERSION, "endpoint": "custom_object", "operations": [], "statuses": {}}
+).encode()
 
 
 @pytest.mark.parametrize(
@@ -426,7 +397,7 @@ def test_overwrite_replaces_the_recording_and_nothing_else(tmp_path: Path) -> No
     old_host = json.loads(old["corpus.json"])["base_url"].split("/")[2]
 
     # When a new run records over it with --overwrite
-    result = cli("run", "--examples", "1", "--record", str(directory), "--overwrite")
+    result = cli("run", *small_run(), "--record", str(directory), "--overwrite")
 
     # Then each file of the recording is new, with nothing of the old run left in it
     assert result.returncode == 0, result.stdout + result.stderr
@@ -458,7 +429,7 @@ def test_overwrite_leaves_no_stale_file_when_the_new_run_fails(tmp_path: Path) -
 
 
 def test_record_into_an_empty_directory(tmp_path: Path) -> None:
-    result = cli("run", "--examples", "1", "--record", str(tmp_path))
+    result = cli("run", *small_run(), "--record", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert {p.name for p in tmp_path.iterdir()} == {"cassette.yaml", "corpus.json", "baseline.json"}
 
@@ -485,27 +456,62 @@ LIVE = ("--base-url", "{url}", "--api-key", KEY)
 REPLAY = ("--cassettes", str(COMMITTED))
 
 
+EMULATOR_ONLY = "drop it, or use it with the embedded emulator (--target emulator)"
+GENERATING = (
+    "drop it, or use it with the embedded emulator (--target emulator) or a live target "
+    "(--base-url URL)"
+)
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [
         (("run", *REPLAY, "--base-url", "{url}"), "--cassettes and --base-url exclude each other"),
-        (("run", *LIVE, "--emulator-fault", "delete_noop"), "--emulator-fault applies only"),
-        (("run", *LIVE, "--emulator-throttle", "3"), "--emulator-throttle applies only"),
-        (("run", *REPLAY, "--emulator-fault", "delete_noop"), "--emulator-fault applies only"),
-        (("run", *REPLAY, "--emulator-throttle", "3"), "--emulator-throttle applies only"),
-        (("run", "--api-key", KEY), "--api-key is not used by the embedded emulator"),
+        (
+            ("run", *LIVE, "--emulator-fault", "delete_noop"),
+            f"--emulator-fault is not used by a live target (--base-url): {EMULATOR_ONLY}",
+        ),
+        (("run", *LIVE, "--emulator-throttle", "3"), "--emulator-throttle is not used by a live"),
+        (("run", *LIVE, "--emulator-rate-limit", "10"), "--emulator-rate-limit is not used by a"),
+        (
+            ("run", *REPLAY, "--emulator-fault", "delete_noop"),
+            f"--emulator-fault is not used by a replay (--cassettes): {EMULATOR_ONLY}",
+        ),
+        (("run", *REPLAY, "--emulator-throttle", "3"), "--emulator-throttle is not used by a"),
+        (
+            ("run", "--api-key", KEY),
+            "--api-key is not used by the embedded emulator: drop it, or use it with a live "
+            "target (--base-url URL)",
+        ),
         (("run", "--other-api-key", KEY), "--other-api-key is not used by the embedded emulator"),
         (("baseline", "--out", "{tmp}/b.json", "--api-key", KEY), "--api-key is not used"),
-        (("run", *REPLAY, "--api-key", KEY), "--api-key is not used by a replay"),
+        (("run", *REPLAY, "--api-key", KEY), "--api-key is not used by a replay (--cassettes)"),
         (("run", *REPLAY, "--bearer"), "--bearer is not used by a replay"),
-        (("run", *REPLAY, "--examples", "3"), "--examples 3 has no effect on a replay"),
-        (("run", *REPLAY, "--shrink"), "--shrink has no effect on a replay"),
+        (
+            ("run", *REPLAY, "--examples", "3"),
+            f"--examples is not used by a replay (--cassettes): {GENERATING}",
+        ),
+        (("run", *REPLAY, "--shrink"), "--shrink is not used by a replay"),
+        (("run", *REPLAY, "--seed", "3"), "--seed is not used by a replay"),
+        (("run", *REPLAY, "--stateful-runs", "1"), "--stateful-runs is not used by a replay"),
+        (("run", *REPLAY, "--schemathesis"), "--schemathesis is not used by a replay"),
+        (("run", *REPLAY, "--max-rate", "5"), "--max-rate is not used by a replay"),
+        (("run", *REPLAY, "--record", "{tmp}/rec"), "--record is not used by a replay"),
+        (("run", "--lead-id", "lead_" + "a" * 43), "--lead-id is not used by the embedded"),
+        (("run", "--allow-insecure-http"), "--allow-insecure-http is not used by the embedded"),
+        (
+            ("run", "--target", "emulator", *LIVE),
+            "--base-url is not used by the embedded emulator (--target emulator)",
+        ),
+        (("run", "--target", "live"), "--target live needs --base-url URL"),
+        (("run", "--target", "replay"), "--target replay needs --cassettes DIR"),
         (("run", "--record", "{tmp}/rec", "--shrink"), "--shrink cannot be recorded"),
     ],
     ids=[
         "cassettes-and-base-url",
         "fault-on-live",
         "throttle-on-live",
+        "rate-limit-on-live",
         "fault-on-replay",
         "throttle-on-replay",
         "api-key-on-emulator",
@@ -515,6 +521,16 @@ REPLAY = ("--cassettes", str(COMMITTED))
         "bearer-on-replay",
         "examples-on-replay",
         "shrink-on-replay",
+        "seed-on-replay",
+        "stateful-on-replay",
+        "schemathesis-on-replay",
+        "max-rate-on-replay",
+        "record-a-replay",
+        "lead-id-on-emulator",
+        "insecure-http-on-emulator",
+        "base-url-with-target-emulator",
+        "target-live-without-base-url",
+        "target-replay-without-cassettes",
         "shrink-while-recording",
     ],
 )
@@ -529,19 +545,26 @@ def test_an_option_the_target_would_ignore_is_refused(
     assert not any(tmp_path.iterdir())
 
 
-@pytest.mark.parametrize(
-    ("args", "env"),
-    [((), {"CLOSE_API_KEY": KEY}), (("--bearer",), {})],
-    ids=["key-in-the-environment", "bearer"],
-)
-def test_what_the_embedded_emulator_does_use_is_accepted(
-    args: tuple[str, ...], env: dict[str, str]
-) -> None:
-    # A key people keep in their shell is not an option they gave; the emulator answers
-    # Bearer tokens as Close does, so --bearer changes what the run sends.
-    result = cli("run", "--examples", "1", *args, env=clean_env(**env))
+# Report paths are checked right after the options: a run that gets to this error has
+# accepted its options, and sent nothing.
+ACCEPTED = ("--report-json", "/proc/close-contract/r.json")
+
+
+def test_a_key_in_the_shell_is_a_notice_on_the_embedded_emulator() -> None:
+    # A key people keep in their shell is not an option they gave: a notice, not an error.
+    result = cli("run", *ACCEPTED, env={"CLOSE_API_KEY": KEY})
+    assert_one_error(result, 2, "cannot write the report")
+    assert result.stderr.splitlines()[0] == (
+        "close-contract: notice: CLOSE_API_KEY is not used by the embedded emulator; ignored"
+    )
+    assert KEY not in result.stderr
+
+
+def test_bearer_is_used_by_the_embedded_emulator() -> None:
+    # The emulator answers Bearer tokens as Close does, so --bearer changes what is sent.
+    result = cli("run", *small_run(), "--bearer", "--report-json", "-")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Traceback" not in result.stderr
+    assert json.loads(result.stdout)["options"]["auth_scheme"] == "bearer"
 
 
 # --- baseline --out and the bound on --examples ---------------------------------------------
@@ -565,7 +588,7 @@ def test_unwritable_baseline_out_fails_before_the_run(tmp_path: Path, where: str
 
 
 def test_baseline_out_may_be_a_directory(tmp_path: Path) -> None:
-    result = cli("baseline", "--examples", "1", "--out", str(tmp_path))
+    result = cli("baseline", *small_run(), "--out", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads((tmp_path / "baseline.json").read_text("utf-8"))["operations"]
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from rich.console import Console
-from support.run import cli
+from support.cli import Ran, cli
 
 from contract.cli._findings import excerpt, root_cause
 from contract.cli._terminal import VERBOSE, Terminal
@@ -32,7 +31,7 @@ ONE_CAUSE = (
 HEADER = re.compile(r"^✗ (\w+): (.+) \((\d+) cases?\)$")
 
 
-def run_one_cause(tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], Any]:
+def run_one_cause(tmp_path: Path, *extra: str) -> tuple[Ran, Any]:
     report = tmp_path / "report.json"
     result = cli(*ONE_CAUSE, "--report-json", str(report), *extra)
     assert result.returncode == 1, result.stdout + result.stderr
@@ -40,12 +39,12 @@ def run_one_cause(tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProc
 
 
 @pytest.fixture(scope="module")
-def lost(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Any]:
+def lost(tmp_path_factory: pytest.TempPathFactory) -> tuple[Ran, Any]:
     return run_one_cause(tmp_path_factory.mktemp("lost"))
 
 
 def test_violations_are_grouped_by_root_cause_with_a_count(
-    lost: tuple[subprocess.CompletedProcess[str], Any],
+    lost: tuple[Ran, Any],
 ) -> None:
     result, data = lost
     lines = result.stderr.splitlines()
@@ -75,7 +74,7 @@ def test_violations_are_grouped_by_root_cause_with_a_count(
     assert not any(h.startswith("✗ gone_after_delete") for h in headers)
 
 
-def test_a_piped_line_is_never_wrapped(lost: tuple[subprocess.CompletedProcess[str], Any]) -> None:
+def test_a_piped_line_is_never_wrapped(lost: tuple[Ran, Any]) -> None:
     result, data = lost
     first = data["violations"][0]
     # Longer than the 80 columns rich assumes for a pipe, and still on one line
@@ -93,9 +92,7 @@ def test_quiet_prints_only_the_summary(tmp_path: Path) -> None:
     assert str(data["summary"]["violations"]) in result.stdout
 
 
-def test_verbose_prints_every_follow_on(
-    tmp_path: Path, lost: tuple[subprocess.CompletedProcess[str], Any]
-) -> None:
+def test_verbose_prints_every_follow_on(tmp_path: Path, lost: tuple[Ran, Any]) -> None:
     normal, data = lost
     verbose, _ = run_one_cause(tmp_path, "-v")
     assert len(verbose.stderr.splitlines()) > len(normal.stderr.splitlines())
@@ -117,6 +114,7 @@ def test_inconclusive_cases_are_one_line_with_the_first_reason(tmp_path: Path) -
             "run",
             *("--base-url", srv.base_url, "--api-key", srv.api_key),
             *("--examples", "2", "--max-inconclusive", "1", "--report-json", str(report)),
+            *("--stateful-runs", "0"),
         )
     data = json.loads(report.read_text("utf-8"))
     inconclusive = data["summary"]["inconclusive"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from contract.checks import CHECKS, CheckContext, run_checks
+from contract.checks import CHECKS, CheckContext, Operation, run_checks
 from contract.client import Exchange
 from contract.schemas import validator_for
 
@@ -111,7 +111,15 @@ def _contexts(exchange: Exchange) -> list[CheckContext]:
         "validator": validator_for({"type": "object", "required": ["id"]}),
         "case": {"mutation": "drops name", "reason": "required"},
     }
-    operations = ("create", "retrieve", "list", "update", "delete", "probe", "intact")
+    operations: tuple[Operation, ...] = (
+        "create",
+        "retrieve",
+        "list",
+        "update",
+        "delete",
+        "probe",
+        "intact",
+    )
     return [
         CheckContext(exchange, op, TWO_XX, prediction=p, **common)
         for op in operations

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import httpx
@@ -63,7 +63,7 @@ def streamed(status: int, body: bytes, **headers: str) -> httpx.Response:
 
 def client(
     handler: Callable[[httpx.Request], httpx.Response], **options: Any
-) -> Iterator[CloseClient]:
+) -> Generator[CloseClient, None, None]:
     options.setdefault("sleep", lambda seconds: None)
     options.setdefault("max_response_bytes", CAP)
     with CloseClient(ROOT, KEY, transport=httpx.MockTransport(handler), **options) as made:
@@ -72,7 +72,7 @@ def client(
 
 @pytest.fixture
 def make() -> Iterator[Callable[..., CloseClient]]:
-    made: list[Iterator[CloseClient]] = []
+    made: list[Generator[CloseClient, None, None]] = []
 
     def factory(answer: Any, **options: Any) -> CloseClient:
         handler = answer if callable(answer) else (lambda request: answer)

@@ -16,7 +16,16 @@ import pytest
 
 from contract.emulator import FAULTS, EmulatorServer
 
-from ._support import MISSING, Catalog, Json, asset_payload, client_for, load_catalog, new_lead
+from ._support import (
+    MISSING,
+    RATE_LIMIT,
+    Catalog,
+    Json,
+    asset_payload,
+    client_for,
+    load_catalog,
+    new_lead,
+)
 
 
 @dataclass(frozen=True)
@@ -344,6 +353,32 @@ def get_serves_stale(p: Probe, faulty: bool) -> None:
     assert (_get(p, created["id"])["name"] == "Laptop") is faulty
 
 
+def json_as_text_plain(p: Probe, faulty: bool) -> None:
+    response = p.create_asset()
+    media_type = response.headers["content-type"].split(";")[0]
+    assert media_type == ("text/plain" if faulty else "application/json")
+    assert response.json()["id"].startswith("custobj_")  # the same JSON bytes either way
+
+
+def drop_rate_limit_header(p: Probe, faulty: bool) -> None:
+    assert ("RateLimit" in p.api.get("me/").headers) is not faulty
+
+
+def fractional_rate_reset(p: Probe, faulty: bool) -> None:
+    header = p.api.get("me/").headers["RateLimit"]
+    reset = header.rsplit("reset=", 1)[1]
+    assert ("." in reset) is faulty, header
+    assert (RATE_LIMIT.fullmatch(header) is None) is faulty, header
+
+
+def choices_widened(p: Probe, faulty: bool) -> None:
+    plan = p.catalog.fields["Subscription", "Plan"]
+    offered = p.api.get(f"custom_field/custom_object_type/{plan['id']}/").json()["choices"]
+    assert ("Legacy" in offered) is faulty
+    response = p.subscription_response(Plan="Legacy")
+    assert response.status_code == (201 if faulty else 400)
+
+
 PROBES: dict[str, Callable[[Probe, bool], None]] = {
     probe.__name__: probe
     for probe in (
@@ -383,6 +418,10 @@ PROBES: dict[str, Callable[[Probe, bool], None]] = {
         update_timestamp_local_time,
         get_serves_stale,
         multi_value_as_string,
+        json_as_text_plain,
+        drop_rate_limit_header,
+        fractional_rate_reset,
+        choices_widened,
     )
 }
 

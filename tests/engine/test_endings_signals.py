@@ -1,5 +1,5 @@
 """A cancelled CI job: SIGTERM and SIGHUP end a run as Ctrl-C does (cleanup, reports marked
-interrupted, exit 143 / 129), and a second signal never cuts the cleanup short.
+interrupted, exit 130 / 143 / 129), and a second signal never cuts the cleanup short.
 
 Each test runs ``close-contract run`` in a real subprocess against an emulator the test
 started itself, and counts what is left in its database afterwards.
@@ -31,12 +31,13 @@ def signal_cli(args: list[str], signals: list[int], delay: float) -> tuple[int, 
 @pytest.mark.parametrize(
     ("signals", "code"),
     [
+        ([signal.SIGINT], 130),
         ([signal.SIGTERM], 143),
         ([signal.SIGHUP], 129),
         # A cancelled job that is cancelled again (or Ctrl-C pressed twice) still cleans up.
         ([signal.SIGTERM, signal.SIGTERM, signal.SIGINT], 143),
     ],
-    ids=["sigterm", "sighup", "second-signal"],
+    ids=["ctrl-c", "sigterm", "sighup", "second-signal"],
 )
 def test_a_signal_cleans_up_writes_the_reports_and_exits_128_plus_it(
     tmp_path: Path, signals: list[int], code: int

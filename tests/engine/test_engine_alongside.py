@@ -9,12 +9,23 @@ from typing import Any
 
 import pytest
 
+from contract.cassettes import Corpus
 from contract.config import Config
 from contract.engine._alongside import Alongside
-from contract.session._session import Outcome
-from contract.session._sources import GeneratedSource
-from contract.stateful._machine import Stopped
+from contract.session import (
+    CaseSource,
+    GeneratedSource,
+    Outcome,
+    Record,
+    ReplaySource,
+    SequenceRecord,
+)
+from contract.stateful import Stopped
 from engine.test_engine_workers import verdicts
+from strategies import Case
+
+SEQUENCE: SequenceRecord = {"run": 0, "steps": [{"rule": "get", "args": {"handle": 0}}]}
+PLANS_CASE = Case({"name": "the plan's own case"}, None, "valid", frozenset({201}))
 
 
 class Source(GeneratedSource):
@@ -22,9 +33,9 @@ class Source(GeneratedSource):
 
     def __init__(self) -> None:
         super().__init__(seed=0, shrink=False)
-        self.executed_calls: list[tuple[str, Any]] = []
+        self.executed_calls: list[tuple[str, Record]] = []
 
-    def executed(self, key: str, drawn: Any) -> None:
+    def executed(self, key: str, drawn: Record) -> None:
         self.executed_calls.append((key, drawn))
 
 
@@ -37,14 +48,14 @@ def test_its_outcomes_and_corpus_entries_come_when_asked_for_in_order() -> None:
     source = Source()
     caller_done = threading.Event()
 
-    def phase(src: Any, stop: threading.Event) -> Iterator[Outcome]:
+    def phase(src: CaseSource, stop: threading.Event) -> Iterator[Outcome]:
         for n in range(3):
-            src.executed("stateful", {"run": n})
+            src.executed("stateful", {**SEQUENCE, "run": n})
             yield outcome(f"sequence {n}")
         assert caller_done.wait(5)  # it really runs while the caller goes on
 
     alongside = Alongside(phase, source).start()
-    source.executed("valid:x", "the plan's own case")
+    source.executed("valid:x", PLANS_CASE)
     caller_done.set()
 
     # When its outcomes are asked for, after the caller's own
@@ -54,13 +65,13 @@ def test_its_outcomes_and_corpus_entries_come_when_asked_for_in_order() -> None:
     # Then they are all there, in order, and the corpus saw the plan's case first
     assert got == ["sequence 0", "sequence 1", "sequence 2"]
     assert source.executed_calls == [
-        ("valid:x", "the plan's own case"),
-        *(("stateful", {"run": n}) for n in range(3)),
+        ("valid:x", PLANS_CASE),
+        *(("stateful", {**SEQUENCE, "run": n}) for n in range(3)),
     ]
 
 
 def test_what_the_phase_raised_is_raised_to_the_run() -> None:
-    def phase(src: Any, stop: threading.Event) -> Iterator[Outcome]:
+    def phase(src: CaseSource, stop: threading.Event) -> Iterator[Outcome]:
         yield outcome("sequence 0")
         raise RuntimeError("the target went away")
 
@@ -74,7 +85,7 @@ def test_close_stops_the_phase_after_its_current_step() -> None:
     steps: list[int] = []
     started = threading.Event()
 
-    def phase(src: Any, stop: threading.Event) -> Iterator[Outcome]:
+    def phase(src: CaseSource, stop: threading.Event) -> Iterator[Outcome]:
         while True:
             started.set()
             if stop.wait(0.01):
@@ -94,9 +105,28 @@ def test_close_stops_the_phase_after_its_current_step() -> None:
     assert len(steps) == count
 
 
-@pytest.mark.parametrize("fault", ["list_shows_deleted", "put_replaces"])
-def test_a_model_fault_gets_the_same_verdicts_alongside_and_in_turn(fault: str) -> None:
-    # Given a fault only the stateful phase's model finds
+def test_a_replayed_phase_alongside_replays_the_recorded_sequences() -> None:
+    # Given a recording's corpus with one stateful sequence
+    corpus = Corpus(seed=0, base_url="http://127.0.0.1", has_other_key=False)
+    corpus.batches["stateful"] = [SEQUENCE]
+    seen: list[list[SequenceRecord] | None] = []
+
+    def phase(src: CaseSource, stop: threading.Event) -> Iterator[Outcome]:
+        seen.append(src.sequences("stateful"))
+        yield outcome("sequence 0")
+
+    # When the phase runs alongside the plan on a replay
+    alongside = Alongside(phase, ReplaySource(corpus)).start()
+    list(alongside.outcomes())
+    alongside.close()
+
+    # Then it was handed the recorded sequences (to replay, not to draw anew)
+    assert seen == [[SEQUENCE]]
+
+
+def test_a_model_fault_gets_the_same_verdicts_alongside_and_in_turn() -> None:
+    # Given a fault only the stateful phase's model finds, across sequences that share leads
+    fault = "list_shows_deleted"
     options: dict[str, Any] = {"seed": 3, "examples": 2, "stateful_runs": 5, "shrink": False}
 
     # When the phase runs after the plan (one worker) and alongside it (four)

@@ -4,9 +4,10 @@ fault (throttled or not) the contract holds."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pytest
-from support.run import run_engine
+from support.run import Ran, run_engine, type_ids
 
 from contract.config import Config
 from contract.emulator import FAULTS
@@ -43,11 +44,11 @@ CAUGHT_BY: Mapping[str, frozenset[str]] = {
     "error_not_json": frozenset({"content_type_conformance"}),
     "unknown_id_400": frozenset({"status_conformance"}),
     # Shows only where other leads hold instances; the embedded emulator's organization has
-    # none, so tests/engine/test_engine_cleanup.py plants one and checks both the verdict
+    # none, so tests/ledger/test_cleanup.py plants one and checks both the verdict
     # and that cleanup leaves it alone.
     "list_ignores_lead": frozenset({"listed_after_create"}),
     # Faults only sequences show: found by the stateful phase's checks (each by its own,
-    # see tests/engine/test_engine_model_faults.py); single-case checks may see some too.
+    # see tests/stateful/test_model_faults.py); single-case checks may see some too.
     "put_replaces": frozenset({"put_is_patch", "update_conformance"}),
     "null_removal_not_stored": frozenset({"null_removes", "update_conformance"}),
     "rejected_update_applied": frozenset({"invalid_update_changes_nothing"}),
@@ -63,13 +64,50 @@ CAUGHT_BY: Mapping[str, frozenset[str]] = {
     # bare value, so the documented layer accepts both forms; the baseline pins the one a
     # target uses (tests/engine/test_engine_multi_value.py).
     "multi_value_as_string": frozenset(),
+    "json_as_text_plain": frozenset({"content_type_conformance"}),
+    # Baseline-only: no check of the documented layer judges the RateLimit header's
+    # presence or the form of its reset, or which choices a type offers; a baseline does.
+    "drop_rate_limit_header": frozenset(),
+    "fractional_rate_reset": frozenset(),
+    "choices_widened": frozenset(),
 }
 NEEDS_FOREIGN_DATA = frozenset({"list_ignores_lead"})
 BASELINE_ONLY = sorted(name for name, checks in CAUGHT_BY.items() if not checks)
 
+# Each fault's run is the smallest that still shows it: the richest type only (Subscription:
+# one field of each field type, a reference to an Asset), three valid payloads, no
+# shrinking (it comes after the detection), and no stateful phase...
+SMALL: Mapping[str, Any] = {"examples": 3, "shrink": False, "stateful_runs": 0}
+# ...except where the fault shows only in a sequence, or needs more of a run to show.
+SEQUENCE = {"examples": 1, "shrink": False, "stateful_runs": 1, "stateful_steps": 10}
+SEQUENCE_ONLY = (
+    "list_shows_deleted",
+    "put_resurrects_deleted",
+    "rejected_update_applied",
+    "update_rewrites_date_created",
+    "update_rewrites_organization",
+    "update_timestamp_local_time",
+)
+LARGER: Mapping[str, Mapping[str, Any]] = dict.fromkeys(SEQUENCE_ONLY, SEQUENCE) | {
+    # A list that ignores the type filter, or pages off by one, shows with both types.
+    "list_ignores_type": {**SEQUENCE, "all_types": True},
+    "skip_off_by_one": {**SEQUENCE, "all_types": True},
+    # The multi-value field's several values come among both types' first five payloads.
+    "multi_value_truncated": {**SMALL, "examples": 5, "all_types": True},
+}
+
+
+def small_run(fault: str | None) -> Ran:
+    """The run that shows ``fault`` (None: the faithful emulator) on the embedded emulator."""
+    options = dict(LARGER.get(fault or "", SMALL))
+    if not options.pop("all_types", False):
+        options["custom_object_type_ids"] = (type_ids()["Subscription"],)
+    return run_engine(Config(emulator_faults=(fault,) if fault else (), **options))
+
 
 def test_every_fault_has_an_expected_check() -> None:
     assert set(CAUGHT_BY) == set(FAULTS)
+    assert set(LARGER) <= set(FAULTS)
 
 
 @pytest.mark.parametrize(
@@ -78,7 +116,7 @@ def test_every_fault_has_an_expected_check() -> None:
 )
 def test_fault_is_caught_by_its_check(fault: str) -> None:
     # When the embedded emulator runs with the fault
-    ran = run_engine(Config(emulator_faults=(fault,), examples=5))
+    ran = small_run(fault)
 
     # Then the run reports violations, among them of the check made for this fault
     summary = ran.finished.summary
@@ -91,7 +129,7 @@ def test_fault_is_caught_by_its_check(fault: str) -> None:
 @pytest.mark.parametrize("fault", BASELINE_ONLY)
 def test_baseline_only_fault_is_no_documented_violation(fault: str) -> None:
     # When the emulator deviates only where Close's documents disagree among themselves
-    ran = run_engine(Config(emulator_faults=(fault,), examples=5))
+    ran = small_run(fault)
 
     # Then the documented layer stays silent: raising here would be a false alarm
     summary = ran.finished.summary
@@ -105,18 +143,21 @@ def test_baseline_only_fault_is_no_documented_violation(fault: str) -> None:
 
 
 def test_no_fault_no_violation() -> None:
+    # The control of the matrix is a whole run: every type, every phase, shrinking on.
     ran = run_engine(Config(examples=5))
 
     summary = ran.finished.summary
     assert (summary.violations, summary.by_check, summary.exit_code) == (0, {}, 0)
     assert not summary.interrupted
     assert summary.cases == len(ran.cases) > 0
+    assert {c.phase for c in ran.cases} >= {"setup", "valid", "invalid", "stateful"}
     assert ran.cleanup.leftovers == ()
 
 
 def test_rate_limits_are_waited_out_not_reported() -> None:
     # When the emulator answers every third request of the key with 429 (reset at once)
-    ran = run_engine(Config(examples=5, emulator_throttle=3, emulator_throttle_reset=0.0))
+    options = {**SMALL, "custom_object_type_ids": (type_ids()["Subscription"],)}
+    ran = run_engine(Config(emulator_throttle=3, emulator_throttle_reset=0.0, **options))
 
     # Then the client retried them: no 429 is a case's answer, none is a violation
     summary = ran.finished.summary

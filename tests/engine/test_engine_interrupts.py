@@ -9,13 +9,13 @@ import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from hypothesis import strategies as st
+from support.ctrl_c import CtrlCProxy, first
 from support.run import leftovers, run_engine
 
 from contract.config import Config
@@ -33,11 +33,6 @@ pytestmark = pytest.mark.skipif(
     threading.current_thread() is not threading.main_thread(),
     reason="signals are delivered to the main thread only",
 )
-
-
-def ctrl_c() -> None:
-    """What pressing Ctrl-C does to this process."""
-    signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
 
 
 @dataclass
@@ -103,72 +98,28 @@ def test_an_interrupt_inside_a_case_stops_at_once(shrink: bool) -> None:
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-class _CtrlCProxy:
-    """Forwards to an emulator; presses Ctrl-C once the server answered one chosen request,
-    before the client has the answer (the worst moment: the server has done it, the run
-    does not know)."""
-
-    def __init__(self, upstream: str, method: str, path: str) -> None:
-        self.triggered = False
-        proxy = self
-        client = httpx.Client(base_url=upstream.removesuffix("/api/v1"))
-
-        class Handler(BaseHTTPRequestHandler):
-            def _forward(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                skip = {"host", "content-length", "connection", "accept-encoding"}
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
-                answer = client.request(self.command, self.path, content=body, headers=headers)
-                if (self.command, self.path.split("?")[0]) == (
-                    method,
-                    path,
-                ) and not proxy.triggered:
-                    proxy.triggered = True
-                    ctrl_c()
-                self.send_response(answer.status_code)
-                for name, value in answer.headers.items():
-                    if name.lower() not in {"content-length", "connection", "transfer-encoding"}:
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(answer.content)))
-                self.end_headers()
-                self.wfile.write(answer.content)
-
-            do_GET = do_POST = do_PUT = do_DELETE = _forward
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._client = client
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/api/v1"
-
-    def __enter__(self) -> _CtrlCProxy:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(10)
-        self._client.close()
-
-
 @pytest.fixture
 def srv(tmp_path: Path) -> Iterator[EmulatorServer]:
     with EmulatorServer(db_path=tmp_path / "e.db") as server:
         yield server
 
 
-def test_ctrl_c_while_creating_an_instance_on_a_given_lead(srv: EmulatorServer) -> None:
+def test_ctrl_c_while_creating_an_instance_on_a_given_lead(
+    srv: EmulatorServer, tmp_path: Path
+) -> None:
     # Given the user's own lead (no sweep of a disposable lead will find strays there)
     with httpx.Client(base_url=srv.base_url + "/", auth=(srv.api_key, "")) as api:
         lead = api.post("lead/", json={"name": "Mine"}).json()["id"]
 
     # When Ctrl-C comes while the first instance is being created
-    with _CtrlCProxy(srv.base_url, "POST", "/api/v1/custom_object/") as proxy:
-        config = Config(base_url=proxy.base_url, api_key=srv.api_key, lead_id=lead, examples=2)
+    with CtrlCProxy(srv.base_url, first("POST", "/api/v1/custom_object/")) as proxy:
+        config = Config(
+            base_url=proxy.base_url,
+            api_key=srv.api_key,
+            lead_id=lead,
+            examples=2,
+            state_dir=tmp_path / "state",
+        )
         with pytest.raises(KeyboardInterrupt):
             run_engine(config)
 
@@ -177,9 +128,11 @@ def test_ctrl_c_while_creating_an_instance_on_a_given_lead(srv: EmulatorServer) 
     assert leftovers(srv) == {"custom_object": 0, "lead": 1, "contact": 0}
 
 
-def test_ctrl_c_while_creating_the_disposable_lead(srv: EmulatorServer) -> None:
-    with _CtrlCProxy(srv.base_url, "POST", "/api/v1/lead/") as proxy:
-        config = Config(base_url=proxy.base_url, api_key=srv.api_key, examples=2)
+def test_ctrl_c_while_creating_the_disposable_lead(srv: EmulatorServer, tmp_path: Path) -> None:
+    with CtrlCProxy(srv.base_url, first("POST", "/api/v1/lead/")) as proxy:
+        config = Config(
+            base_url=proxy.base_url, api_key=srv.api_key, examples=2, state_dir=tmp_path / "state"
+        )
         with pytest.raises(KeyboardInterrupt):
             run_engine(config)
 

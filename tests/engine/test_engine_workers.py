@@ -56,8 +56,10 @@ def test_a_recording_made_by_many_workers_replays_with_the_same_verdict(tmp_path
     # Given a recording made by 4 workers, whose cases interleaved on the wire
     recorded = tmp_path / "rec"
     faults = ("null_not_removed", "list_empty")
-    # (with the stateful phase, whose shrink sends sequences that are never stored)
-    made = verdicts(Config(seed=2, examples=3, emulator_faults=faults, record=recorded, workers=4))
+    # (with the stateful phase, whose shrink sends sequences that are never stored; with
+    # other than the default number of sequences, which a replay takes from the recording)
+    options: dict[str, Any] = {"seed": 2, "examples": 3, "stateful_runs": 3}
+    made = verdicts(Config(emulator_faults=faults, record=recorded, workers=4, **options))
 
     # When it is replayed one case at a time, and four at a time
     for workers in (1, 4):

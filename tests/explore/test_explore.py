@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 import contract
 from contract import explore
@@ -27,6 +28,7 @@ from contract.errors import ConfigurationError, ContractViolation, Regression
 from contract.events import (
     CaseFinished,
     CleanupFinished,
+    Event,
     PhaseFinished,
     PhaseStarted,
     RunFinished,
@@ -257,7 +259,7 @@ BROKEN = ContractViolation(
     request={"method": "POST", "path": "/api/v1/custom_object/"},
     response=answer(201),
 )
-EVENTS = [
+EVENTS: list[Event] = [
     RunStarted("emulator", "http://h/api/v1", 0, (TYPE_ID,)),
     PhaseStarted("valid"),
     finished("valid", (201, 200, 200, 204, 404), elapsed=0.05),
@@ -397,7 +399,7 @@ def test_violations_frame_renders_regressions_readably() -> None:
 
 
 def test_events_frame_of_a_real_run_matches_its_summary() -> None:
-    events = list(contract.run(contract.Config(examples=1)))
+    events = list(contract.run(contract.Config(examples=1, stateful_runs=0)))
     frame = explore.events_frame(events)
     last = events[-1]
 
@@ -408,6 +410,13 @@ def test_events_frame_of_a_real_run_matches_its_summary() -> None:
 
 
 # --- plots ----------------------------------------------------------------------------------
+
+
+def bars(axes: Axes) -> list[Rectangle]:
+    """The axes' patches, each a bar of a histogram."""
+    found = list(axes.patches)
+    assert all(isinstance(p, Rectangle) for p in found), found
+    return [p for p in found if isinstance(p, Rectangle)]
 
 
 def png_of(figure: Figure) -> bytes:
@@ -440,6 +449,7 @@ def test_plot_status_codes_marks_the_violating_answers() -> None:
     (axes,) = explore.plot_status_codes(frame).axes
 
     (mark,) = [p for p in axes.patches if p.get_gid() == "violating"]
+    assert isinstance(mark, Rectangle)
     row = list(counts.index).index("invalid:choice_not_allowed")
     assert mark.get_hatch() == "////"
     assert mark.get_width() == 1
@@ -480,7 +490,7 @@ def test_plot_latency_histograms_every_case() -> None:
     figure = explore.plot_latency(frame, bins=5)
     (axes,) = figure.axes
 
-    heights = sum(p.get_height() for p in axes.patches)
+    heights = sum(p.get_height() for p in bars(axes))
     assert heights == len(frame)
     assert png_of(figure).startswith(b"\x89PNG")
     empty = explore.plot_latency(explore.events_frame([]))
@@ -496,7 +506,7 @@ def test_plot_latency_spaces_bins_logarithmically_for_a_wide_spread() -> None:
     assert explore.plot_latency(narrow).axes[0].get_xscale() == "linear"
     (axes,) = explore.plot_latency(wide, bins=4).axes
     assert axes.get_xscale() == "log"
-    assert sum(p.get_height() for p in axes.patches) == 2  # both extremes counted
+    assert sum(p.get_height() for p in bars(axes)) == 2  # both extremes counted
     forced = explore.plot_latency(narrow, log_scale=True)
     assert forced.axes[0].get_xscale() == "log"
 
@@ -508,7 +518,7 @@ def test_plot_latency_spaces_bins_logarithmically_for_a_wide_spread() -> None:
 def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A recording made here, so the drift tests follow the baseline format of this checkout."""
     directory = tmp_path_factory.mktemp("explore") / "recording"
-    list(contract.run(contract.Config(examples=1, record=directory)))
+    list(contract.run(contract.Config(examples=1, stateful_runs=0, record=directory)))
     return directory
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from support.run import type_ids
 from support.safety import Planted, Snapshot, changed, copy_of, snapshot, unaccounted
 
 from contract import run
@@ -87,11 +88,13 @@ class Scene:
         )
 
     def config(self, **options: Any) -> Config:
-        """A live run through the proxy: one example, no stateful phase, small bounds."""
+        """A live run through the proxy: the richest type (it refers to the other), one
+        example, no stateful phase, small bounds."""
         values: dict[str, Any] = {
             "base_url": self.proxy.base_url,
             "api_key": self.server.api_key,
             "other_api_key": self.server.other_api_key,
+            "custom_object_type_ids": (type_ids()["Subscription"],),
             "examples": 1,
             "stateful_runs": 0,
             "state_dir": self.state_dir,

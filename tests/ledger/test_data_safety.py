@@ -4,7 +4,10 @@ byte for byte as it was, and leaves none of its own behind unless it says so.
 Each case plants customer data through the HTTP API of a fault-free emulator (a fault
 such as `lost_writes` would otherwise keep it from being stored), reopens the same
 database with the fault, and compares full snapshots of the SQLite file taken before and
-after one small run.
+after one small run: the richest type only and one valid payload. On the customer's lead
+the run also has one short sequence of the stateful phase: with ``lead_id`` its sequences
+update, delete and list on that very lead, next to the customer's instances (on its own
+lead they run on leads of their own, which hold no customer data).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.run import live_config, run_engine
+from support.run import live_config, run_engine, type_ids
 from support.safety import Planted, changed, copy_of, plant, snapshot, unaccounted
 
 from contract.emulator import FAULTS, EmulatorServer
@@ -53,9 +56,13 @@ def test_a_run_leaves_existing_data_untouched(
         assert [len(before[t]) for t in ("lead", "contact", "custom_object")] == [2, 2, 3]
 
         # When one small run goes through it, on its own lead or on the customer's
-        options: dict[str, Any] = {"examples": 1}
+        options: dict[str, Any] = {
+            "examples": 1,
+            "custom_object_type_ids": (type_ids()["Subscription"],),
+            "stateful_runs": 0,
+        }
         if on_customer_lead:
-            options["lead_id"] = planted.lead_id
+            options |= {"lead_id": planted.lead_id, "stateful_runs": 1, "stateful_steps": 10}
         ran = run_engine(live_config(srv, **options))
         after = snapshot(customer_db)
 

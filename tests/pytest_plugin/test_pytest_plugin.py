@@ -1,4 +1,9 @@
-"""The pytest front door, driven through pytester: options, fixtures, marker, suite."""
+"""The pytest front door, driven through pytester: options, fixtures, marker, suite.
+
+Sessions run in this process (``runpytest_inprocess``; pytest-xdist's workers are
+processes of their own all the same). Two run the real ``pytest`` in a process of its own:
+the ready-made suite under xdist as CI runs it, and a fresh interpreter's Hypothesis
+profiles."""
 
 from __future__ import annotations
 
@@ -19,10 +24,11 @@ from contract.emulator import EmulatorServer
 from contract.engine import run
 from contract.errors import ContractViolation, Regression
 from contract.events import CaseFinished, Event, RunFinished, RunOptions, RunStarted, Summary
-from contract.pytest_plugin import with_pytest_options
 from contract.suite._handover import RunAborted, decode_events, encode_events, run_once
 
 ROOT = Path(__file__).resolve().parents[2]
+KEY = "api_" + "3f9c1e0b7d" * 3
+COMMITTED = ROOT / "cassettes" / "emulator-default"
 
 
 def outcomes(result: pytest.RunResult) -> dict[str, int]:
@@ -30,7 +36,7 @@ def outcomes(result: pytest.RunResult) -> dict[str, int]:
 
 
 def test_the_suite_passes_on_the_emulator(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest_inprocess(
         "--pyargs", "contract.suite", "--close-examples", "3", f"--junitxml={pytester.path}/j.xml"
     )
     assert result.ret == 0, result.stdout.str()
@@ -42,7 +48,7 @@ def test_the_suite_passes_on_the_emulator(pytester: pytest.Pytester) -> None:
 
 
 def test_a_fault_fails_the_item_of_its_check(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest_inprocess(
         "--pyargs", "contract.suite", "--close-examples", "3", "--close-fault", "delete_noop"
     )
     assert result.ret == 1
@@ -53,18 +59,15 @@ def test_a_fault_fails_the_item_of_its_check(pytester: pytest.Pytester) -> None:
 
 
 def test_the_suite_replays_offline_from_cassettes(pytester: pytest.Pytester) -> None:
-    cassettes = ROOT / "cassettes" / "emulator-default"
-    result = pytester.runpytest_subprocess(
-        "--pyargs", "contract.suite", "--close-cassettes", str(cassettes)
+    result = pytester.runpytest_inprocess(
+        "--pyargs", "contract.suite", "--close-cassettes", str(COMMITTED)
     )
     assert result.ret == 0, result.stdout.str()
     assert outcomes(result)["passed"] >= 25
 
 
-def suite_on(pytester: pytest.Pytester, server: EmulatorServer, *options: str) -> pytest.RunResult:
-    """``pytest --pyargs contract.suite`` against ``server`` as a live target."""
-    target = ("--close-base-url", server.base_url, "--close-api-key", server.api_key)
-    return pytester.runpytest_subprocess("--pyargs", "contract.suite", *target, *options)
+def target_of(server: EmulatorServer) -> tuple[str, ...]:
+    return ("--close-base-url", server.base_url, "--close-api-key", server.api_key)
 
 
 def test_a_network_that_decides_too_many_cases_ends_the_suite_with_3(
@@ -72,11 +75,21 @@ def test_a_network_that_decides_too_many_cases_ends_the_suite_with_3(
 ) -> None:
     # A fifth of the requests disturbed: some creates go unanswered, and none may be.
     with EmulatorServer(chaos=0.2, chaos_seed=1, chaos_retry_after=0) as server:
-        result = suite_on(
-            pytester, server, "--close-examples", "1", "--close-max-inconclusive", "0"
-        )
+        result = pytester.runpytest_inprocess(
+            "--pyargs", "contract.suite", *target_of(server),
+            "--close-examples", "1", "--close-max-inconclusive", "0", "--close-stateful-runs", "0",
+        )  # fmt: skip
     assert result.ret == 3, result.stdout.str()
     result.stdout.fnmatch_lines(["*close-contract: no verdict: the network left * inconclusive*"])
+
+
+def test_an_error_of_the_run_ends_the_suite_with_its_cause(pytester: pytest.Pytester) -> None:
+    with EmulatorServer() as server:
+        result = pytester.runpytest_inprocess(
+            "--pyargs", "contract.suite", *target_of(server), "--close-type-id", "cotype_nope"
+        )
+    assert result.ret == 2, result.stdout.str()
+    result.stdout.fnmatch_lines(["*close-contract: unknown custom object type id cotype_nope*"])
 
 
 def install_lead_counter(db_path: Path) -> None:
@@ -96,6 +109,12 @@ def leads_created(db_path: Path) -> int:
         return int(db.execute("SELECT COUNT(*) FROM leads_created").fetchone()[0])
 
 
+def suite_on(pytester: pytest.Pytester, server: EmulatorServer, *options: str) -> pytest.RunResult:
+    """``pytest --pyargs contract.suite`` against ``server`` as a live target (in this
+    process: pytest-xdist's workers are processes of their own all the same)."""
+    return pytester.runpytest_inprocess("--pyargs", "contract.suite", *target_of(server), *options)
+
+
 def test_xdist_workers_share_one_contract_run(pytester: pytest.Pytester, tmp_path: Path) -> None:
     db_path = tmp_path / "e.db"
     with EmulatorServer(db_path=db_path) as server:
@@ -113,7 +132,12 @@ def test_xdist_workers_share_one_contract_run(pytester: pytest.Pytester, tmp_pat
         install_lead_counter(db_path)
         # When two workers run the suite
         other = ("--close-other-api-key", server.other_api_key, "--close-examples", "2")
-        result = suite_on(pytester, server, "-p", "xdist", "-n", "2", "-v", *other)
+        # (the real `pytest` command: the plugin through its entry point, in a process
+        # of its own, as CI runs it)
+        result = pytester.runpytest_subprocess(
+            "--pyargs", "contract.suite", *target_of(server), "-p", "xdist", "-n", "2", "-v",
+            *other,
+        )  # fmt: skip
         # Then both reported items, the target saw one run, and it was cleaned up
         assert result.ret == 0, result.stdout.str()
         assert outcomes(result)["passed"] >= 25
@@ -133,7 +157,14 @@ def test_xdist_workers_share_one_contract_run(pytester: pytest.Pytester, tmp_pat
             "*close-contract: unknown custom object type id cotype_nope*",
         ),
         (
-            ("--close-max-inconclusive", "0", "--close-examples", "1"),
+            (
+                "--close-max-inconclusive",
+                "0",
+                "--close-examples",
+                "1",
+                "--close-stateful-runs",
+                "0",
+            ),
             3,
             "*close-contract: no verdict: the network left * inconclusive*",
         ),
@@ -155,7 +186,7 @@ def test_a_run_that_cannot_finish_under_xdist_ends_with_its_cause(
 def test_bad_options_under_xdist_are_a_usage_error_before_the_workers_start(
     pytester: pytest.Pytester,
 ) -> None:
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest_inprocess(
         "--pyargs", "contract.suite", "-p", "xdist", "-n", "2", "--close-examples", "0"
     )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
@@ -173,12 +204,12 @@ def test_marker_kwargs_are_core_options(pytester: pytest.Pytester) -> None:
         def test_faulty(close_run):
             assert close_run.summary.by_check.get("listed_after_create")
 
-        @pytest.mark.close_contract(examples=2)
+        @pytest.mark.close_contract(examples=2, stateful_runs=0)
         def test_faithful(close_run):
             assert close_run.summary.violations == 0
         """
     )
-    result = pytester.runpytest_subprocess()
+    result = pytester.runpytest_inprocess()
     assert result.ret == 0, result.stdout.str()
     assert outcomes(result)["passed"] == 2
 
@@ -213,19 +244,20 @@ def test_fixtures_give_a_target_schemas_and_references(pytester: pytest.Pytester
                 assert close_client.delete(f"custom_object/{object_id}/").status == 204
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     assert result.ret == 0, result.stdout.str()
 
 
-def test_bad_options_are_a_usage_error(pytester: pytest.Pytester) -> None:
+# --- options: from flags, the environment and pyproject.toml; errors in their spelling ------
+
+
+def usage_error(pytester: pytest.Pytester, *args: str) -> str:
+    """The one line a session that is refused at start-up ends with."""
     pytester.makepyfile("def test_x(close_config): pass")
-    result = pytester.runpytest_subprocess("--close-examples", "0")
-    assert result.ret != 0
-    result.stderr.fnmatch_lines(["*--close-examples must be at least 1*"])
-
-
-KEY = "api_" + "3f9c1e0b7d" * 3
-COMMITTED = ROOT / "cassettes" / "emulator-default"
+    result = pytester.runpytest_inprocess(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
+    (line,) = [line for line in result.errlines if line.startswith("ERROR: close-contract: ")]
+    return line.removeprefix("ERROR: close-contract: ")
 
 
 @pytest.mark.parametrize(
@@ -233,24 +265,101 @@ COMMITTED = ROOT / "cassettes" / "emulator-default"
     [
         (
             ("--close-cassettes", str(COMMITTED), "--close-examples", "3"),
-            "*--close-examples 3 has no*",
+            "--close-examples is not used by a replay (--close-cassettes)",
         ),
         (
             ("--close-api-key", KEY),
-            "*--close-api-key is not used by the embedded emulator*--close-base-url URL*",
+            "--close-api-key is not used by the embedded emulator: drop it, or use it with a "
+            "live target (--close-base-url URL)",
         ),
-        (("--close-record", str(COMMITTED)), "*already holds a recording*--close-overwrite*"),
-        (("--close-examples", "10001"), "*--close-examples must be at most 10000*"),
+        (
+            ("--close-record", str(COMMITTED)),
+            "--close-record * already holds a recording*--close-overwrite*",
+        ),
+        (("--close-examples", "10001"), "--close-examples must be at most 10000*"),
+        (("--close-examples", "many"), "--close-examples: 'many' is not a whole number"),
+        (
+            ("--close-no-shrink", "--close-cassettes", str(COMMITTED)),
+            "--close-shrink is not used by a replay*",
+        ),
+        (("--close-target", "live"), "--close-target live needs --close-base-url URL*"),
     ],
-    ids=["examples-on-replay", "key-on-emulator", "record-over-a-recording", "too-many"],
+    ids=[
+        "examples-on-replay",
+        "key-on-emulator",
+        "record-over-a-recording",
+        "too-many",
+        "not-a-number",
+        "no-shrink-on-replay",
+        "live-without-url",
+    ],
 )
-def test_options_the_target_would_ignore_are_a_usage_error(
+def test_options_that_cannot_work_are_a_usage_error_in_the_plugins_spelling(
     pytester: pytest.Pytester, options: tuple[str, ...], says: str
 ) -> None:
-    pytester.makepyfile("def test_x(close_config): pass")
-    result = pytester.runpytest_subprocess(*options)
-    assert result.ret != 0
-    result.stderr.fnmatch_lines([says])
+    line = usage_error(pytester, *options)
+    assert fnmatch_line(line, says), line
+    assert KEY not in line
+
+
+def fnmatch_line(line: str, pattern: str) -> bool:
+    import fnmatch
+
+    return fnmatch.fnmatchcase(line, pattern + ("" if pattern.endswith("*") else "*"))
+
+
+@pytest.mark.parametrize(
+    ("where", "spelled"),
+    [
+        ("flag", "--close-examples"),
+        ("environment", "CLOSE_EXAMPLES"),
+        ("file", "examples in [tool.close-contract] ({file})"),
+    ],
+)
+def test_errors_name_an_option_as_it_was_given(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, where: str, spelled: str
+) -> None:
+    # Given --close-examples 0 as a flag, a variable or a key of pyproject.toml
+    path = pytester.makepyprojecttoml(
+        "[tool.close-contract]\nexamples = 0\n" if where == "file" else ""
+    )
+    if where == "environment":
+        monkeypatch.setenv("CLOSE_EXAMPLES", "0")
+    args = ("--close-examples", "0") if where == "flag" else ()
+
+    # When the session starts, Then it stops, naming the option as it was given
+    line = usage_error(pytester, *args)
+    assert line.startswith(f"{spelled.format(file=path)} must be at least 1, got 0"), line
+
+
+def test_the_environment_and_pyproject_reach_the_configuration(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given options in the three places, one of them a variable the target would ignore
+    pytester.makepyprojecttoml(
+        '[tool.close-contract]\nexamples = 7\nseed = 9\nchecks = ["status_conformance"]\n'
+    )
+    monkeypatch.setenv("CLOSE_SEED", "5")
+    monkeypatch.setenv("CLOSE_BASE_URL", "https://api.close.com/api/v1")
+    pytester.makepyfile(
+        """
+        def test_x(close_config):
+            assert close_config.target_kind == "emulator" and close_config.base_url is None
+            assert (close_config.examples, close_config.seed) == (7, 5)
+            assert close_config.checks == ("status_conformance",)
+            assert close_config.max_time == 60
+        """
+    )
+
+    # When the session reads them (a flag beats them all)
+    result = pytester.runpytest_inprocess("--close-target", "emulator", "--close-max-time", "60")
+
+    # Then each value came from its place, and the dropped variable was noticed in one line
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    assert [line for line in result.errlines if "notice" in line] == [
+        "close-contract: notice: CLOSE_BASE_URL is not used by the embedded emulator "
+        "(--close-target emulator); ignored"
+    ]
 
 
 def test_what_the_options_leave_alone_is_accepted(
@@ -268,12 +377,32 @@ def test_what_the_options_leave_alone_is_accepted(
             assert close_config.examples == 10 and close_config.overwrite
         """
     )
-    # When the plugin reads them, then it accepts them
-    result = pytester.runpytest_subprocess("--close-record", str(old), "--close-overwrite")
+    # When the plugin reads them, then it accepts them (the key with a notice)
+    result = pytester.runpytest_inprocess("--close-record", str(old), "--close-overwrite")
     assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    assert "CLOSE_API_KEY is not used by the embedded emulator" in result.stderr.str()
+    assert KEY not in result.stdout.str() + result.stderr.str()
+
+
+@pytest.mark.parametrize("asks", [False, True], ids=["another-project", "asks-for-the-contract"])
+def test_a_key_in_the_shell_is_noticed_only_by_sessions_that_ask_for_the_contract(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, asks: bool
+) -> None:
+    # Given a key kept in the shell, and a session of another project (the plugin is loaded
+    # in every session) or one that gives a --close-* option
+    monkeypatch.setenv("CLOSE_API_KEY", KEY)
+    pytester.makepyfile("def test_x(): pass")
+
+    result = pytester.runpytest_inprocess(*(("--close-seed", "1") if asks else ()))
+
+    # Then only the session that asks for the contract says the key is not used
+    assert result.ret == 0
+    noticed = "close-contract: notice: CLOSE_API_KEY is not used" in result.stderr.str()
+    assert noticed == asks and KEY not in result.stderr.str()
 
 
 def test_profiles_are_registered(pytester: pytest.Pytester) -> None:
+    # In a process of its own: this one's conftest has profiles of the same names.
     pytester.makepyfile(
         """
         from hypothesis import settings
@@ -285,25 +414,6 @@ def test_profiles_are_registered(pytester: pytest.Pytester) -> None:
         """
     )
     assert pytester.runpytest_subprocess().ret == 0
-
-
-def test_messages_name_the_plugins_options() -> None:
-    message = "--api-key needs --base-url; --other-api-key, --custom-object-type-id and --shrink"
-    assert with_pytest_options(message) == (
-        "--close-api-key needs --close-base-url; --close-other-api-key, --close-type-id "
-        "and --shrink"
-    )
-    assert with_pytest_options("--close-api-key --examples=3") == (
-        "--close-api-key --close-examples=3"
-    )
-
-
-def test_every_translated_option_exists(pytester: pytest.Pytester) -> None:
-    from contract.pytest_plugin import _PYTEST_OPTIONS
-
-    result = pytester.runpytest_subprocess("--help")
-    for name in _PYTEST_OPTIONS.values():
-        assert f"{name} " in result.stdout.str() or f"{name}=" in result.stdout.str(), name
 
 
 # -- the hand-over between xdist workers ------------------------------------------------

@@ -1,5 +1,8 @@
 """Checks judge the real bytes; redaction happens on the way out, in every form of a key;
-short keys and keys with control characters are refused; reports cut huge bodies."""
+short keys and keys with control characters are refused; reports cut huge bodies.
+
+The refusals go through the CLI in this process (click's runner); one whole run through the
+command, in a process of its own, shows no form of a key in anything it leaves."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from urllib.parse import quote
 
 import pytest
 from support.exchanges import exchange
-from support.run import clean_env, cli
+from support.run import clean_env, cli, invoke
 
 from contract.checks import CheckContext, run_checks
 from contract.client import Exchange
@@ -99,7 +102,7 @@ def _one_error_line(stderr: str) -> str:
 @pytest.mark.parametrize("key", ["2000", "e", "1"])
 def test_a_short_key_is_refused_before_any_request(srv: EmulatorServer, key: str) -> None:
     before = srv.count_rows("lead")
-    result = cli("run", "--base-url", srv.base_url, "--api-key", key)
+    result = invoke("run", "--base-url", srv.base_url, "--api-key", key)
     assert result.returncode == 2, result.stderr
     line = _one_error_line(result.stderr)
     assert "--api-key" in line and "cannot be told apart from ordinary text" in line
@@ -107,13 +110,13 @@ def test_a_short_key_is_refused_before_any_request(srv: EmulatorServer, key: str
 
 
 def test_a_short_key_from_the_environment_is_refused(srv: EmulatorServer) -> None:
-    result = cli("run", "--base-url", srv.base_url, env=clean_env(CLOSE_API_KEY="2000"))
+    result = invoke("run", "--base-url", srv.base_url, env={"CLOSE_API_KEY": "2000"})
     assert result.returncode == 2
     assert "CLOSE_API_KEY" in _one_error_line(result.stderr)
 
 
 def test_a_short_second_key_is_refused(srv: EmulatorServer) -> None:
-    result = cli(
+    result = invoke(
         "run", "--base-url", srv.base_url, "--api-key", srv.api_key, "--other-api-key", "e"
     )
     assert result.returncode == 2
@@ -123,8 +126,8 @@ def test_a_short_second_key_is_refused(srv: EmulatorServer) -> None:
 def test_a_short_key_in_the_shell_does_not_touch_an_emulator_run(tmp_path: Path) -> None:
     # The embedded emulator uses its own keys: a CLOSE_API_KEY of "e" is not this run's.
     report = tmp_path / "r.json"
-    env = clean_env(CLOSE_API_KEY="e")
-    result = cli("run", "--examples", "1", "--report-json", str(report), env=env)
+    args = ("run", "--examples", "1", "--stateful-runs", "0", "--report-json", str(report))
+    result = invoke(*args, env={"CLOSE_API_KEY": "e"})
     assert result.returncode == 0, result.stderr
     text = report.read_text()
     assert "[REDACTED]" not in text and "emulator" in text
@@ -153,7 +156,7 @@ def test_a_key_with_a_carriage_return_is_refused_without_being_shown(
 
     # When a run against a live target starts
     before = srv.count_rows("lead")
-    result = cli("run", "--base-url", srv.base_url, *scheme, *args, env=clean_env(**variables))
+    result = invoke("run", "--base-url", srv.base_url, *scheme, *args, env=variables)
 
     # Then it is refused in one line (exit 2), before any request, with no form of the key
     assert result.returncode == 2, result.stderr
@@ -164,11 +167,8 @@ def test_a_key_with_a_carriage_return_is_refused_without_being_shown(
 
 
 def test_plain_http_to_another_host_is_refused_from_the_cli() -> None:
-    result = cli(
-        "run",
-        "--base-url",
-        "http://api.example.com/api/v1",
-        env=clean_env(CLOSE_API_KEY=CANARY),
+    result = invoke(
+        "run", "--base-url", "http://api.example.com/api/v1", env={"CLOSE_API_KEY": CANARY}
     )
     assert result.returncode == 2, result.stderr
     assert "--allow-insecure-http" in _one_error_line(result.stderr)

@@ -17,6 +17,7 @@ from support.run import ROOT, run_engine
 from contract.config import Config
 from contract.errors import Regression
 from contract.events import CaseFinished, RunFinished, RunStarted, Summary
+from contract.options import OPTIONS
 from contract.reports import REPORT_FORMAT, RunReport, report_schema
 
 SCHEMA_FILE = "report.schema.json"
@@ -26,7 +27,8 @@ SCHEMA_FILE = "report.schema.json"
 def report() -> dict[str, Any]:
     """The JSON report of a small run with violations (so every list has an entry)."""
     collected = RunReport()
-    for event in run_engine(Config(emulator_faults=("list_empty",), examples=1)).events:
+    config = Config(emulator_faults=("list_empty",), examples=1, stateful_runs=1)
+    for event in run_engine(config).events:
         collected.add(event)
     data = collected.to_json()
     assert data["violations"] and data["cases"]
@@ -71,6 +73,48 @@ def test_every_key_of_a_report_is_documented(report: dict[str, Any]) -> None:
         assert set(entry) == set(defs["case_entry"]["properties"])
     for entry in report["violations"]:
         assert set(entry) <= set(defs["violation"]["properties"])
+
+
+def test_the_options_are_the_tables_and_the_schema_types_them_as_the_table_does(
+    report: dict[str, Any],
+) -> None:
+    # Given the option table's recorded options (never a key) and the schema's options
+    recorded = {
+        o.spec.report_key or o.name: o for o in OPTIONS if o.spec.recorded and not o.spec.secret
+    }
+    options = report_schema()["$defs"]["options"]
+
+    # Then the report holds exactly those, and each one the schema lists has the table's type
+    assert set(report["options"]) == set(recorded)
+    assert set(options["required"]) <= set(options["properties"]) <= set(recorded)
+    for key, schema in options["properties"].items():
+        o = recorded[key]
+        if o.kind == "multiple":
+            expected: Any = "array"
+        elif o.kind in ("flag", "switch"):
+            expected = "boolean"
+        elif o.kind == "choice":
+            assert schema["enum"] == list(o.choices), key
+            continue
+        else:
+            expected = {int: "integer", float: "number"}.get(o.type, "string")
+            if o.default is None:
+                expected = [expected, "null"]
+        assert schema["type"] == expected, key
+
+
+def test_an_option_added_within_the_format_validates_and_a_wrong_type_does_not(
+    report: dict[str, Any],
+) -> None:
+    # An option the schema does not list yet (one added within the format) still validates
+    added = copy.deepcopy(report)
+    added["options"]["a_new_option"] = 3
+    validator().validate(added)
+    for where, value in (("a_new_option", {"an": "object"}), ("examples", "ten")):
+        broken = copy.deepcopy(report)
+        broken["options"][where] = value
+        with pytest.raises(ValidationError):
+            validator().validate(broken)
 
 
 def _without(data: dict[str, Any], *path: str | int) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from xml.etree import ElementTree as ET
 import pytest
 from hypothesis import __version__ as hypothesis_version
 from jsonschema import Draft202012Validator
-from support.run import clean_env, cli, live_config, run_engine
+from support.run import invoke, live_config, run_engine
+from support.unavailable import unavailable
 
 from contract import __version__
 from contract.config import Config
@@ -30,7 +31,9 @@ VIOLATION_KEYS = {"check", "title", "message", "severity", "case", "request", "r
 @pytest.fixture(scope="module")
 def faulty() -> RunReport:
     """A report of a run that found violations of several checks."""
-    ran = run_engine(Config(emulator_faults=("list_empty", "error_not_json"), examples=3))
+    faults = ("list_empty", "error_not_json")
+    # One sequence of the stateful phase, whose model sees the list's fault too; no shrinking.
+    ran = run_engine(Config(emulator_faults=faults, examples=3, shrink=False, stateful_runs=1))
     report = RunReport()
     for event in ran.events:
         report.add(event)
@@ -114,7 +117,7 @@ def test_markdown_report_has_the_summary_table(faulty: RunReport, tmp_path: Path
 
 def test_reports_of_a_clean_run(tmp_path: Path) -> None:
     report = RunReport()
-    for event in run_engine(Config(examples=2)).events:
+    for event in run_engine(Config(examples=1, stateful_runs=0)).events:
         report.add(event)
 
     texts = written(report, tmp_path)
@@ -158,8 +161,9 @@ def test_the_key_is_in_no_report_and_no_output(tmp_path: Path) -> None:
     with EmulatorServer(api_key=canary, faults=faults) as srv:
         # When the command runs with every report
         reports = [tmp_path / "r.json", tmp_path / "r.xml", tmp_path / "r.md"]
-        result = cli(
-            *("run", "--base-url", srv.base_url, "--api-key", canary, "--examples", "3"),
+        result = invoke(
+            *("run", "--base-url", srv.base_url, "--api-key", canary, "--examples", "1"),
+            *("--stateful-runs", "0", "--state-dir", str(tmp_path / "state")),
             *("--other-api-key", srv.other_api_key),
             *("--report-json", str(reports[0]), "--junit-xml", str(reports[1])),
             *("--report-md", str(reports[2])),
@@ -182,7 +186,7 @@ def test_the_python_api_holds_no_key_before_redaction(tmp_path: Path) -> None:
     # Given a run through the Python API (as a notebook does) with a canary key
     canary = CANARY + "-api"
     with EmulatorServer(api_key=canary, faults=("auth_not_enforced",)) as srv:
-        ran = run_engine(live_config(srv, examples=2))
+        ran = run_engine(live_config(srv, examples=1, stateful_runs=0))
 
     # When its reports are written without asking for any redaction
     report = RunReport()
@@ -240,7 +244,7 @@ def test_check_writable_refuses_a_read_only_directory(tmp_path: Path) -> None:
 def test_the_engine_says_when_where_and_how_the_run_started() -> None:
     # Given the moment before a run
     before = datetime.now(UTC)
-    config = Config(examples=1, emulator_faults=("list_empty",), seed=7)
+    config = Config(examples=1, emulator_faults=("list_empty",), seed=7, stateful_runs=0)
 
     # When it runs
     (started,) = (e for e in run_engine(config).events if isinstance(e, RunStarted))
@@ -458,30 +462,20 @@ def test_only_one_report_goes_to_stdout() -> None:
 
 
 def test_a_run_that_ends_in_an_error_still_writes_its_reports(tmp_path: Path) -> None:
-    # Given a target that refuses every connection
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    # Given a target that is down (every answer a 503 asking for an hour's wait)
     report, junit = tmp_path / "r.json", tmp_path / "r.xml"
-
-    # When a run against it ends with exit 3
-    result = cli(
-        "run",
-        "--base-url",
-        f"http://127.0.0.1:{port}/api/v1",
-        "--report-json",
-        str(report),
-        "--junit-xml",
-        str(junit),
-        env=clean_env(CLOSE_API_KEY="api_report_error_key_0123456789"),
-    )
+    with unavailable() as down:
+        # When a run against it ends with exit 3
+        result = invoke(
+            *("run", "--base-url", down, "--report-json", str(report), "--junit-xml", str(junit)),
+            *("--state-dir", str(tmp_path / "state")),
+            env={"CLOSE_API_KEY": "api_report_error_key_0123456789"},
+        )
     assert result.returncode == 3, result.stderr
 
     # Then the reports a CI job keeps are there, saying why, and valid against the schema
     data = json.loads(report.read_text("utf-8"))
     Draft202012Validator(report_schema()).validate(data)
     assert data["summary"]["exit_code"] == 3 and data["interrupted"] is False
-    assert "connection refused" in data["summary"]["error"]
+    assert "unreachable" in data["summary"]["error"]
     ET.parse(junit)

@@ -240,7 +240,7 @@ def test_a_suite_failure_shows_the_numbered_steps() -> None:
 
 
 def test_the_suite_has_an_item_for_the_stateful_phase(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_subprocess("--pyargs", "contract.suite", "--collect-only", "-q")
+    result = pytester.runpytest_inprocess("--pyargs", "contract.suite", "--collect-only", "-q")
     assert "test_contract.py::test_stateful" in result.stdout.str()
 
 
@@ -256,9 +256,8 @@ def test_a_violation_raised_in_a_test_shows_its_steps(pytester: pytest.Pytester)
             )
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     assert result.ret == 1
     out = result.stdout.str()
-    lines = [line for line in out.splitlines() if re.search(r"  \d\. curl ", line)]
-    assert len(lines) >= 3
-    assert [re.search(r"  (\d)\. curl ", line)[1] for line in lines[:3]] == ["1", "2", "3"]
+    numbers = [found[1] for found in re.finditer(r"(?m)  (\d)\. curl ", out)]
+    assert numbers[:3] == ["1", "2", "3"]

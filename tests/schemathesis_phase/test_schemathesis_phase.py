@@ -15,16 +15,17 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
+from hostile._proxy import HostileProxy
 from openapi_spec_validator import validate
 
-from contract.client import CloseClient
+from contract.client import CloseClient, RequestGuard
 from contract.discovery import TypeContract, discover
 from contract.emulator import EmulatorServer
 from contract.errors import ConfigurationError
@@ -100,20 +101,18 @@ def _basic(key: str) -> str:
     return "Basic " + base64.b64encode(f"{key}:".encode()).decode()
 
 
-def authorizations(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
-    """The Authorization header of every request sent through ``requests`` from now on
-    (schemathesis's transport; the toolkit's own client is httpx)."""
-    import requests
+class Witness(RequestGuard):
+    """A guard that lets every request out (a standalone phase proves nothing its own) and
+    notes the Authorization header of each, as the phase's session sends it."""
 
-    seen: list[str | None] = []
-    send = requests.Session.send
+    def __init__(self, base_url: str) -> None:
+        super().__init__(base_url)
+        self.authorizations: list[str | None] = []
 
-    def recording(self: requests.Session, request: Any, **kwargs: Any) -> Any:
-        seen.append(request.headers.get("Authorization"))
-        return send(self, request, **kwargs)
-
-    monkeypatch.setattr(requests.Session, "send", recording)
-    return seen
+    def refusal(self, method: str, url: str, headers: Iterable[tuple[str, str]] = ()) -> str | None:
+        named = [value for name, value in headers if name.lower() == "authorization"]
+        self.authorizations.append(named[0] if named else None)
+        return None
 
 
 def test_a_faithful_emulator_gives_no_findings_and_keeps_no_leftovers(
@@ -158,13 +157,35 @@ DETECTED = {
 # the same instance; under the derandomized profile 5 examples per operation miss it.
 EXAMPLES = {"delete_noop": 10}
 
+# A key the type does not have: the phase draws schemathesis's cases through its public
+# strategies, which send only what the document describes (its engine's coverage phase,
+# which tried made-up keys, is not part of that API). So the document names one.
+UNKNOWN_KEY = "custom.cf_" + "U" * 43
+
+
+def document_for(fault: str, t: Target) -> dict[str, Any] | None:
+    """The document a fault's run uses: the per-type one, but for a fault only a request
+    with an unknown custom key reaches, one whose creates always carry such a key."""
+    if fault != "crash_on_unknown_field":
+        return None
+    document = openapi_document(
+        request_schema=t.contract.request_schema,
+        update_schema=t.contract.update_schema,
+        instance_schema=t.contract.response_schema,
+    )
+    create = document["components"]["schemas"]["CustomObjectCreateRequest"]
+    create["properties"][UNKNOWN_KEY] = {"type": "string", "minLength": 1}
+    create["required"].append(UNKNOWN_KEY)
+    create["propertyNames"]["then"]["enum"].append(UNKNOWN_KEY)
+    return document
+
 
 @pytest.mark.parametrize(("fault", "check"), sorted(DETECTED.items()))
 def test_a_fault_is_reported_by_its_check(fault: str, check: str) -> None:
     with target(faults=[fault], api_key=CANARY_KEY) as t:
         before = t.rows()
 
-        result = t.run(max_examples=EXAMPLES.get(fault, 5), seed=0)
+        result = t.run(max_examples=EXAMPLES.get(fault, 5), seed=0, document=document_for(fault, t))
 
         assert check in {f.check for f in result.findings}, result.findings
         keys = [(f.check, f.operation, f.title) for f in result.findings]
@@ -183,12 +204,12 @@ def test_a_fault_is_reported_by_its_check(fault: str, check: str) -> None:
             assert t.rows() == before
 
 
-def test_bearer_sends_the_key_as_a_bearer_token(monkeypatch: pytest.MonkeyPatch) -> None:
-    sent = authorizations(monkeypatch)
+def test_bearer_sends_the_key_as_a_bearer_token() -> None:
     with target() as t:
         before = t.rows()
+        witness = Witness(t.srv.base_url)
 
-        result = t.run(auth_scheme="bearer", max_examples=3, seed=0)
+        result = t.run(auth_scheme="bearer", max_examples=3, seed=0, guard=witness)
 
         # Then the emulator (it answers Bearer tokens too) accepted the run's requests...
         assert result.findings == (), [(f.check, f.title) for f in result.findings]
@@ -198,8 +219,11 @@ def test_bearer_sends_the_key_as_a_bearer_token(monkeypatch: pytest.MonkeyPatch)
         assert result.leftovers == ()
         assert t.rows() == before
     key = t.srv.api_key
-    # Every request that carried the key carried it as a Bearer token, never as Basic.
-    assert sent.count(f"Bearer {key}") > 100
+    sent = witness.authorizations
+    # Every request went out through the session (the checks' own probes too), and every
+    # one that carried the key carried it as a Bearer token, never as Basic.
+    assert len(sent) == result.requests
+    assert sent.count(f"Bearer {key}") > 20
     assert _basic(key) not in sent
     assert all(a == f"Bearer {key}" for a in sent if a and key in a)
 
@@ -303,6 +327,68 @@ def test_put_and_delete_are_refused_on_instances_the_run_did_not_create() -> Non
         assert any("refused to send" in e and reference in e for e in result.errors), result
         auth = (t.srv.api_key, "")
         assert httpx.get(f"{t.srv.base_url}/custom_object/{reference}/", auth=auth).is_success
+
+
+@contextmanager
+def behind(mode: str) -> Iterator[tuple[Target, HostileProxy]]:
+    """A target with a hostile proxy in ``mode`` in front of it."""
+    with target() as t, HostileProxy(mode, t.srv.base_url.removesuffix("/api/v1")) as proxy:
+        yield t, proxy
+
+
+def run_behind(t: Target, proxy: HostileProxy, **options: Any) -> SchemathesisResult:
+    return run_schemathesis(
+        proxy.base_url,
+        t.srv.api_key,
+        type_contract=t.contract,
+        lead_id=t.lead_id,
+        references=t.references,
+        **{"max_examples": 1, "seed": 0, **options},
+    )
+
+
+@pytest.mark.parametrize("mode", ["endless_chunked", "gzip_bomb", "trickle"])
+def test_every_answer_is_read_within_the_bounds(mode: str) -> None:
+    # Given a server whose list answers never end, are 200 MiB of zeros in a few hundred
+    # kilobytes of gzip, or trickle in a byte at a time
+    with behind(mode) as (t, proxy):
+        # When the phase runs through it with a bound of 1 MiB, and of one second per
+        # answer where time is the point (else a minute: slow machines are not hostile)
+        timeout = 1.0 if mode == "trickle" else 60.0
+        result = run_behind(
+            t, proxy, stateful=False, max_response_bytes=1024 * 1024, response_timeout=timeout
+        )
+
+        # Then each such answer is an error of its case, named for the bound it passed...
+        why = ("deadline", "timed out") if mode == "trickle" else ("passed the cap",)
+        listed = [e for e in result.errors if "GET /custom_object/" in e]
+        assert listed and all(any(w in e for w in why) for e in listed), result
+        # ...the phase let go of it first (the proxy's own safety cap never ended one)...
+        assert proxy.exhausted == []
+        # ...and it went on: every other operation was judged, nothing found, nothing left
+        assert result.operations == 5 and result.findings == ()
+        assert result.leftovers == ()
+
+
+def test_every_request_passes_the_guard_as_it_is_sent() -> None:
+    # Given a guard that proves nothing the run's own (standalone, no ledger) and a proxy
+    # that logs every request it receives
+    with behind("passthrough") as (t, proxy):
+        guard = RequestGuard(proxy.base_url)
+        created: list[str] = []
+
+        # When the phase runs, its stateful sequences following the links to the PUTs and
+        # DELETEs of what it created (the caller owns what it creates: no cleanup of its own)
+        result = run_behind(t, proxy, guard=guard, max_examples=3, on_created=created.append)
+
+        # Then no write reached the server: the guard refused each one as it was sent,
+        # and each refusal is an error of its case, never a finding
+        assert proxy.writes() == []
+        assert guard.refused > 0
+        assert any("the run's guard refused" in e for e in result.errors), result.errors
+        assert created and result.findings == ()
+        for object_id in created:
+            httpx.delete(f"{t.srv.base_url}/custom_object/{object_id}/", auth=(t.srv.api_key, ""))
 
 
 def test_specialised_document_is_valid_openapi_and_leaves_the_committed_one_alone() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from test_schemathesis_phase import target  # type: ignore[import-not-found]
+from test_schemathesis_phase import target
 
 from contract.schemas import openapi_document
 from contract.schemathesis_phase import specialise_for_schemathesis

@@ -6,11 +6,12 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from support.run import clean_env, cli, leftovers, run_engine
+from support.run import invoke, leftovers, run_engine
 
 from contract.client import CloseClient
 from contract.config import Config
@@ -133,13 +134,13 @@ def test_a_401_to_the_second_key_mid_run_makes_the_case_inconclusive_not_passed(
 
 
 def test_refused_mid_run_judges_only_a_401() -> None:
-    def answer(status: int) -> httpx.Response:
-        return httpx.Response(status, json={})
+    def answering(status: int) -> CloseClient:
+        return _client(lambda request, key: httpx.Response(status, json={}))
 
     for status in (200, 403, 404, 500):
-        client = _client(lambda request, key, status=status: answer(status))
+        client = answering(status)
         assert refused_mid_run(client.get("custom_object/x/", api_key=OTHER)) is None
-    client = _client(lambda request, key: answer(401))
+    client = answering(401)
     assert refused_mid_run(client.get("custom_object/x/", api_key=OTHER)) is not None
 
 
@@ -150,11 +151,16 @@ def srv() -> Iterator[EmulatorServer]:
 
 
 def test_a_run_with_a_wrong_second_key_refuses_before_creating_anything(
-    srv: EmulatorServer,
+    srv: EmulatorServer, tmp_path: Path
 ) -> None:
     # Given the emulator as a live target, and a second key it does not know
     before = leftovers(srv)
-    config = Config(base_url=srv.base_url, api_key=srv.api_key, other_api_key=OTHER)
+    config = Config(
+        base_url=srv.base_url,
+        api_key=srv.api_key,
+        other_api_key=OTHER,
+        state_dir=tmp_path / "state",
+    )
 
     # When the run starts, Then it refuses (exit 2) and created nothing
     with pytest.raises(ConfigurationError, match="answered 401") as refused:
@@ -163,12 +169,12 @@ def test_a_run_with_a_wrong_second_key_refuses_before_creating_anything(
     assert leftovers(srv) == before
 
 
-def test_the_cli_refuses_a_wrong_second_key_from_the_environment(srv: EmulatorServer) -> None:
-    result = cli(
-        "run",
-        "--base-url",
-        srv.base_url,
-        env=clean_env(CLOSE_API_KEY=srv.api_key, CLOSE_OTHER_API_KEY=OTHER),
+def test_the_cli_refuses_a_wrong_second_key_from_the_environment(
+    srv: EmulatorServer, tmp_path: Path
+) -> None:
+    result = invoke(
+        *("run", "--base-url", srv.base_url, "--state-dir", str(tmp_path / "state")),
+        env={"CLOSE_API_KEY": srv.api_key, "CLOSE_OTHER_API_KEY": OTHER},
     )
     assert result.returncode == 2, result.stderr
     (line,) = [line for line in result.stderr.splitlines() if line.strip()]
@@ -177,8 +183,8 @@ def test_the_cli_refuses_a_wrong_second_key_from_the_environment(srv: EmulatorSe
 
 
 def test_the_cli_refuses_the_same_key_twice(srv: EmulatorServer) -> None:
-    env = clean_env(CLOSE_API_KEY=srv.api_key, CLOSE_OTHER_API_KEY=srv.api_key)
-    result = cli("run", "--base-url", srv.base_url, env=env)
+    env = {"CLOSE_API_KEY": srv.api_key, "CLOSE_OTHER_API_KEY": srv.api_key}
+    result = invoke("run", "--base-url", srv.base_url, env=env)
     assert result.returncode == 2 and "same key" in result.stderr
     assert srv.api_key not in result.stderr + result.stdout
 

@@ -1,15 +1,20 @@
 """Each fault that only shows across several operations is found by the stateful phase's
 check made for it, with the numbered requests that reproduce it; the faithful emulator
-gives none of these violations, also throttled and under network chaos."""
+gives none of these violations, also throttled and under network chaos.
+
+The phase runs alone, in-process (see ``sequences``): what the single-case phases would
+find does not blur which check found what.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pytest
-from support.run import leftovers, live_config, run_engine
+from sequences import TWO_TYPES, run_sequences
+from support.run import leftovers
 
-from contract.config import Config
 from contract.emulator import EmulatorServer
 
 # The stateful check that must catch each fault of the model-based phase.
@@ -26,27 +31,30 @@ MODEL_FAULTS: Mapping[str, str] = {
     "update_timestamp_local_time": "timestamps_ordered",
     "get_serves_stale": "read_matches_model",
 }
-# Only the stateful phase runs: the single-case phases would find some of these too.
-_ONLY_STATEFUL: dict[str, int] = {"examples": 1, "stateful_runs": 8, "stateful_steps": 25}
+NOTHING_LEFT = {"custom_object": 0, "lead": 0, "contact": 0}
+# Enough sequences, long enough, for a false alarm to have its chances.
+_MANY: dict[str, Any] = {"stateful_runs": 8, "stateful_steps": 25}
 
 
 @pytest.mark.parametrize("fault", sorted(MODEL_FAULTS))
 def test_fault_is_found_by_its_model_check(fault: str) -> None:
-    # Given an emulator with the fault, checked by the stateful phase's checks only
-    ran = run_engine(
-        Config(
-            emulator_faults=(fault,),
+    # Given an emulator with the fault, and two types (a list's type filter shows only
+    # with instances of both on one lead)
+    with EmulatorServer(faults=(fault,)) as server:
+        # When a few short sequences run, judged by the check made for the fault only
+        ran = run_sequences(
+            server,
+            types=TWO_TYPES,
             checks=(MODEL_FAULTS[fault],),
             shrink=False,
-            **_ONLY_STATEFUL,
+            stateful_runs=3,
+            stateful_steps=10,
         )
-    )
 
-    # Then the check made for it reports it, with the requests that reproduce it
-    found = [v for v in ran.finished.violations if v.check == MODEL_FAULTS[fault]]
-    assert found, ran.finished.summary.by_check
-    assert ran.finished.summary.exit_code == 1
-    for violation in found:
+    # Then it reports the fault, with the requests that reproduce it
+    assert ran.violations
+    assert {v.check for v in ran.violations} == {MODEL_FAULTS[fault]}
+    for violation in ran.violations:
         assert violation.steps and violation.steps[-1] == violation.reproduction
         assert all(step.startswith("curl ") for step in violation.steps)
         assert "api_emulator_demo" not in " ".join(violation.steps)
@@ -54,24 +62,25 @@ def test_fault_is_found_by_its_model_check(fault: str) -> None:
 
 def test_faithful_emulator_has_no_model_violation() -> None:
     with EmulatorServer() as server:
-        ran = run_engine(live_config(server, **_ONLY_STATEFUL))
-        assert (ran.finished.summary.violations, ran.finished.summary.by_check) == (0, {})
-        stateful = [c for c in ran.cases if c.phase == "stateful"]
-        assert 0 < len(stateful) <= _ONLY_STATEFUL["stateful_runs"]
-        assert sum(c.requests for c in stateful) > 50
-        assert leftovers(server) == {"custom_object": 0, "lead": 0, "contact": 0}
+        ran = run_sequences(server, types=TWO_TYPES, **_MANY)
+        assert ran.violations == []
+        assert len(ran.outcomes) == _MANY["stateful_runs"]
+        assert ran.sent > 50
+        assert leftovers(server) == NOTHING_LEFT
 
 
 def test_throttled_emulator_has_no_model_violation() -> None:
-    ran = run_engine(Config(emulator_throttle=4, emulator_throttle_reset=0.0, **_ONLY_STATEFUL))
-    assert ran.finished.summary.violations == 0, ran.finished.summary.by_check
+    with EmulatorServer(throttle=4, throttle_reset=0.0) as server:
+        ran = run_sequences(server, types=TWO_TYPES, **_MANY)
+    assert ran.violations == []
+    assert len(ran.outcomes) == _MANY["stateful_runs"]
 
 
 @pytest.mark.parametrize("chaos_seed", [1, 2])
 def test_chaos_makes_cases_inconclusive_never_violations(chaos_seed: int) -> None:
     with EmulatorServer(chaos=0.05, chaos_seed=chaos_seed) as server:
-        config = live_config(server, max_inconclusive=1.0, max_retry_sleep=0.01, **_ONLY_STATEFUL)
-        ran = run_engine(config)
-    assert ran.finished.summary.violations == 0, [
-        (v.check, v.title) for v in ran.finished.violations
-    ]
+        ran = run_sequences(
+            server, types=TWO_TYPES, max_inconclusive=1.0, max_retry_sleep=0.01, **_MANY
+        )
+        assert leftovers(server) == NOTHING_LEFT
+    assert [(v.check, v.title) for v in ran.violations] == []

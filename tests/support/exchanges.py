@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from contract.checks import CheckContext
+from contract.checks import CheckContext, Operation
 from contract.client import Exchange
 
 OBJECT_ID = "custobj_" + "a" * 43
@@ -49,7 +49,9 @@ def exchange(
     )
 
 
-def ctx(answer: Exchange, operation: str = "retrieve", *statuses: int, **more: Any) -> CheckContext:
+def ctx(
+    answer: Exchange, operation: Operation = "retrieve", *statuses: int, **more: Any
+) -> CheckContext:
     return CheckContext(answer, operation, frozenset(statuses or (200,)), **more)
 
 

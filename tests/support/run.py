@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -9,13 +10,17 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+from click.testing import CliRunner
+
 from contract import run
+from contract.cli import main
 from contract.config import Config
 from contract.emulator import EmulatorServer
 from contract.events import CaseFinished, CleanupFinished, Event, RunFinished
@@ -54,14 +59,22 @@ def run_engine(config: Config) -> Ran:
 
 
 def live_config(server: EmulatorServer, **options: Any) -> Config:
-    """A live-target configuration for an emulator the test started itself."""
-    options.setdefault("state_dir", Path(os.environ["CLOSE_STATE_DIR"]))
-    return Config(
-        base_url=server.base_url,
-        api_key=server.api_key,
-        other_api_key=server.other_api_key,
-        **options,
-    )
+    """A live-target configuration for an emulator the test started itself (``options``
+    may name another ``base_url``, such as a proxy's in front of it)."""
+    if "state_dir" not in options:
+        options["state_dir"] = Path(os.environ["CLOSE_STATE_DIR"])
+    options.setdefault("base_url", server.base_url)
+    return Config(api_key=server.api_key, other_api_key=server.other_api_key, **options)
+
+
+@functools.cache
+def type_ids() -> dict[str, str]:
+    """The embedded emulator's custom object types, name -> id (every run of it has the same:
+    its seed is fixed), for a run on one type (``custom_object_type_ids``)."""
+    with EmulatorServer() as server:
+        with httpx.Client(base_url=server.base_url + "/", auth=(server.api_key, "")) as api:
+            listed = api.get("custom_object_type/").json()["data"]
+    return {str(t["name"]): str(t["id"]) for t in listed}
 
 
 def leftovers(server: EmulatorServer) -> dict[str, int]:
@@ -86,6 +99,22 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         text=True,
         timeout=TIMEOUT,
         check=False,
+    )
+
+
+def invoke(
+    *args: str, env: Mapping[str, str | None] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``close-contract ARGS`` through click's runner, in this process, with the variables
+    ``env`` set (None: unset) over the tests' environment, which holds no CLOSE_* variable
+    but CLOSE_STATE_DIR: its exit code, stdout and stderr, as :func:`cli` gives them. An
+    exception the command did not turn into an exit code (a traceback, for a user) is
+    raised."""
+    result = CliRunner().invoke(main, list(args), env=dict(env or {}))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(
+        ["close-contract", *args], result.exit_code, result.stdout, result.stderr
     )
 
 
