@@ -552,7 +552,8 @@ def test_drift_tree_marks_every_regression(recorded: Baseline) -> None:
     marks = {(line.label, line.mark) for line in tree.lines}
     created = operation(recorded, "POST custom_object/ 201")
 
-    assert tree.changes == len(compare_baselines(recorded, new)) == 4
+    # (the create now answered 200 is an operation only the new side reached: additive)
+    assert tree.changes == len(compare_baselines(recorded, new)) == 5
     assert {
         ("date_updated", "removed"),
         ("name", "changed"),
@@ -567,6 +568,7 @@ def test_drift_tree_marks_every_regression(recorded: Baseline) -> None:
     assert "+     archived  boolean  (added, additive)" in text
     assert "~   valid:create  201 → 200  (status changed, breaking)" in text
     assert f"<   {created}  object  (only in old)" in text
+    assert f">   {created.replace(' 201', ' 200', 1)}  object  (only in new, additive)" in text
 
 
 def test_drift_tree_folds_or_hides_what_did_not_change(recorded: Baseline) -> None:
@@ -605,7 +607,7 @@ def test_drift_tree_renders_escaped_html(recorded: Baseline) -> None:
     assert page.count("line-through") == 1
     assert 'text-decoration:line-through">date_updated</span>' in page
     assert "custom_object/{id}/" in page and "→" in page
-    assert "<DriftTree: 4 regressions marked" in repr(tree)
+    assert "<DriftTree: 5 regressions marked" in repr(tree)
 
 
 # --- packaging ------------------------------------------------------------------------------

@@ -68,7 +68,9 @@ def test_every_key_of_a_report_is_documented(report: dict[str, Any]) -> None:
     defs = schema["$defs"]
     assert set(report) == set(schema["properties"])
     assert set(report["summary"]) <= set(defs["summary"]["properties"])
-    assert set(report["options"]) == set(defs["options"]["properties"])
+    # Options come from the option table (the next test): the schema types those it lists
+    # and takes a new one as it is, so adding an option needs no edit here.
+    assert set(defs["options"]["properties"]) <= set(report["options"])
     for entry in report["cases"]:
         assert set(entry) == set(defs["case_entry"]["properties"])
     for entry in report["violations"]:

@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from click.testing import CliRunner
 
 from contract import run
-from contract.cli import main
 from contract.config import Config
 from contract.emulator import EmulatorServer
 from contract.events import CaseFinished, CleanupFinished, Event, RunFinished
+from support.cli import cli as in_process
 
 ROOT = Path(__file__).resolve().parents[2]
 # The installed console script: the door users knock on.
@@ -105,21 +104,12 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 def invoke(
     *args: str, env: Mapping[str, str | None] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``close-contract ARGS`` through click's runner, in this process, with the variables
-    ``env`` set (None: unset) over the tests' environment, which holds no CLOSE_* variable
-    but CLOSE_STATE_DIR: its exit code, stdout and stderr, as :func:`cli` gives them. An
-    exception the command did not turn into an exit code (a traceback, for a user) is
-    raised."""
-    result = CliRunner().invoke(main, list(args), env=dict(env or {}))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
+    """:func:`support.cli.cli` (click's runner, in this process), with its result shaped as
+    :func:`cli` gives a subprocess's."""
+    ran = in_process(*args, env=env)
     return subprocess.CompletedProcess(
-        ["close-contract", *args], result.exit_code, result.stdout, result.stderr
+        ["close-contract", *args], ran.returncode, ran.stdout, ran.stderr
     )
-
-
-def error_lines(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if line.startswith("close-contract: error:")]
 
 
 def mentions(texts: Iterable[str], secret: str) -> list[str]:
