@@ -30,6 +30,9 @@ FORMS = {
     "url (form)": quote_plus(KEY),
     "basic": _basic(f"{KEY}:"),
     "basic unpadded": _basic(f"{KEY}:").rstrip("="),
+    # Basic credentials of the key alone (a client that leaves out the colon).
+    "basic, no colon": _basic(KEY),
+    "basic, no colon, unpadded": _basic(KEY).rstrip("="),
     "basic url-encoded": quote(_basic(f"{KEY}:"), safe=""),
     "bearer": f"Bearer {KEY}",
     "xml": html.escape(KEY),
@@ -40,8 +43,8 @@ FORMS = {
 def test_every_escaped_form_of_a_key_is_blanked(form: str) -> None:
     text = f"before {FORMS[form]} after"
     blanked = Redactor([KEY])(text)
-    assert blanked.startswith("before ") and blanked.endswith(" after")
-    assert REDACTED in blanked
+    # The whole form goes, not a piece of it: nothing of it is left beside the mark.
+    assert blanked == ("before Bearer " if form == "bearer" else "before ") + f"{REDACTED} after"
     for shown in FORMS.values():
         assert shown not in blanked
 
@@ -109,3 +112,14 @@ def test_the_pytest_plugin_blanks_the_keys_in_test_reports(
     assert "[REDACTED]" in text and "captured" in text
     for form in secret_forms([canary]):
         assert form not in text
+
+
+def test_unpadded_basic_credentials_are_blanked_where_url_encoding_would_change_them() -> None:
+    # Given a key whose Basic credentials hold '/' and '+' and need padding, so that no
+    # URL-encoded form is the same text as the raw unpadded one,
+    key = "api_key_000000_???>>>~~~"
+    basic = _basic(f"{key}:")
+    assert basic.endswith("=") and "/" in basic and "+" in basic
+    # then the unpadded credentials, as a log line might show them, are blanked whole.
+    text = f"Authorization: Basic {basic.rstrip('=')}"
+    assert Redactor([key])(text) == f"Authorization: Basic {REDACTED}"
