@@ -596,6 +596,16 @@ class Config:
     max_pages: int = option(
         DEFAULT_MAX_PAGES, "Pages one list walk reads.", commands=_EVERY_COMMAND
     )
+    # Refused connections and 503s are retried for every method, 502/504 for reads only,
+    # each after a back-off of 0.5 s doubling per try (the last tries of the default five
+    # wait 2 s and 4 s); a 429 waits for the server's reset.
+    max_attempts: int = option(
+        5,
+        "Tries of one request that meets a refused connection, a 429, 502, 503 or 504, "
+        "the first one included.",
+        metavar="N",
+        commands=_EVERY_COMMAND,
+    )
     # None: no budget. Cleanup is exempt, bounded by ``cleanup_timeout``.
     max_time: float | None = option(
         None,
@@ -625,7 +635,6 @@ class Config:
     )
     # --- The Python API's own settings (no front door offers them) ----------------------
     timeout: float = 30.0
-    max_attempts: int = 5
     max_retry_sleep: float = 60.0
     emulator_throttle_reset: float = 0.0
     emulator_db: Path | None = None
@@ -858,7 +867,7 @@ class Config:
 
     def _check_bounds(self) -> None:
         """Refuse bounds that could never be met or would bound nothing."""
-        for name, floor in (("max_response_bytes", 1024), ("max_pages", 1)):
+        for name, floor in (("max_response_bytes", 1024), ("max_pages", 1), ("max_attempts", 1)):
             value = getattr(self, name)
             if value < floor:
                 raise OptionError(f"{{{name}}} must be at least {floor}, got {value}")

@@ -40,6 +40,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+from support.safety import Planted, copy_of, plant
 
 import contract
 import contract.engine
@@ -75,6 +76,18 @@ def _no_close_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             monkeypatch.delenv(name)
     monkeypatch.setenv("CLOSE_STATE_DIR", STATE_DIR)
     yield
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Planted:
+    """Customer data in both organizations, planted once per module and worker."""
+    return plant(tmp_path_factory.mktemp("planted"))
+
+
+@pytest.fixture
+def customer_db(planted: Planted, tmp_path: Path) -> Path:
+    """A private copy of the planted database for one test."""
+    return copy_of(planted, tmp_path)
 
 
 # --- unit and e2e -----------------------------------------------------------------------------

@@ -257,19 +257,26 @@ class _Driver:
 
         driver = self
         base = schema.as_state_machine()
+        # Sequences that an error ended: past the budget the phase stops sending (see
+        # _ERRORED_SEQUENCES), as Hypothesis would otherwise draw ever more to replace them.
+        ended = 0
 
         class Machine(base):  # type: ignore[misc, valid-type]
             def get_call_kwargs(self, case: Any) -> dict[str, Any]:
                 return {"session": driver.http}
 
             def call(self, case: Any, **kwargs: Any) -> Any:
+                nonlocal ended
                 interrupts.check()
+                if ended >= budget:
+                    raise _Stopped(ended)
                 interrupts.inside_case = True
                 try:
                     kwargs.pop("session", None)
                     return driver.call(case, **kwargs)
                 except _CASE_ERRORS as exc:
                     driver.tally.error(f"{case.operation.label}: {_reason(exc)}")
+                    ended += 1
                     # The sequence ends here, untested from this step on. Hypothesis sends
                     # no sequence again for that (it would, to report an exception).
                     reject()
@@ -291,12 +298,38 @@ class _Driver:
                 except _CASE_ERRORS as exc:  # a check that could not run to its end
                     driver.tally.error(f"{case.operation.label}: {_reason(exc)}")
 
+        budget = max(examples, _ERRORED_SEQUENCES)
         settings = quiet_settings(examples, stateful_step_count=_STATEFUL_STEPS)
         with interrupts_between_cases() as interrupts:
             try:
                 hypothesis_seed(seed)(Machine).run(settings=settings)
+            except _Stopped as stopped:
+                # Unwrapped from a Hypothesis report of it, when one is raised instead.
+                self.tally.error(f"stateful: {stopped}")
             except _CASE_ERRORS as exc:
-                self.tally.error(f"stateful: {_reason(exc)}")
+                stopped_by = _stopped_in(exc)
+                self.tally.error(f"stateful: {stopped_by or _reason(exc)}")
+
+
+class _Stopped(Exception):
+    """The stateful phase's budget of sequences ended by an error is spent: a server that
+    refuses, breaks or lies at every write would otherwise have Hypothesis draw (and the
+    phase send) sequence after sequence to replace them."""
+
+    def __init__(self, ended: int) -> None:
+        super().__init__(
+            f"stopped after {ended} sequences ended in an error (each is listed above)"
+        )
+
+
+def _stopped_in(exc: BaseException) -> _Stopped | None:
+    """The :class:`_Stopped` that ``exc`` is or wraps, if any."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, _Stopped):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 class _Sent:
@@ -309,6 +342,9 @@ _SENT = _Sent()
 # Sends of one case when each answer is a 429, and the wait when one names none.
 _RATE_LIMITED_TRIES: Final = 5
 _RATE_LIMIT_WAIT: Final = 1.0
+# Sequences of the stateful phase that an error may end before the phase stops: the phase's
+# examples, and at least this many (a network blip should not end it).
+_ERRORED_SEQUENCES: Final = 3
 # Steps of one stateful sequence: schemathesis's own default.
 _STATEFUL_STEPS: Final = 6
 

@@ -228,7 +228,10 @@ def test_a_target_that_is_down_is_exit_3(tmp_path: Path) -> None:
         url = gone.base_url
     result = CliRunner().invoke(
         main,
-        ["cleanup", "--base-url", url, "--run-token", TOKEN, "--state-dir", str(tmp_path)],
+        [
+            *("cleanup", "--base-url", url, "--run-token", TOKEN),
+            *("--state-dir", str(tmp_path), "--max-attempts", "2"),
+        ],
         env={"CLOSE_API_KEY": "a-key-long-enough-to-redact-0123456789"},
     )
     assert result.exit_code == 3, result.output

@@ -78,9 +78,11 @@ def test_unreachable_host_is_exit_3() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
 
-    # When the run tries it (with its retries and back-off)
+    # When the run tries it (with one retry after its back-off)
     result = cli(
-        "run", "--base-url", f"http://127.0.0.1:{port}/api/v1", "--api-key", "api_" + "k" * 20
+        "run",
+        *("--base-url", f"http://127.0.0.1:{port}/api/v1", "--api-key", "api_" + "k" * 20),
+        *("--max-attempts", "2"),
     )
 
     # Then it says so, as an infrastructure failure, not a violation

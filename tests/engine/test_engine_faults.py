@@ -1,16 +1,25 @@
-"""Every injectable fault of the emulator is caught by the check made for it; without a
-fault (throttled or not) the contract holds."""
+"""The fault matrix: every injectable fault of the emulator is caught by the check made for
+it, and the run that catches it leaves the customer's data as it was; without a fault
+(throttled or not) the contract holds.
+
+Each fault gets one end-to-end run, on a live target: the emulator serves a private copy of
+a database with customer data planted in both organizations (tests/support/safety.py), so
+the run that must find the fault is also the one that must not touch what it did not
+create. The runs on the customer's own lead are tests/ledger/test_data_safety.py.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
-from support.run import Ran, run_engine, type_ids
+from support.run import live_config, run_engine, type_ids
+from support.safety import Planted, changed, snapshot, unaccounted
 
 from contract.config import Config
-from contract.emulator import FAULTS
+from contract.emulator import FAULTS, EmulatorServer
 
 # Which check must catch each fault (at least one of the set: a fault that shows on create
 # or on update, depending on the drawn payloads, may be caught by either). An empty set means
@@ -43,9 +52,7 @@ CAUGHT_BY: Mapping[str, frozenset[str]] = {
     "cross_org_read": frozenset({"org_isolation"}),
     "error_not_json": frozenset({"content_type_conformance"}),
     "unknown_id_400": frozenset({"status_conformance"}),
-    # Shows only where other leads hold instances; the embedded emulator's organization has
-    # none, so tests/ledger/test_cleanup.py plants one and checks both the verdict
-    # and that cleanup leaves it alone.
+    # Shows only where other leads hold instances: the planted customer's do.
     "list_ignores_lead": frozenset({"listed_after_create"}),
     # Faults only sequences show: found by the stateful phase's checks (each by its own,
     # see tests/stateful/test_model_faults.py); single-case checks may see some too.
@@ -71,8 +78,6 @@ CAUGHT_BY: Mapping[str, frozenset[str]] = {
     "fractional_rate_reset": frozenset(),
     "choices_widened": frozenset(),
 }
-NEEDS_FOREIGN_DATA = frozenset({"list_ignores_lead"})
-BASELINE_ONLY = sorted(name for name, checks in CAUGHT_BY.items() if not checks)
 
 # Each fault's run is the smallest that still shows it: the richest type only (Subscription:
 # one field of each field type, a reference to an Asset), three valid payloads, no
@@ -97,12 +102,12 @@ LARGER: Mapping[str, Mapping[str, Any]] = dict.fromkeys(SEQUENCE_ONLY, SEQUENCE)
 }
 
 
-def small_run(fault: str | None) -> Ran:
-    """The run that shows ``fault`` (None: the faithful emulator) on the embedded emulator."""
-    options = dict(LARGER.get(fault or "", SMALL))
+def small_options(fault: str) -> dict[str, Any]:
+    """The options of the smallest run that shows ``fault``."""
+    options = dict(LARGER.get(fault, SMALL))
     if not options.pop("all_types", False):
         options["custom_object_type_ids"] = (type_ids()["Subscription"],)
-    return run_engine(Config(emulator_faults=(fault,) if fault else (), **options))
+    return options
 
 
 def test_every_fault_has_an_expected_check() -> None:
@@ -110,36 +115,40 @@ def test_every_fault_has_an_expected_check() -> None:
     assert set(LARGER) <= set(FAULTS)
 
 
-@pytest.mark.parametrize(
-    "fault",
-    sorted(name for name in FAULTS if CAUGHT_BY.get(name) and name not in NEEDS_FOREIGN_DATA),
-)
-def test_fault_is_caught_by_its_check(fault: str) -> None:
-    # When the embedded emulator runs with the fault
-    ran = small_run(fault)
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_each_fault_is_caught_and_the_customers_data_left_alone(
+    planted: Planted, customer_db: Path, fault: str
+) -> None:
+    # Given customer data in both organizations, on a server with the fault
+    with EmulatorServer(faults=(fault,), db_path=customer_db) as srv:
+        before = snapshot(customer_db)
 
-    # Then the run reports violations, among them of the check made for this fault
+        # When the smallest run that shows the fault goes through it
+        ran = run_engine(live_config(srv, **small_options(fault)))
+        after = snapshot(customer_db)
+
     summary = ran.finished.summary
-    assert summary.violations > 0
-    assert summary.exit_code == 1
-    assert CAUGHT_BY[fault] & set(summary.by_check), (fault, summary.by_check)
-    assert sum(summary.by_check.values()) == summary.violations == len(ran.finished.violations)
-
-
-@pytest.mark.parametrize("fault", BASELINE_ONLY)
-def test_baseline_only_fault_is_no_documented_violation(fault: str) -> None:
-    # When the emulator deviates only where Close's documents disagree among themselves
-    ran = small_run(fault)
-
-    # Then the documented layer stays silent: raising here would be a false alarm
-    summary = ran.finished.summary
-    assert summary.violations == 0, summary.by_check
-    assert summary.exit_code == 0
-    # and yet the fault did show: a reference instance's one POST answered 200, not 201
-    references = [c for c in ran.cases if c.label.endswith("reference instance")]
-    assert references
-    if fault == "create_returns_200":
-        assert all(c.statuses == (200,) for c in references), references
+    if CAUGHT_BY[fault]:
+        # Then the run reports violations, among them of the check made for this fault
+        assert summary.violations > 0
+        assert summary.exit_code == 1
+        assert CAUGHT_BY[fault] & set(summary.by_check), (fault, summary.by_check)
+        assert sum(summary.by_check.values()) == summary.violations
+        assert summary.violations == len(ran.finished.violations)
+    else:
+        # Then (where only a baseline can see the deviation, since Close's documents
+        # disagree among themselves) the documented layer stays silent: raising here would
+        # be a false alarm
+        assert (summary.violations, summary.exit_code) == (0, 0), summary.by_check
+        # and yet the fault did show: a reference instance's one POST answered 200, not 201
+        references = [c for c in ran.cases if c.label.endswith("reference instance")]
+        assert references
+        if fault == "create_returns_200":
+            assert all(c.statuses == (200,) for c in references), references
+    # ...every row that was there is still there, byte for byte...
+    assert changed(before, after) == []
+    # ...and every row the run made is gone, or named among the run's leftovers
+    assert unaccounted(before, after, " ".join(ran.cleanup.leftovers)) == [], ran.cleanup.leftovers
 
 
 def test_no_fault_no_violation() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.run import interrupt_cli, leftovers, live_config, run_engine
+from support.run import interrupt_cli, leftovers, live_config, run_engine, type_ids
 
 from contract.config import Config
 from contract.emulator import EmulatorServer
@@ -92,8 +92,11 @@ def test_an_enforced_limit_without_pacing_would_have_been_met() -> None:
 
 
 def test_progress_is_reported_while_workers_wait() -> None:
+    # (one type, no sequences: a second or two of 50 ms answers, progress comes every 0.5 s)
     with EmulatorServer(latency=0.05) as server:
-        ran = run_engine(live_config(server, examples=2, workers=2))
+        one_type = (type_ids()["Subscription"],)
+        options = {"examples": 1, "stateful_runs": 0, "custom_object_type_ids": one_type}
+        ran = run_engine(live_config(server, workers=2, **options))
     progress = [e for e in ran.events if isinstance(e, Progress)]
     assert progress, "a run of several seconds reports its pace"
     last = progress[-1]

@@ -396,6 +396,9 @@ def test_every_request_passes_the_guard_as_it_is_sent() -> None:
         assert guard.refused > 0
         assert any("the run's guard refused" in e for e in result.errors), result.errors
         assert created and result.findings == ()
+        # ...and once three sequences had ended so, the stateful phase stopped sending
+        # rather than draw sequence after sequence to replace them
+        assert result.errors[-1].startswith("stateful: stopped after 3 sequences"), result.errors
         for object_id in created:
             httpx.delete(f"{t.srv.base_url}/custom_object/{object_id}/", auth=(t.srv.api_key, ""))
 
