@@ -34,7 +34,9 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import json as jsonlib
+import ssl
 import threading
 import time
 from collections import deque
@@ -151,6 +153,14 @@ class RequestOptions(TypedDict, total=False):
     api_key: str | None
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """The TLS context every client shares: httpx's default (certifi's roots, or
+    SSL_CERT_FILE/SSL_CERT_DIR), made once, since loading the roots takes tens of
+    milliseconds and a process may open many clients."""
+    return httpx.create_ssl_context()
+
+
 class CloseClient:
     """A client for one Close-compatible API root, e.g. ``https://api.close.com/api/v1``.
 
@@ -240,6 +250,7 @@ class CloseClient:
             # Only the codings the client can inflate within its byte cap (see _reading).
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
             event_hooks={"request": [lambda request: self.guard and self.guard(request)]},
+            verify=_tls_context(),
         )
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -88,10 +88,17 @@ def load_schema(name: str) -> Schema:
     return inlined
 
 
-def validator_for(schema: Schema) -> Draft202012Validator:
-    """A Draft 2020-12 validator for ``schema`` that also checks ``date``/``date-time``."""
+@lru_cache(maxsize=256)
+def _check_schema(text: str) -> None:
+    """Check a schema (given as canonical JSON text) against the 2020-12 meta-schema once:
+    each run builds the same schemas again from the same definitions."""
     try:
-        Draft202012Validator.check_schema(schema)
+        Draft202012Validator.check_schema(json.loads(text))
     except Exception as exc:  # jsonschema.SchemaError; re-raised in the tool's family
         raise SchemaError(f"not a valid JSON Schema 2020-12: {exc}") from exc
+
+
+def validator_for(schema: Schema) -> Draft202012Validator:
+    """A Draft 2020-12 validator for ``schema`` that also checks ``date``/``date-time``."""
+    _check_schema(json.dumps(schema, sort_keys=True, default=str))
     return Draft202012Validator(schema, format_checker=FORMAT_CHECKER, registry=_registry())
