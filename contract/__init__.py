@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         TargetUnreachable,
     )
     from contract.events import (
+        BaselineCompared,
         CaseFinished,
         CleanupFinished,
         Event,
@@ -57,6 +58,7 @@ _EXPORTS: dict[str, str] = {
     "TargetUnreachable": "contract.errors",
     "Config": "contract.config",
     "run": "contract.engine",
+    "BaselineCompared": "contract.events",
     "CaseFinished": "contract.events",
     "CleanupFinished": "contract.events",
     "Event": "contract.events",
@@ -76,6 +78,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "AmbiguousRequest",
+    "BaselineCompared",
     "CaseFinished",
     "CassetteError",
     "CleanupFinished",

@@ -639,6 +639,16 @@ class Config:
     emulator_throttle_reset: float = 0.0
     emulator_db: Path | None = None
 
+    def __post_init__(self) -> None:
+        # A path given as a string (Config(state_dir="ci-state"), as from a notebook) is a
+        # Path like one from a front door; a tuple option given as a list is a tuple.
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str) and "Path" in str(f.type):
+                object.__setattr__(self, f.name, Path(value))
+            elif isinstance(value, list) and isinstance(f.default, tuple):
+                object.__setattr__(self, f.name, tuple(value))
+
     def __repr__(self) -> str:
         # The keys' fields say whether a key was given, never which.
         def shown(f: dataclasses.Field[Any]) -> str:

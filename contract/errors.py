@@ -32,6 +32,7 @@ __all__ = [
     "ContractError",
     "ContractViolation",
     "ContractWarning",
+    "LEVELS",
     "Level",
     "NotProvablyOurs",
     "Regression",
@@ -41,6 +42,7 @@ __all__ = [
     "UnreadableAnswer",
     "UnreadableKind",
     "UnsafeRequest",
+    "level_at_least",
 ]
 
 Severity = Literal["breaking", "additive", "error", "warning"]
@@ -48,6 +50,14 @@ Severity = Literal["breaking", "additive", "error", "warning"]
 Level = Literal["ERR", "WARN", "INFO"]
 """How much a baseline difference matters, as oasdiff grades response changes: ``ERR`` a
 client written against the baseline breaks, ``WARN`` it may, ``INFO`` it does not."""
+
+LEVELS: tuple[Level, ...] = ("INFO", "WARN", "ERR")
+"""The levels from the least to the most serious."""
+
+
+def level_at_least(level: Level, threshold: Level) -> bool:
+    """Whether ``level`` is ``threshold`` or more serious."""
+    return LEVELS.index(level) >= LEVELS.index(threshold)
 
 
 class ContractError(Exception):

@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from contract.errors import ContractViolation
+from contract.errors import LEVELS, ContractViolation, Level, Regression, level_at_least
 
 if TYPE_CHECKING:
     from contract.checks import CheckTally
     from contract.config import Config, TargetKind
 
 __all__ = [
+    "BaselineCompared",
     "CaseFinished",
     "CleanupFinished",
     "Event",
@@ -236,6 +237,61 @@ class Summary:
 
 
 @dataclass(frozen=True, slots=True)
+class BaselineCompared:
+    """The run's answers were compared with ``baseline``: every finding at every level
+    (each a :class:`~contract.errors.Regression` with its rule and level, the most serious
+    first), the gate ``fail_on``, and what only the baseline reached (``not_compared``).
+
+    Only the findings at ``fail_on`` or above are violations (of the baseline case that
+    follows); the others are reported here and fail nothing.
+    """
+
+    baseline: str
+    fail_on: Level
+    findings: tuple[Regression, ...] = ()
+    not_compared: tuple[str, ...] = ()
+
+    @property
+    def failing(self) -> tuple[Regression, ...]:
+        """The findings that fail the gate."""
+        return tuple(f for f in self.findings if level_at_least(f.level, self.fail_on))
+
+    @property
+    def below_gate(self) -> tuple[Regression, ...]:
+        """The findings reported but failing nothing."""
+        failing = self.failing
+        return tuple(f for f in self.findings if f not in failing)
+
+    def counts(self) -> dict[str, int]:
+        """How many findings each level holds, ``ERR`` first (levels with none left out)."""
+        counts = {level: sum(f.level == level for f in self.findings) for level in LEVELS[::-1]}
+        return {level: n for level, n in counts.items() if n}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``baseline`` object of the JSON report."""
+        failing = self.failing
+        return {
+            "baseline": self.baseline,
+            "fail_on": self.fail_on,
+            "counts": self.counts(),
+            "findings": [
+                {
+                    "rule": f.rule,
+                    "level": f.level,
+                    "fails": f in failing,
+                    "title": f.title,
+                    "path": f.path,
+                    "old": f.old,
+                    "new": f.new,
+                    "kind": f.kind,
+                }
+                for f in self.findings
+            ],
+            "not_compared": list(self.not_compared),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RunFinished:
     """The run is over: its summary and every violation found."""
 
@@ -249,6 +305,7 @@ Event = (
     | CaseFinished
     | PhaseFinished
     | Progress
+    | BaselineCompared
     | CleanupFinished
     | RunFinished
 )

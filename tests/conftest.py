@@ -38,6 +38,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+# Imported before any in-process pytest session of the plugin's tests: pytester takes the
+# modules such a session imports out of sys.modules again when it ends, and httpx, which
+# imports httpcore on first use, would then hold the first import's exception classes and
+# let the second import's escape unmapped (a lost connection would surface as a crash).
+import httpcore  # noqa: F401
 import pytest
 from hypothesis import HealthCheck, settings
 from support.safety import Planted, copy_of, plant

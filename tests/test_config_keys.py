@@ -4,6 +4,8 @@ door writes it in its own spelling (``--api-key``, ``CLOSE_API_KEY``)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from contract.config import Config, OptionError
@@ -136,3 +138,20 @@ def test_plain_http_beyond_this_machine_is_refused_unless_allowed(url: str) -> N
 )
 def test_loopback_http_and_https_are_accepted(url: str) -> None:
     Config(base_url=url, api_key=KEY).validate()
+
+
+def test_paths_and_lists_given_from_python_take_the_types_of_the_front_doors() -> None:
+    # A notebook passes strings and lists where the CLI hands over paths and tuples (the
+    # types say Path and tuple; a notebook's code is not type-checked)
+    config = Config(
+        state_dir="ci-state",  # type: ignore[arg-type]
+        baseline="b.json",  # type: ignore[arg-type]
+        checks=["echo_conformance"],  # type: ignore[arg-type]
+    )
+
+    # and the run gets what the front doors give it
+    assert config.state_dir == Path("ci-state") and config.baseline == Path("b.json")
+    assert config.checks == ("echo_conformance",)
+    assert config == Config(
+        state_dir=Path("ci-state"), baseline=Path("b.json"), checks=("echo_conformance",)
+    )

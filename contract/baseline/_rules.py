@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal, TypeAlias, cast, get_args
 
-from contract.errors import ConfigurationError, Level, Regression
+from contract.errors import LEVELS, ConfigurationError, Level, Regression, level_at_least
 
 __all__ = [
     "LEVELS",
@@ -33,13 +33,10 @@ __all__ = [
     "rule_table",
 ]
 
-LEVELS: Final[tuple[Level, ...]] = ("INFO", "WARN", "ERR")
-"""The levels from the least to the most serious."""
 
 Override: TypeAlias = Literal["ERR", "WARN", "INFO", "off"]
 """What a per-rule override sets: another level, or ``off`` (the rule reports nothing)."""
 
-_RANK: Final = {level: rank for rank, level in enumerate(LEVELS)}
 
 # The oasdiff levels below are those of oasdiff's checker/rules.go as published at
 # Tufin/oasdiff@081dd38 (and oasdiff/oasdiff@001f320 for rules added later); see
@@ -472,8 +469,7 @@ def failing(
     overrides: Mapping[str, Override] | None = None,
 ) -> list[Regression]:
     """The findings that fail the gate: those at ``fail_on`` or above, after ``overrides``."""
-    threshold = _RANK[fail_on]
-    return [r for r in apply_overrides(regressions, overrides) if _RANK[r.level] >= threshold]
+    return [r for r in apply_overrides(regressions, overrides) if level_at_least(r.level, fail_on)]
 
 
 class Findings(list[Regression]):
@@ -526,8 +522,3 @@ def rule_table() -> str:
             f"| `{rule.name}` | {rule.level} | {oasdiff} | {rule.oasdiff_level or '-'} | {note} |"
         )
     return "\n".join(lines)
-
-
-def level_at_least(level: Level, threshold: Level) -> bool:
-    """Whether ``level`` is ``threshold`` or more serious."""
-    return _RANK[level] >= _RANK[threshold]

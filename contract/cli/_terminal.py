@@ -30,6 +30,7 @@ from rich.text import Text
 from contract.cli._findings import Findings, Group, Related, excerpt
 from contract.cli._progress import pace_line
 from contract.events import (
+    BaselineCompared,
     CaseFinished,
     CleanupFinished,
     Event,
@@ -89,6 +90,7 @@ class Terminal:
     reports: bool = False
     cap: int = DEFAULT_CAP
     findings: Findings = field(default_factory=Findings)
+    baseline: BaselineCompared | None = None
 
     def _say(self, text: str | Text, *, style: str | None = None) -> None:
         shown = Text(self.redact(text)) if isinstance(text, str) else text
@@ -139,6 +141,8 @@ class Terminal:
                     if not live and self.verbosity > QUIET:
                         self._say(phase.line())
                     phase = None
+                elif isinstance(event, BaselineCompared):
+                    self.baseline = event
                 elif isinstance(event, CleanupFinished):
                     self._cleanup(event)
                 elif isinstance(event, RunFinished):
@@ -188,6 +192,44 @@ class Terminal:
             where = "see the report" if self.reports else "-v shows them"
             self._say(f"… and {hidden} more ({where})")
         self._inconclusive()
+        self._baseline()
+
+    def _baseline(self) -> None:
+        """The baseline comparison's counts, and each finding below the gate by rule
+        (those at the gate are violations, shown above)."""
+        compared = self.baseline
+        if compared is None:
+            return
+        if not compared.findings:
+            self._say(f"baseline: no differences from {compared.baseline}")
+        else:
+            counts = ", ".join(f"{n} {level}" for level, n in compared.counts().items())
+            failing = len(compared.failing)
+            self._say(
+                f"baseline: {plural(len(compared.findings), 'difference')} from "
+                f"{compared.baseline} ({counts}); {failing} at {compared.fail_on} or above "
+                f"{'fails' if failing == 1 else 'fail'} the gate (--fail-on)"
+            )
+        below = compared.below_gate
+        rules: dict[tuple[str, str], list[str]] = {}
+        for found in below:
+            rules.setdefault((found.level, found.rule), []).append(found.title)
+        shown = 0
+        for (level, rule), titles in rules.items():
+            self._say(f"  {level:<4}  {rule} ({len(titles)})")
+            for title in titles:
+                if shown >= self.cap and self.verbosity < VERBOSE:
+                    break
+                self._say(f"        {title}")
+                shown += 1
+        if len(below) > shown:
+            where = "see the report" if self.reports else "-v shows them"
+            self._say(f"  … and {len(below) - shown} more below the gate ({where})")
+        if compared.not_compared:
+            self._say(
+                "  not compared (only the baseline reached them): "
+                + "; ".join(compared.not_compared)
+            )
 
     def _group(self, group: Group) -> None:
         cause = group.cause

@@ -43,8 +43,9 @@ from contract.engine._alongside import Alongside
 from contract.engine._fixtures import client_for
 from contract.engine._pace import Budget, Pace, choose_workers
 from contract.engine._plan import build_plan, execute_plan
-from contract.errors import ContractError
+from contract.errors import LEVELS, ContractError
 from contract.events import (
+    BaselineCompared,
     CaseFinished,
     CleanupFinished,
     Event,
@@ -298,6 +299,13 @@ def run(config: Config) -> Iterator[Event]:
                     recorder,
                     fail_on=config.fail_on,
                     overrides=config.rule_overrides(),
+                )
+                # Every finding is reported, those below the gate failing nothing.
+                yield BaselineCompared(
+                    str(config.baseline),
+                    config.fail_on,
+                    tuple(sorted(findings, key=lambda f: -LEVELS.index(f.level))),
+                    findings.not_compared,
                 )
                 outcome.violations.extend(findings.failing)
                 yield tally.add(outcome.event())

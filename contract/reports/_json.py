@@ -8,7 +8,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Final
 
-from contract.events import CaseFinished, CleanupFinished, Summary
+from contract.events import BaselineCompared, CaseFinished, CleanupFinished, Summary
 from contract.reports._metadata import Metadata, statuses_label
 
 __all__ = ["REPORT_FORMAT", "json_report", "report_schema"]
@@ -58,6 +58,7 @@ def json_report(
     summary: Summary,
     cases: Sequence[CaseFinished],
     cleanup: CleanupFinished | None,
+    baseline: BaselineCompared | None = None,
 ) -> dict[str, Any]:
     """The report as JSON-ready data; its top-level keys are in the schema's order."""
     started = meta.started
@@ -90,4 +91,5 @@ def json_report(
         "violations": violations,
         "cases": [_case_entry(c) for c in cases],
         "checks": {name: t.to_dict() for name, t in sorted(summary.checks.items())},
+        "baseline": None if baseline is None else baseline.to_dict(),
     }

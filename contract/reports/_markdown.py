@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from contract.errors import ContractViolation
-from contract.events import CaseFinished, Summary
+from contract.events import BaselineCompared, CaseFinished, Summary
 from contract.reports._metadata import Metadata, option_text
 
 __all__ = ["markdown_report"]
@@ -88,6 +88,39 @@ def _inconclusive(cases: Sequence[CaseFinished]) -> list[str]:
     return lines
 
 
+def _baseline(compared: BaselineCompared | None) -> list[str]:
+    """Every finding of the baseline comparison by rule, those that fail the gate marked."""
+    if compared is None:
+        return []
+    lines = [f"## Baseline: {compared.baseline}", ""]
+    if not compared.findings:
+        lines += ["No differences from the baseline.", ""]
+    else:
+        counts = ", ".join(f"{n} {level}" for level, n in compared.counts().items())
+        failing = len(compared.failing)
+        lines += [
+            f"{counts}; {failing} at {compared.fail_on} or above "
+            f"{'fails' if failing == 1 else 'fail'} the gate (`--fail-on`).",
+            "",
+            "| level | rule | finding | fails |",
+            "| --- | --- | --- | --- |",
+        ]
+        failing_set = compared.failing
+        for found in compared.findings:
+            title = found.title.replace("|", "\\|")
+            fails = "yes" if found in failing_set else "no"
+            lines.append(f"| {found.level} | `{found.rule}` | {title} | {fails} |")
+        lines.append("")
+    if compared.not_compared:
+        lines += [
+            "Not compared (only the baseline reached them): "
+            + "; ".join(compared.not_compared)
+            + ".",
+            "",
+        ]
+    return lines
+
+
 def _verdict(meta: Metadata, s: Summary) -> str:
     if s.over_budget:
         return (
@@ -101,10 +134,15 @@ def _verdict(meta: Metadata, s: Summary) -> str:
     return "The contract holds: no violation."
 
 
-def markdown_report(meta: Metadata, summary: Summary, cases: Sequence[CaseFinished]) -> str:
+def markdown_report(
+    meta: Metadata,
+    summary: Summary,
+    cases: Sequence[CaseFinished],
+    baseline: BaselineCompared | None = None,
+) -> str:
     """The report as Markdown: a metadata line, summary and per-check tables, each
     violation with its curl reproduction (or its numbered requests), the inconclusive
-    cases, the verdict."""
+    cases, every finding of the baseline comparison, the verdict."""
     lines = _header(meta, summary)
     if summary.by_check:
         lines += ["| check | violations |", "| --- | ---: |"]
@@ -112,5 +150,6 @@ def markdown_report(meta: Metadata, summary: Summary, cases: Sequence[CaseFinish
         lines.append("")
     lines += _violations(cases)
     lines += _inconclusive(cases)
+    lines += _baseline(baseline)
     lines.append(_verdict(meta, summary))
     return "\n".join(lines).rstrip() + "\n"

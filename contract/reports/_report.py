@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contract.errors import ContractError, ContractViolation
-from contract.events import CaseFinished, CleanupFinished, Event, RunFinished, RunStarted, Summary
+from contract.events import (
+    BaselineCompared,
+    CaseFinished,
+    CleanupFinished,
+    Event,
+    RunFinished,
+    RunStarted,
+    Summary,
+)
 from contract.reports._json import json_report
 from contract.reports._junit import junit_report
 from contract.reports._markdown import markdown_report
@@ -31,6 +39,8 @@ class RunReport:
     finished: RunFinished | None = None
     cleanup: CleanupFinished | None = None
     signal: int | None = None
+    # The comparison with the baseline, every level (None: the run compared none).
+    baseline: BaselineCompared | None = None
     # The error that ended the run after it began (exit 2 or 3): its reports are written
     # all the same, with what the run found and what cleanup left.
     error: ContractError | None = None
@@ -41,6 +51,8 @@ class RunReport:
             self.started = event
         elif isinstance(event, CaseFinished):
             self.cases.append(event)
+        elif isinstance(event, BaselineCompared):
+            self.baseline = event
         elif isinstance(event, CleanupFinished):
             self.cleanup = event
         elif isinstance(event, RunFinished):
@@ -99,9 +111,11 @@ class RunReport:
         """The JSON report (format :data:`~contract.reports.REPORT_FORMAT`): ``format``,
         ``interrupted``, ``versions``, ``started_at``, ``duration``, ``target``,
         ``options``, ``seed``, ``types``, ``summary``, ``cleanup``, ``violations``,
-        ``cases``; ``report.schema.json`` describes each."""
+        ``cases``, ``checks``, ``baseline``; ``report.schema.json`` describes each."""
         summary = self.summary
-        return json_report(self._metadata(summary), summary, self.cases, self.cleanup)
+        return json_report(
+            self._metadata(summary), summary, self.cases, self.cleanup, self.baseline
+        )
 
     def to_junit(self) -> str:
         """One ``testsuite`` per phase (with the run's metadata as ``properties``), one
@@ -112,4 +126,4 @@ class RunReport:
         """A readable report: metadata line, summary table, violations by check, then each
         violation and the inconclusive cases."""
         summary = self.summary
-        return markdown_report(self._metadata(summary), summary, self.cases)
+        return markdown_report(self._metadata(summary), summary, self.cases, self.baseline)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import pytest
 
+from contract.errors import ContractWarning
 from strategies import MUTATIONS
 
 if TYPE_CHECKING:
@@ -72,6 +74,14 @@ def test_probes_unknown_id(close_results: RunReport) -> None:
 def test_baseline(close_results: RunReport, close_config: object, check: str) -> None:
     """Statuses and response shapes are those of the baseline (with --close-baseline)."""
     cases, found = close_results.select(phase="baseline", checks={check})
+    # The findings below the gate (--close-fail-on) fail nothing: each is a warning, which
+    # pytest's warnings summary lists.
+    compared = close_results.baseline
+    for below in compared.below_gate if compared is not None else ():
+        if below.check == check:
+            warnings.warn(
+                ContractWarning(f"{below.level} {below.rule}: {below.title}"), stacklevel=1
+            )
     _verdict(cases, found, f"{check} against the baseline")
 
 

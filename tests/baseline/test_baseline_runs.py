@@ -4,6 +4,7 @@ only a baseline can see is caught by ``run --baseline`` at its rule's level."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from contract.baseline import RULES, compare_baselines, load_baseline
 from contract.config import Config
 from contract.emulator import EmulatorServer
 from contract.errors import Level, Regression
+from contract.events import BaselineCompared
 
 EXAMPLES = 3
 TYPE = "Subscription"  # the type with choices fields
@@ -95,6 +97,10 @@ def test_a_fault_only_a_baseline_sees_is_caught_at_its_level(
     findings = compare_baselines(load_baseline(faithful), load_baseline(candidate))
     assert (rule, level) in {(r.rule, r.level) for r in findings}
     found = regressions(ran)
+    # ...the run reports it among every finding of its comparison, at that level...
+    (compared,) = (e for e in ran.events if isinstance(e, BaselineCompared))
+    assert (rule, level) in {(r.rule, r.level) for r in compared.findings}
+    assert set(compared.failing) == set(found) and compared.fail_on == "ERR"
     if level == "ERR":
         # and the run fails on it: the default gate fails on ERR.
         assert (rule, "ERR") in {(r.rule, r.level) for r in found}
@@ -102,6 +108,7 @@ def test_a_fault_only_a_baseline_sees_is_caught_at_its_level(
     else:
         # and the run passes: below ERR, the default gate reports it without failing.
         assert found == [] and ran.finished.summary.exit_code == 0
+        assert rule in {r.rule for r in compared.below_gate}
         assert (
             not findings.fails
             and compare_baselines(
@@ -159,3 +166,40 @@ def test_diff_exits_by_its_gate(faithful: Path, tmp_path: Path) -> None:
     assert bad.returncode == 2 and "--rule-level" in bad.stderr
     env = cli("diff", old, new, env={"CLOSE_FAIL_ON": "WARN"})
     assert env.returncode == 1
+
+
+def test_findings_below_the_gate_are_shown_and_reported_but_fail_nothing(
+    faithful: Path, tmp_path: Path
+) -> None:
+    from jsonschema import Draft202012Validator
+    from support.cli import cli
+    from support.run import type_ids
+
+    from contract.reports import report_schema
+
+    # Given a server whose choices widened (WARN findings, below the default gate)
+    report, markdown = tmp_path / "r.json", tmp_path / "r.md"
+    with EmulatorServer(faults=("choices_widened",)) as server:
+        # When the CLI runs against the faithful baseline with reports
+        ran = cli(
+            "run",
+            *("--base-url", server.base_url, "--api-key", server.api_key),
+            *("--custom-object-type-id", type_ids()[TYPE], "--examples", str(EXAMPLES)),
+            *("--stateful-runs", "0", "--seed", "1", "--baseline", str(faithful)),
+            *("--report-json", str(report), "--report-md", str(markdown)),
+        )
+
+    # Then the run passes, and the terminal names each finding by rule and level
+    assert ran.returncode == 0, ran.stderr
+    assert "0 at ERR or above fail the gate" in ran.stderr
+    assert "WARN  response-enum-value-added" in ran.stderr
+    # ...the JSON report holds every finding, none failing, and is valid
+    data = json.loads(report.read_text("utf-8"))
+    Draft202012Validator(report_schema()).validate(data)
+    baseline = data["baseline"]
+    assert baseline["fail_on"] == "ERR" and baseline["counts"]["WARN"] > 0
+    assert {f["rule"] for f in baseline["findings"]} >= {"response-enum-value-added"}
+    assert not any(f["fails"] for f in baseline["findings"]) and data["violations"] == []
+    # ...and the Markdown report lists them by level and rule
+    text = markdown.read_text("utf-8")
+    assert "## Baseline:" in text and "| WARN | `response-enum-value-added` |" in text

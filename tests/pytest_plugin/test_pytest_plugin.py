@@ -23,7 +23,15 @@ from contract.config import Config
 from contract.emulator import EmulatorServer
 from contract.engine import run
 from contract.errors import ContractViolation, Regression
-from contract.events import CaseFinished, Event, RunFinished, RunOptions, RunStarted, Summary
+from contract.events import (
+    BaselineCompared,
+    CaseFinished,
+    Event,
+    RunFinished,
+    RunOptions,
+    RunStarted,
+    Summary,
+)
 from contract.suite._handover import RunAborted, decode_events, encode_events, run_once
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -442,6 +450,7 @@ def stream() -> list[Event]:
             started_at=datetime(2024, 5, 1, 3, 0, tzinfo=UTC),
             options=options,
         ),
+        BaselineCompared("b.json", "ERR", (found,), ("type Asset",)),
         CaseFinished("baseline", "l", "cotype_a", None, 2, (200, 404), 0.25, (found, plain)),
         RunFinished(Summary(1, 2, 2, {"shape_regression": 1}), (found, plain)),
     ]
@@ -454,7 +463,7 @@ def test_events_survive_the_hand_over_unchanged() -> None:
     back = decode_events(json.loads(json.dumps(encode_events(events))))
     # repr shows every field, and tuples apart from lists
     assert repr(back) == repr(events)
-    case = back[1]
+    case = back[2]
     assert isinstance(case, CaseFinished) and type(case.violations[0]) is Regression
 
 
