@@ -325,7 +325,8 @@ def close_run(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Ru
 
     marker = request.node.get_closest_marker("close_contract")
     config = _config_from(pytestconfig, **(marker.kwargs if marker else {}))
-    report = RunReport()
+    keys = (config.resolved_api_key(), config.resolved_other_api_key())
+    report = RunReport(secrets=tuple(key for key in keys if key))
     for event in run(config):
         report.add(event)
     return report

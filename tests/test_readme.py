@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -84,3 +86,14 @@ def test_the_added_option_of_the_walkthrough_reaches_every_door() -> None:
     assert (added.env, added.key) == ("CLOSE_MAX_LEADS", "max-leads")
     assert added.help_text.endswith("[default: 4]")
     assert added.targets == {"emulator", "live"} and added.commands == {"run", "baseline"}
+
+
+def test_the_pytest_example_runs_as_written(pytester: pytest.Pytester) -> None:
+    # The README's pytest example, as a test file of a project that installed the toolkit
+    code = _section("## In pytest").split("```python", 1)[1].split("```", 1)[0]
+    pytester.makepyfile(test_readme_example=code)
+
+    # runs on the embedded emulator: its own property and the whole contract both pass
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    assert result.ret == 0, result.stdout.str()
+    result.assert_outcomes(passed=2)

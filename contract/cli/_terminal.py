@@ -27,7 +27,6 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from contract.cli._findings import Findings, Group, Related, excerpt
 from contract.cli._progress import pace_line
 from contract.events import (
     BaselineCompared,
@@ -43,6 +42,7 @@ from contract.events import (
 from contract.events import (
     Progress as RunProgress,
 )
+from contract.reports import Group, Related, RootCauses, excerpt
 
 __all__ = ["QUIET", "VERBOSE", "Terminal", "plural"]
 
@@ -89,7 +89,7 @@ class Terminal:
     redact: Callable[[str], str] = str
     reports: bool = False
     cap: int = DEFAULT_CAP
-    findings: Findings = field(default_factory=Findings)
+    findings: RootCauses = field(default_factory=RootCauses)
     baseline: BaselineCompared | None = None
 
     def _say(self, text: str | Text, *, style: str | None = None) -> None:

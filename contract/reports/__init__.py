@@ -6,11 +6,14 @@ blanked, to files or (for the path ``-``) to standard output; :func:`check_writa
 the paths before a run sends anything. :func:`report_schema` is the JSON Schema
 (Draft 2020-12) that every JSON report of :data:`REPORT_FORMAT` validates against. A text
 past :data:`contract.excerpts.KEPT_BODY_BYTES` (a huge body) is cut and marked as cut.
+:class:`RootCauses` groups a run's violations by root cause, as the terminal and
+:meth:`RunReport.assert_holds` show them.
 """
 
 from __future__ import annotations
 
 from contract.reports._files import STDOUT, check_writable, write_reports
+from contract.reports._groups import Group, Related, RootCauses, excerpt, root_cause
 from contract.reports._json import REPORT_FORMAT, report_schema
 from contract.reports._metadata import statuses_label
 from contract.reports._report import RunReport
@@ -18,9 +21,14 @@ from contract.reports._report import RunReport
 __all__ = [
     "REPORT_FORMAT",
     "STDOUT",
+    "Group",
+    "Related",
+    "RootCauses",
     "RunReport",
     "check_writable",
+    "excerpt",
     "report_schema",
+    "root_cause",
     "statuses_label",
     "write_reports",
 ]

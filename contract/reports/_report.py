@@ -16,10 +16,12 @@ from contract.events import (
     RunStarted,
     Summary,
 )
+from contract.reports._groups import Group, RootCauses, excerpt
 from contract.reports._json import json_report
 from contract.reports._junit import junit_report
 from contract.reports._markdown import markdown_report
 from contract.reports._metadata import Metadata, elapsed_since
+from contract.secrets import Redactor
 from contract.totals import Totals
 
 __all__ = ["RunReport"]
@@ -44,6 +46,9 @@ class RunReport:
     # The error that ended the run after it began (exit 2 or 3): its reports are written
     # all the same, with what the run found and what cleanup left.
     error: ContractError | None = None
+    # The run's keys: blanked in every form in what assert_holds says (a server may echo
+    # one in an answer that a violation quotes).
+    secrets: tuple[str, ...] = field(default=(), repr=False)
 
     def add(self, event: Event) -> None:
         """Take one event of the stream."""
@@ -104,6 +109,63 @@ class RunReport:
         ]
         return cases, found
 
+    def root_causes(self) -> RootCauses:
+        """The run's violations grouped by root cause (and its inconclusive cases)."""
+        causes = RootCauses()
+        for case in self.cases:
+            causes.add(case)
+        return causes
+
+    def assert_holds(self, *, cap: int = 10) -> None:
+        """Raise ``AssertionError`` unless the contract held: no violation, a verdict (not
+        too many inconclusive cases), nothing left behind, the run not cut short.
+
+        The message groups the violations by root cause, the first ``cap`` groups with the
+        case that showed each and its reproduction, as the terminal shows them::
+
+            def test_contract_holds(close_run):
+                close_run.assert_holds()
+        """
+        summary = self.summary
+        if summary.exit_code == 0:
+            return
+        lines = [f"close-contract: {self._why_not(summary)}"]
+        groups = list(self.root_causes().groups.values())
+        for group in groups[:cap]:
+            lines += _group_lines(group)
+        if len(groups) > cap:
+            lines.append(f"… and {len(groups) - cap} more root causes")
+        raise AssertionError(Redactor(self.secrets)("\n".join(lines)))
+
+    def _why_not(self, s: Summary) -> str:
+        if s.violations:
+            causes = len(self.root_causes().groups)
+            return (
+                f"contract broken: {_plural(s.violations, 'violation')} in "
+                f"{_plural(sum(1 for c in self.cases if c.violations), 'case')}, "
+                f"{_plural(causes, 'root cause')}"
+            )
+        if s.error:
+            return f"the run ended early: {s.error}"
+        if s.interrupted:
+            return "no verdict: the run was interrupted"
+        if s.over_budget:
+            return (
+                f"no verdict: the network left {_plural(s.inconclusive, 'case')} "
+                f"inconclusive, more than the {s.inconclusive_budget} allowed"
+            )
+        if s.left_behind:
+            return f"no clean verdict: cleanup left {_plural(s.left_behind, 'resource')}"
+        return f"the run exited {s.exit_code}"
+
+    def __repr__(self) -> str:
+        # Short, for assertion messages: the events themselves are thousands of lines.
+        s = self.summary
+        return (
+            f"RunReport(cases={s.cases}, violations={s.violations}, "
+            f"inconclusive={s.inconclusive}, exit_code={s.exit_code})"
+        )
+
     def _metadata(self, summary: Summary) -> Metadata:
         return Metadata(self.started, summary.duration, self.interrupted)
 
@@ -127,3 +189,28 @@ class RunReport:
         violation and the inconclusive cases."""
         summary = self.summary
         return markdown_report(self._metadata(summary), summary, self.cases, self.baseline)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _group_lines(group: Group) -> list[str]:
+    """One root cause: its check and title, how many cases, where it showed, and how to
+    reproduce it."""
+    cause = group.cause
+    found = cause.first
+    lines = [
+        f"✗ {found.check}: {found.title} ({_plural(cause.count, 'case')})",
+        f"  case: {cause.label} ({cause.phase})",
+    ]
+    if found.message and found.message != found.title:
+        lines.append(f"  {excerpt(found.message, limit=300)}")
+    if found.steps:
+        lines.append(f"  reproduce ({_plural(len(found.steps), 'request')}, in order):")
+        lines += [f"    {n}. {excerpt(step, limit=2000)}" for n, step in enumerate(found.steps, 1)]
+    elif found.reproduction:
+        lines.append(f"  reproduce: {excerpt(found.reproduction, limit=2000)}")
+    if group.follow_on_count:
+        lines.append(f"  +{group.follow_on_count} follow-on failures in the same cases")
+    return lines

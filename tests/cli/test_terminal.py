@@ -14,11 +14,11 @@ import pytest
 from rich.console import Console
 from support.cli import Ran, cli
 
-from contract.cli._findings import excerpt, root_cause
 from contract.cli._terminal import VERBOSE, Terminal
 from contract.emulator import EmulatorServer
 from contract.errors import ContractViolation
 from contract.events import CaseFinished
+from contract.reports import excerpt, root_cause
 
 # Naive timestamps: every answer that carries an instance breaks its schema, one cause and
 # dozens of violations; a delete that deletes nothing follows in the same cases. The

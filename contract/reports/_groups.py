@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from contract.errors import ContractViolation
 from contract.events import CaseFinished
 
-__all__ = ["Findings", "Group", "Related", "excerpt", "root_cause"]
+__all__ = ["Group", "Related", "RootCauses", "excerpt", "root_cause"]
 
 # Close ids: a lowercase prefix, an underscore and a long run of letters and digits with
 # at least one digit or capital (so that words such as ``type_conformance`` stay).
@@ -75,7 +75,7 @@ class Group:
 
 
 @dataclass
-class Findings:
+class RootCauses:
     """The groups of a run's violations, in the order their causes first appeared, and
     the cases the network left inconclusive."""
 
