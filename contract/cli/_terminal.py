@@ -313,13 +313,7 @@ class Terminal:
             f"{summary.duration:.1f} s",
         )
         self.out.print(table)
-        if summary.by_check:
-            checks = Table(show_edge=False)
-            checks.add_column("check")
-            checks.add_column("violations", justify="right")
-            for name, count in sorted(summary.by_check.items()):
-                checks.add_row(name, str(count))
-            self.out.print(checks)
+        self._checks(summary)
         if summary.stopped_early:
             self.out.print("stopped early (-x): the first case with a violation ended the run")
         if summary.max_time_reached:
@@ -345,4 +339,42 @@ class Terminal:
                 soft_wrap=True,
             )
         else:
-            self.out.print("contract holds")
+            not_run = sum(t.not_run is not None for t in summary.checks.values())
+            self.out.print(
+                "contract holds"
+                + (f" ({plural(not_run, 'check')} not run: see above)" if not_run else "")
+            )
+
+    def _checks(self, summary: Summary) -> None:
+        """What each check did: the answers it judged, passed and failed (those the network
+        decided are neither), then the checks that did not run and why."""
+        tallies = summary.checks
+        if not tallies:
+            # A summary without the per-check tally (a run cut short before any case).
+            if summary.by_check:
+                table = Table(show_edge=False)
+                table.add_column("check")
+                table.add_column("violations", justify="right")
+                for name, count in sorted(summary.by_check.items()):
+                    table.add_row(name, str(count))
+                self.out.print(table)
+            return
+        ran = [(name, t) for name, t in tallies.items() if t.not_run is None]
+        if ran and (self.verbosity >= NORMAL or summary.by_check):
+            table = Table(show_edge=False)
+            for column in ("check", "judged", "passed", "failed", "inconclusive"):
+                table.add_column(column, justify="left" if column == "check" else "right")
+            # The failing checks first, then by name: the table is read top down.
+            for name, t in sorted(ran, key=lambda item: (-item[1].failed, item[0])):
+                if self.verbosity < NORMAL and not t.failed:
+                    continue
+                table.add_row(
+                    name, str(t.judged), str(t.passed), str(t.failed), str(t.inconclusive)
+                )
+            self.out.print(table)
+        skipped = sorted((name, t.not_run) for name, t in tallies.items() if t.not_run)
+        if skipped and self.verbosity >= NORMAL:
+            self.out.print(
+                "not run: " + "; ".join(f"{name} ({why})" for name, why in skipped),
+                soft_wrap=True,
+            )

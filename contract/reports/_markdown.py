@@ -42,6 +42,33 @@ def _header(meta: Metadata, s: Summary) -> list[str]:
     return lines
 
 
+def _checks(s: Summary) -> list[str]:
+    """What each check did (judged, passed, failed, inconclusive), the failing first, and
+    the checks that did not run with why; the violations per check where no tally is."""
+    if not s.checks:
+        if not s.by_check:
+            return []
+        lines = ["| check | violations |", "| --- | ---: |"]
+        lines += [f"| `{k}` | {v} |" for k, v in sorted(s.by_check.items())]
+        return [*lines, ""]
+    ran = sorted(
+        ((name, t) for name, t in s.checks.items() if t.not_run is None),
+        key=lambda item: (-item[1].failed, item[0]),
+    )
+    lines = [
+        "| check | judged | passed | failed | inconclusive |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| `{name}` | {t.judged} | {t.passed} | {t.failed} | {t.inconclusive} |" for name, t in ran
+    ]
+    lines.append("")
+    skipped = sorted((name, t.not_run) for name, t in s.checks.items() if t.not_run)
+    if skipped:
+        lines += ["Not run: " + "; ".join(f"`{name}` ({why})" for name, why in skipped), ""]
+    return lines
+
+
 def _violations(cases: Sequence[CaseFinished]) -> list[str]:
     lines: list[str] = []
     for case in cases:
@@ -144,10 +171,7 @@ def markdown_report(
     violation with its curl reproduction (or its numbered requests), the inconclusive
     cases, every finding of the baseline comparison, the verdict."""
     lines = _header(meta, summary)
-    if summary.by_check:
-        lines += ["| check | violations |", "| --- | ---: |"]
-        lines += [f"| `{k}` | {v} |" for k, v in sorted(summary.by_check.items())]
-        lines.append("")
+    lines += _checks(summary)
     lines += _violations(cases)
     lines += _inconclusive(cases)
     lines += _baseline(baseline)

@@ -198,3 +198,33 @@ def test_follow_ons_belong_to_their_cause_and_repeats_are_one_group() -> None:
 def test_inconclusive_cases_are_counted_on_one_line() -> None:
     lines = render(case("a", inconclusive="dropped"), case("b", inconclusive="timed out"))
     assert lines == ["? 2 cases inconclusive (network); the first: a: dropped"]
+
+
+def test_the_summary_shows_what_each_check_did_and_which_did_not_run() -> None:
+    from contract.checks import CheckTally
+    from contract.events import Summary
+
+    # Given a run that held, where one check judged answers, one judged some in a case the
+    # network decided, and one never ran (no second key)
+    checks = {
+        "status_conformance": CheckTally(judged=12, passed=12),
+        "echo_conformance": CheckTally(judged=5, passed=3, inconclusive=2),
+        "org_isolation": CheckTally(not_run="no second key (--other-api-key)"),
+    }
+    summary = Summary(3, 17, 0, {}, checks=checks)
+    out, err = io.StringIO(), io.StringIO()
+    terminal = Terminal(Console(file=err, width=200), Console(file=out, width=200))
+
+    # When its summary is shown
+    terminal.show_summary(summary)
+
+    # Then each check that ran has its row, the inconclusive answers neither passed nor
+    # failed, the check that did not run says why, and the verdict says one did not run
+    lines = out.getvalue().splitlines()
+    rows = {line.split()[0]: line.replace("│", " ").split()[1:] for line in lines if "│" in line}
+    assert rows["status_conformance"] == ["12", "12", "0", "0"]
+    assert rows["echo_conformance"] == ["5", "3", "0", "2"]
+    assert "org_isolation" not in rows
+    text = " ".join(out.getvalue().split())
+    assert "not run: org_isolation (no second key (--other-api-key))" in text
+    assert "contract holds (1 check not run: see above)" in text

@@ -109,8 +109,11 @@ def test_markdown_report_has_the_summary_table(faulty: RunReport, tmp_path: Path
     s = faulty.summary
     assert "| cases | requests | violations | inconclusive | duration |" in text
     assert f"| {s.cases} | {s.requests} | {s.violations} | {s.inconclusive} |" in text
+    # ...and a row per check that ran: its judged, passed and failed answers
+    assert "| check | judged | passed | failed | inconclusive |" in text
     for check, count in s.by_check.items():
-        assert f"| `{check}` | {count} |" in text
+        t = s.checks[check]
+        assert f"| `{check}` | {t.judged} | {t.passed} | {count} | {t.inconclusive} |" in text
     assert text.count("## [") == s.violations
     assert "```sh\ncurl " in text
 
