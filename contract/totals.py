@@ -8,7 +8,7 @@ inconclusive cases and what every check did the same way.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from contract.checks import tally_checks
@@ -37,9 +37,15 @@ class Totals:
         self.foreign_requests = 0
         self.first_violation_request: int | None = None
         self.stopped_early = False
+        # Applied to each case before it is folded in: the engine names the custom fields
+        # of its violations (contract.fieldnames) once it knows the types.
+        self.prepare: Callable[[CaseFinished], CaseFinished] | None = None
 
     def add(self, event: CaseFinished) -> CaseFinished:
-        """Fold one case in; returns it, so a phase can ``yield totals.add(event)``."""
+        """Fold one case in; returns it (as :attr:`prepare` made it), so a phase can
+        ``yield totals.add(event)``."""
+        if self.prepare is not None:
+            event = self.prepare(event)
         self.cases.append(event)
         self.inconclusive += event.inconclusive is not None
         self.case_requests += event.requests

@@ -185,7 +185,7 @@ LAYERS: list[set[str]] = [
     {"contract.checks", "contract.cassettes"},
     {"contract.config"},
     {"contract.options", "contract.events", "contract.discovery"},
-    {"contract.totals", "contract.ledger"},
+    {"contract.totals", "contract.ledger", "contract.fieldnames"},
     {"contract.reports"},
     {"contract.session"},
     {"contract.phases"},

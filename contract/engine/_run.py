@@ -55,6 +55,7 @@ from contract.events import (
     RunOptions,
     RunStarted,
 )
+from contract.fieldnames import FieldNames
 from contract.interrupts import signals_as_interrupts
 from contract.ledger import Journal, Ledger
 from contract.phases import (
@@ -267,6 +268,8 @@ def run(config: Config) -> Iterator[Event]:
             # name, so it compares with an organization whose ids differ (discovery's
             # own requests are not observed, they are not part of the contract).
             recorder = BaselineRecorder(names=PortableNames(org.types))
+            # Violations name each custom field by its name beside its id.
+            tally.prepare = FieldNames.of(f for t in org.types for f in t.fields).case
             session.observers.append(_observer(recorder))
             workers = config.workers or choose_workers(
                 target.kind, client.latencies, client.budget().rate, config.max_rate

@@ -10,6 +10,7 @@ create. The runs on the customer's own lead are tests/ledger/test_data_safety.py
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,10 @@ def test_each_fault_is_caught_and_the_customers_data_left_alone(
         assert CAUGHT_BY[fault] & set(summary.by_check), (fault, summary.by_check)
         assert sum(summary.by_check.values()) == summary.violations
         assert summary.violations == len(ran.finished.violations)
+        if fault == "number_as_string":
+            # ...naming each custom field by its name beside its id
+            titles = [v.title for v in ran.finished.violations]
+            assert any(re.search(r"custom\.[A-Z][\w ]* \(cf_\w+\)", t) for t in titles), titles
     else:
         # Then (where only a baseline can see the deviation, since Close's documents
         # disagree among themselves) the documented layer stays silent: raising here would
