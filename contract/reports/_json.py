@@ -1,4 +1,4 @@
-"""The JSON report: format 1, described by ``report.schema.json`` next to this module."""
+"""The JSON report: format 2, described by ``report.schema.json`` next to this module."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from contract.reports._metadata import Metadata, statuses_label
 
 __all__ = ["REPORT_FORMAT", "json_report", "report_schema"]
 
-REPORT_FORMAT: Final = 1
+REPORT_FORMAT: Final = 2
 """The version of the JSON report's shape (its top-level ``format``). It changes when a
-key is removed, renamed or changes meaning; adding a key keeps it."""
+key is removed, renamed or changes meaning; adding a key keeps it. Format 2: a case the
+network decided without a violation has ``passed: null`` (it was ``true``)."""
 
 
 @cache
@@ -48,7 +49,8 @@ def _case_entry(case: CaseFinished) -> dict[str, Any]:
         "statuses": list(case.statuses),
         "requests": case.requests,
         "elapsed": round(case.elapsed, 4),
-        "passed": case.passed,
+        # An inconclusive case is neither passed nor failed (unless it found a violation).
+        "passed": None if case.inconclusive and case.passed else case.passed,
         "inconclusive": case.inconclusive,
     }
 

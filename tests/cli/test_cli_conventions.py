@@ -139,5 +139,5 @@ def test_a_json_report_on_stdout_leaves_stdout_to_json() -> None:
     result = cli("run", "--examples", "1", "--stateful-runs", "0", "--report-json", "-")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["format"] == 1 and report["summary"]["exit_code"] == 0
+    assert report["format"] == 2 and report["summary"]["exit_code"] == 0
     assert "contract holds" in result.stderr and "contract holds" not in result.stdout

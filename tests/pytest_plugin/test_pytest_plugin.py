@@ -91,6 +91,19 @@ def test_a_network_that_decides_too_many_cases_ends_the_suite_with_3(
     result.stdout.fnmatch_lines(["*close-contract: no verdict: the network left * inconclusive*"])
 
 
+def test_a_check_that_did_not_run_is_skipped_with_its_reason(pytester: pytest.Pytester) -> None:
+    # Given a live target and no second key: org_isolation has nothing to judge
+    with EmulatorServer() as server:
+        result = pytester.runpytest_inprocess(
+            "--pyargs", "contract.suite", *target_of(server), "-rs",
+            "--close-examples", "1", "--close-stateful-runs", "0",
+        )  # fmt: skip
+    # Then its item is skipped, saying why, and the others pass
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(["SKIPPED*org_isolation did not run: *"])
+    assert outcomes(result)["passed"] >= 25
+
+
 def test_an_error_of_the_run_ends_the_suite_with_its_cause(pytester: pytest.Pytester) -> None:
     with EmulatorServer() as server:
         result = pytester.runpytest_inprocess(

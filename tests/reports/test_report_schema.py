@@ -44,7 +44,7 @@ def test_the_schema_is_draft_2020_12_and_names_the_format() -> None:
 
     Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["properties"]["format"]["const"] == REPORT_FORMAT == 1
+    assert schema["properties"]["format"]["const"] == REPORT_FORMAT == 2
 
 
 def test_the_schema_ships_in_the_package() -> None:
@@ -159,7 +159,7 @@ def test_a_report_missing_a_nested_key_fails(
 @pytest.mark.parametrize(
     ("where", "value"),
     [
-        ("format", 2),
+        ("format", 1),
         ("started_at", "2025-01-01T12:00:00"),  # no offset: not a point in time
         ("interrupted", "no"),
         ("expected", list(range(200, 300))),  # the numbers, not the readable set

@@ -263,7 +263,7 @@ def test_the_engine_says_when_where_and_how_the_run_started() -> None:
 def test_json_report_has_the_runs_metadata(faulty: RunReport, tmp_path: Path) -> None:
     data = json.loads(written(faulty, tmp_path)["json"])
 
-    assert data["format"] == 1 and data["interrupted"] is False
+    assert data["format"] == 2 and data["interrupted"] is False
     assert data["versions"]["close_contract"] == __version__
     assert data["versions"]["hypothesis"] == hypothesis_version
     started = datetime.fromisoformat(data["started_at"])
@@ -390,6 +390,8 @@ def test_inconclusive_cases_are_counted_and_listed(tmp_path: Path) -> None:
     data = json.loads(texts["json"])
     assert data["summary"]["inconclusive"] == 1 and data["summary"]["exit_code"] == 3
     assert [c["inconclusive"] for c in data["cases"]] == [why, None]
+    # ...neither passed nor failed, beside the one that passed
+    assert [c["passed"] for c in data["cases"]] == [None, True]
     (skipped,) = ET.fromstring(texts["junit"]).findall(".//testcase/skipped")
     assert why in skipped.get("message", "")
     assert f"- Asset: valid (valid): {why}" in texts["md"]
