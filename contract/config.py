@@ -550,6 +550,14 @@ class Config:
     report_md: Path | None = option(
         None, "Write a Markdown report.", metavar="FILE", commands=_RUN, in_pytest=False
     )
+    # Recordings are committed and reports kept by CI: people's names, emails and phone
+    # numbers in answers become stand-ins there unless this is set (contract.cassettes).
+    keep_personal_data: bool = option(
+        False,
+        "Keep the names, emails and phone numbers of answers (me/'s, and those of leads "
+        "and contacts the run did not make) in recordings and reports.",
+        commands=_RUN,
+    )
     # --- The embedded emulator's own switches, for demonstrations and the tests ---------
     emulator_faults: tuple[str, ...] = option(
         (),

@@ -14,13 +14,16 @@ past a bound (:mod:`contract.cassettes._bodies`), and, when the client did not t
 its end (it stopped at one of its bounds, or the connection failed), marked as cut with the
 :data:`CUT_HEADER`, which a replay honours by ending that answer the same way. Every form
 of a key is scrubbed before anything is written: from URLs, header names and values, reason
-phrases and bodies. The cassette is written with vcrpy's persister when the block ends.
+phrases and bodies. Unless the run keeps it, personal data is scrubbed from every answer
+(:mod:`contract.cassettes._personal`): the recorder notes what each request sent, so the
+names of the run's own leads and contacts stay as the run gave them. The cassette is
+written with vcrpy's persister when the block ends.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
@@ -31,6 +34,7 @@ import httpx
 from contract.baseline import BASELINE_FILE
 from contract.cassettes._bodies import RAW_KEPT, UNREADABLE, recorded_body
 from contract.cassettes._corpus import CASSETTE_FILE, CORPUS_FILE
+from contract.cassettes._personal import PersonalData
 from contract.errors import ConfigurationError
 from contract.secrets import REDACTED, Redactor
 
@@ -74,11 +78,15 @@ def _without(headers: Mapping[str, list[str]], *names: str) -> dict[str, list[st
 
 class Recorder:
     """Writes down every interaction its transports carry (see the module's docstring);
-    :meth:`save` writes the cassette. Thread-safe: a run's workers share one recorder."""
+    :meth:`save` writes the cassette. Thread-safe: a run's workers share one recorder.
+    ``keep_personal_data`` records answers with the personal data they hold."""
 
-    def __init__(self, path: Path, secrets: Sequence[str]) -> None:
+    def __init__(
+        self, path: Path, secrets: Sequence[str], *, keep_personal_data: bool = False
+    ) -> None:
         self._path = path
         self._scrub = Redactor(secrets)
+        self._personal = None if keep_personal_data else PersonalData()
         self._requests: list[Any] = []
         self._responses: list[dict[str, Any]] = []
         self._open: set[_Tee] = set()
@@ -89,6 +97,19 @@ class Recorder:
         the proxy the environment names, as a client without a transport of its own would)
         and records each interaction."""
         return _RecordingTransport(self, inner if inner is not None else _Network())
+
+    def _sent(self, request: httpx.Request) -> None:
+        """Note what ``request`` sends: the values the run gave are never scrubbed."""
+        if self._personal is not None:
+            self._personal.sent(request.content, request.url.path)
+
+    def _answer(self, path: str) -> Callable[[bytes], bytes]:
+        """What an answer to ``path`` is scrubbed with: every form of a key, then (unless
+        the run keeps it) personal data."""
+        secrets, personal = self._scrub.data, self._personal
+        if personal is None:
+            return secrets
+        return lambda data: personal.answer(path, secrets(data))
 
     def _opened(self, tee: _Tee) -> None:
         with self._lock:
@@ -114,7 +135,11 @@ class Recorder:
         headers = _headers(response.headers.multi_items(), scrub)
         codings = _named(headers, "content-encoding")
         body, decoded = recorded_body(
-            bytes(tee.kept), codings, scrub.data, raw_total=tee.total, whole=tee.ended is None
+            bytes(tee.kept),
+            codings,
+            self._answer(request.url.path),
+            raw_total=tee.total,
+            whole=tee.ended is None,
         )
         if decoded:
             headers = _without(headers, "content-encoding")
@@ -235,6 +260,7 @@ class _RecordingTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()  # the body the recording keeps (the client's requests hold it)
+        self._recorder._sent(request)
         answer = self._inner.handle_request(request)
         return httpx.Response(
             answer.status_code,
@@ -258,10 +284,12 @@ def recording_files(directory: Path) -> list[Path]:
 
 
 @contextmanager
-def recording(directory: Path, secrets: Sequence[str]) -> Iterator[Recorder]:
+def recording(
+    directory: Path, secrets: Sequence[str], *, keep_personal_data: bool = False
+) -> Iterator[Recorder]:
     """A :class:`Recorder` for ``DIR/cassette.yaml``: every interaction that its transports
     carry inside the block is recorded, and the cassette written when the block ends (also
-    when it raises).
+    when it raises). Personal data in answers is scrubbed unless ``keep_personal_data``.
 
     A recording already in ``DIR`` (its cassette, corpus and baseline) is removed first, so
     none of it can outlive the new one; any other file there is left alone. Whether that
@@ -274,7 +302,7 @@ def recording(directory: Path, secrets: Sequence[str]) -> Iterator[Recorder]:
             stale.unlink()
     except OSError as exc:
         raise ConfigurationError(f"cannot record into {directory}: {exc.strerror or exc}") from None
-    recorder = Recorder(directory / CASSETTE_FILE, secrets)
+    recorder = Recorder(directory / CASSETTE_FILE, secrets, keep_personal_data=keep_personal_data)
     try:
         yield recorder
     finally:

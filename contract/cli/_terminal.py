@@ -42,7 +42,7 @@ from contract.events import (
 from contract.events import (
     Progress as RunProgress,
 )
-from contract.reports import Group, Related, RootCauses, excerpt
+from contract.reports import Group, Related, RootCauses, excerpt, fingerprint
 
 __all__ = ["QUIET", "VERBOSE", "Terminal", "plural"]
 
@@ -260,7 +260,7 @@ class Terminal:
 
     def _example(self, related: Related) -> None:
         found = related.first
-        self._say(f"  case: {related.label} ({related.phase})")
+        self._say(f"  case: {related.label} ({related.phase}), root cause {fingerprint(found)}")
         response = found.response or {}
         if "status" in response:
             body = excerpt(str(response.get("response_body") or ""))

@@ -211,7 +211,9 @@ def run(config: Config) -> Iterator[Event]:
         recorded: Corpus | None = None
         cassette: Recorder | None = None
         if config.record is not None:
-            cassette = stack.enter_context(recording(config.record, secrets))
+            cassette = stack.enter_context(
+                recording(config.record, secrets, keep_personal_data=config.keep_personal_data)
+            )
             recorded = Corpus(config.seed, target.base_url, target.other_api_key is not None)
         run_token = replay.run_token if replay is not None else token_hex(6)
         if recorded is not None:

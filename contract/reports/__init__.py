@@ -6,6 +6,8 @@ blanked, to files or (for the path ``-``) to standard output; :func:`check_writa
 the paths before a run sends anything. :func:`report_schema` is the JSON Schema
 (Draft 2020-12) that every JSON report of :data:`REPORT_FORMAT` validates against. A text
 past :data:`contract.excerpts.KEPT_BODY_BYTES` (a huge body) is cut and marked as cut.
+Every rendering scrubs personal data from the answers violations carry (as recordings
+do, :class:`contract.cassettes.PersonalData`) unless the run kept it.
 :class:`RootCauses` groups a run's violations by root cause, as the terminal and
 :meth:`RunReport.assert_holds` show them.
 """
@@ -13,7 +15,14 @@ past :data:`contract.excerpts.KEPT_BODY_BYTES` (a huge body) is cut and marked a
 from __future__ import annotations
 
 from contract.reports._files import STDOUT, check_writable, write_reports
-from contract.reports._groups import Group, Related, RootCauses, excerpt, root_cause
+from contract.reports._groups import (
+    Group,
+    Related,
+    RootCauses,
+    excerpt,
+    fingerprint,
+    root_cause,
+)
 from contract.reports._json import REPORT_FORMAT, report_schema
 from contract.reports._metadata import statuses_label
 from contract.reports._report import RunReport
@@ -27,6 +36,7 @@ __all__ = [
     "RunReport",
     "check_writable",
     "excerpt",
+    "fingerprint",
     "report_schema",
     "root_cause",
     "statuses_label",

@@ -10,13 +10,14 @@ one's group instead of making a group of its own.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
 from contract.errors import ContractViolation
 from contract.events import CaseFinished
 
-__all__ = ["Group", "Related", "RootCauses", "excerpt", "root_cause"]
+__all__ = ["Group", "Related", "RootCauses", "excerpt", "fingerprint", "root_cause"]
 
 # Close ids: a lowercase prefix, an underscore and a long run of letters and digits with
 # at least one digit or capital (so that words such as ``type_conformance`` stay).
@@ -39,6 +40,16 @@ def root_cause(found: ContractViolation) -> Key:
     title = _DOUBLE_QUOTED.sub('"…"', title)
     title = _SINGLE_QUOTED.sub("'…'", title)
     return found.check, _NUMBER.sub(_number, title)
+
+
+def fingerprint(found: ContractViolation) -> str:
+    """The root cause of ``found`` as 12 hex digits: its check and its title without ids,
+    quoted values and counts (so the operation, the status and the field or property stay).
+    The same cause has the same fingerprint in every run, on every worker, in every
+    output; custom fields are named by their names (contract.fieldnames), so it also holds
+    across organizations whose ids differ."""
+    check, title = root_cause(found)
+    return hashlib.sha256(f"{check}\x00{title}".encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 def excerpt(text: str, limit: int = 200) -> str:

@@ -9,6 +9,7 @@ from importlib import resources
 from typing import Any, Final
 
 from contract.events import BaselineCompared, CaseFinished, CleanupFinished, Summary
+from contract.reports._groups import fingerprint
 from contract.reports._metadata import Metadata, statuses_label
 
 __all__ = ["REPORT_FORMAT", "json_report", "report_schema"]
@@ -67,6 +68,7 @@ def json_report(
     violations = [
         {
             **v.to_dict(),
+            "fingerprint": fingerprint(v),
             "case": _readable_case(v.case),
             "label": case.label,
             "phase": case.phase,

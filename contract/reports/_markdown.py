@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from contract.errors import ContractViolation
 from contract.events import BaselineCompared, CaseFinished, Summary
+from contract.reports._groups import RootCauses, excerpt, fingerprint
 from contract.reports._metadata import Metadata, option_text
 
 __all__ = ["markdown_report"]
@@ -70,18 +71,45 @@ def _checks(s: Summary) -> list[str]:
 
 
 def _violations(cases: Sequence[CaseFinished]) -> list[str]:
-    lines: list[str] = []
+    """One section per root cause: its first violation with the case that showed it and
+    its reproduction, how many cases it stands for, and the failures that followed it in
+    those cases (one line each), so one cause reads the same however often it showed."""
+    causes = RootCauses()
     for case in cases:
-        for found in case.violations:
+        causes.add(case)
+    groups = list(causes.groups.values())
+    if not groups:
+        return []
+    lines = ["| root cause | check | cases | title |", "| --- | --- | ---: | --- |"]
+    for group in groups:
+        found = group.cause.first
+        title = excerpt(found.title, 120).replace("|", "\\|")
+        lines.append(
+            f"| `{fingerprint(found)}` | `{found.check}` | {group.cause.count} | {title} |"
+        )
+    lines.append("")
+    for group in groups:
+        cause = group.cause
+        found = cause.first
+        cases_text = "case" if cause.count == 1 else "cases"
+        lines += [
+            f"## [{found.check}] {found.title}",
+            "",
+            f"Root cause `{fingerprint(found)}`, in {cause.count} {cases_text}; the first: "
+            f"{cause.label} ({cause.phase}), severity {found.severity}.",
+            "",
+        ]
+        if found.message:
+            lines += [found.message, ""]
+        lines += _reproduction(found)
+        if group.follow_ons:
+            lines += [f"Followed in the same {cases_text} by:", ""]
             lines += [
-                f"## [{found.check}] {found.title}",
-                "",
-                f"Case: {case.label} ({case.phase}), severity {found.severity}.",
-                "",
-                found.message,
-                "",
+                f"- `{related.first.check}`: {excerpt(related.first.title, 200)} "
+                f"({related.count} {'time' if related.count == 1 else 'times'})"
+                for related in group.follow_ons.values()
             ]
-            lines += _reproduction(found)
+            lines.append("")
     return lines
 
 

@@ -16,11 +16,12 @@ from contract.events import (
     RunStarted,
     Summary,
 )
-from contract.reports._groups import Group, RootCauses, excerpt
+from contract.reports._groups import Group, RootCauses, excerpt, fingerprint
 from contract.reports._json import json_report
 from contract.reports._junit import junit_report
 from contract.reports._markdown import markdown_report
 from contract.reports._metadata import Metadata, elapsed_since
+from contract.reports._personal import scrub_personal
 from contract.secrets import Redactor
 from contract.totals import Totals
 
@@ -169,26 +170,38 @@ class RunReport:
     def _metadata(self, summary: Summary) -> Metadata:
         return Metadata(self.started, summary.duration, self.interrupted)
 
+    def _shown(self) -> tuple[list[CaseFinished], CleanupFinished | None]:
+        """The cases and cleanup as every rendering shows them: without personal data,
+        unless the run was asked to keep it (``keep_personal_data``)."""
+        started = self.started
+        options = None if started is None else started.options
+        if options is not None and getattr(options, "keep_personal_data", False):
+            return self.cases, self.cleanup
+        token = None if started is None else started.run_token
+        return scrub_personal(self.cases, self.cleanup, token=token)
+
     def to_json(self) -> dict[str, Any]:
         """The JSON report (format :data:`~contract.reports.REPORT_FORMAT`): ``format``,
         ``interrupted``, ``versions``, ``started_at``, ``duration``, ``target``,
         ``options``, ``seed``, ``types``, ``summary``, ``cleanup``, ``violations``,
         ``cases``, ``checks``, ``baseline``; ``report.schema.json`` describes each."""
         summary = self.summary
-        return json_report(
-            self._metadata(summary), summary, self.cases, self.cleanup, self.baseline
-        )
+        cases, cleanup = self._shown()
+        return json_report(self._metadata(summary), summary, cases, cleanup, self.baseline)
 
     def to_junit(self) -> str:
-        """One ``testsuite`` per phase (with the run's metadata as ``properties``), one
-        ``testcase`` per case, a ``failure`` per violation, inconclusive cases skipped."""
-        return junit_report(self._metadata(self.summary), self.cases)
+        """One ``testsuite`` per check (with the run's metadata as ``properties``): a
+        failing ``testcase`` per root cause, a passing one for a check that held, a
+        skipped one for a check that did not run; inconclusive cases skipped."""
+        summary = self.summary
+        return junit_report(self._metadata(summary), summary, self._shown()[0])
 
     def to_markdown(self) -> str:
         """A readable report: metadata line, summary table, violations by check, then each
         violation and the inconclusive cases."""
         summary = self.summary
-        return markdown_report(self._metadata(summary), summary, self.cases, self.baseline)
+        cases = self._shown()[0]
+        return markdown_report(self._metadata(summary), summary, cases, self.baseline)
 
 
 def _plural(count: int, word: str) -> str:
@@ -202,7 +215,7 @@ def _group_lines(group: Group) -> list[str]:
     found = cause.first
     lines = [
         f"✗ {found.check}: {found.title} ({_plural(cause.count, 'case')})",
-        f"  case: {cause.label} ({cause.phase})",
+        f"  case: {cause.label} ({cause.phase}), root cause {fingerprint(found)}",
     ]
     if found.message and found.message != found.title:
         lines.append(f"  {excerpt(found.message, limit=300)}")

@@ -63,7 +63,8 @@ def test_violations_are_grouped_by_root_cause_with_a_count(
     # The first of each group: its case, the answer's status and body, the curl line
     first = violations[0]
     assert f"✗ {first['check']}: {first['title']} (" in result.stderr
-    assert f"  case: {first['label']} ({first['phase']})" in lines
+    case_line = f"  case: {first['label']} ({first['phase']}), root cause {first['fingerprint']}"
+    assert case_line in lines
     assert any(line.startswith(f"  answer: {first['response']['status']} {{") for line in lines)
     assert f"  reproduce: {first['reproduction']}" in lines
     # What followed the cause in the same cases is attached to it, not a group of its own
@@ -228,3 +229,10 @@ def test_the_summary_shows_what_each_check_did_and_which_did_not_run() -> None:
     text = " ".join(out.getvalue().split())
     assert "not run: org_isolation (no second key (--other-api-key))" in text
     assert "contract holds (1 check not run: see above)" in text
+
+
+def test_each_root_cause_shows_the_fingerprint_of_the_reports(lost: tuple[Ran, Any]) -> None:
+    result, data = lost
+    shown = re.findall(r"root cause ([0-9a-f]{12})$", result.stderr, re.M)
+    assert shown and len(shown) == len(set(shown))
+    assert set(shown) <= {v["fingerprint"] for v in data["violations"]}

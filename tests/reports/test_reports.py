@@ -22,7 +22,14 @@ from contract.config import Config
 from contract.emulator import EmulatorServer
 from contract.errors import ConfigurationError, ContractViolation
 from contract.events import CaseFinished, RunFinished, RunOptions, RunStarted, Summary
-from contract.reports import STDOUT, RunReport, check_writable, report_schema, write_reports
+from contract.reports import (
+    STDOUT,
+    RunReport,
+    check_writable,
+    fingerprint,
+    report_schema,
+    write_reports,
+)
 
 CANARY = "canary-key-5c0f3e9a71d2"
 VIOLATION_KEYS = {"check", "title", "message", "severity", "case", "request", "response"}
@@ -89,15 +96,37 @@ def test_json_report(faulty: RunReport, tmp_path: Path) -> None:
     assert listed and all(v["case"]["mutation"] is None for v in listed)
 
 
-def test_junit_report_has_one_failure_per_violation(faulty: RunReport, tmp_path: Path) -> None:
+def test_junit_report_has_a_suite_per_check_and_a_failure_per_root_cause(
+    faulty: RunReport, tmp_path: Path
+) -> None:
     root = ET.fromstring(written(faulty, tmp_path)["junit"])
+    summary = faulty.summary
+    suites = {suite.get("name"): suite for suite in root.findall("testsuite")}
 
+    # One suite per check of the tally (every check, whether it found, held or did not run)
+    assert set(summary.checks) <= set(suites)
+    # ...a failing testcase per root cause, named uniquely, saying how often it showed
     failures = root.findall("./testsuite/testcase/failure")
-    assert len(failures) == faulty.summary.violations
-    assert len(root.findall("./testsuite/testcase")) == faulty.summary.cases
-    checks = {f.get("type") for f in failures}
-    assert checks == set(faulty.summary.by_check)
-    for suite in root.findall("testsuite"):
+    fingerprints = {v["fingerprint"] for v in faulty.to_json()["violations"]}
+    assert len(failures) == len(fingerprints) < summary.violations
+    assert {f.get("type") for f in failures} == set(summary.by_check)
+    names = [c.get("name", "") for c in root.findall("./testsuite/testcase")]
+    assert len(names) == len(set(names))
+    shown = sum(
+        1
+        if " (once;" in f.get("message", "")
+        else int(f.get("message", "").split(" (")[-1].split()[0])
+        for f in failures
+    )
+    assert shown == summary.violations
+    # ...a passing testcase for a check that held, a skipped one for a check that did not run
+    for name, tally in summary.checks.items():
+        (case, *more) = suites[name].findall("testcase")
+        if tally.not_run is not None:
+            assert case.find("skipped") is not None and not more
+        elif not tally.failed and tally.judged:
+            assert case.find("failure") is None and case.find("skipped") is None
+    for suite in suites.values():
         failing = [c for c in suite.findall("testcase") if c.find("failure") is not None]
         assert int(suite.get("failures", "-1")) == len(failing)
         assert int(suite.get("tests", "-1")) == len(suite.findall("testcase"))
@@ -114,7 +143,13 @@ def test_markdown_report_has_the_summary_table(faulty: RunReport, tmp_path: Path
     for check, count in s.by_check.items():
         t = s.checks[check]
         assert f"| `{check}` | {t.judged} | {t.passed} | {count} | {t.inconclusive} |" in text
-    assert text.count("## [") == s.violations
+    # ...one section per root cause, each with the fingerprint the JSON report gives it
+    causes = faulty.root_causes().groups
+    assert text.count("## [") == len(causes) < s.violations
+    fingerprints = {v["fingerprint"] for v in faulty.to_json()["violations"]}
+    for group in causes.values():
+        shown = fingerprint(group.cause.first)
+        assert f"Root cause `{shown}`" in text and shown in fingerprints
     assert "```sh\ncurl " in text
 
 
@@ -148,9 +183,8 @@ def test_reports_stay_well_formed_whatever_the_target_said(tmp_path: Path) -> No
 
     # Then each one parses, and keeps the readable part of the text
     root = ET.fromstring(texts["junit"])
-    (case,) = root.findall(".//testcase")
-    assert case.get("name", "").startswith("Asset") and "✓" in case.get("name", "")
-    assert len(root.findall(".//failure")) == 1
+    (failure,) = root.findall(".//failure")
+    assert "Asset" in failure.get("message", "") and "✓" in failure.get("message", "")
     data = json.loads(texts["json"])
     assert data["violations"][0]["message"].startswith("Asset")
     assert "✓" in texts["md"]
@@ -316,7 +350,7 @@ def test_junit_report_carries_the_metadata_as_properties(faulty: RunReport, tmp_
     root = ET.fromstring(written(faulty, tmp_path)["junit"])
 
     suites = root.findall("testsuite")
-    assert suites and int(root.get("tests", "-1")) == faulty.summary.cases
+    assert suites and int(root.get("tests", "-1")) == len(root.findall(".//testcase"))
     assert faulty.started is not None
     for suite in suites:
         # properties come first in a testsuite, as the JUnit schema orders them
@@ -415,7 +449,8 @@ def test_reports_of_an_interrupted_run(faulty: RunReport, tmp_path: Path) -> Non
     assert sum(data["summary"]["by_check"].values()) == len(data["violations"])
     assert data["target"]["kind"] == "emulator" and data["options"]["examples"] == 3
     root = ET.fromstring(texts["junit"])
-    assert len(root.findall(".//testcase")) == len(partial.cases)
+    failures = root.findall(".//failure")
+    assert len(failures) == len({v["fingerprint"] for v in data["violations"]}) > 0
     assert {p.get("value") for p in root.iter("property") if p.get("name") == "interrupted"} == {
         "true"
     }
