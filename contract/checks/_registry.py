@@ -71,7 +71,9 @@ Step = Literal[
     "stale",  # a request for an instance the stateful model knows deleted
 ]
 
-Evidence = Literal["sent", "expected", "removed", "validator", "instance_id", "prediction"]
+Evidence = Literal[
+    "sent", "expected", "removed", "validator", "instance_id", "prediction", "user_id"
+]
 """What a check may need besides the answer: the :class:`CheckContext` field of that name
 set (not None; for ``removed``, not empty)."""
 
@@ -104,6 +106,8 @@ class CheckContext:
     # what every answer owes); declarations match on both (see Applies).
     key: Key = "own"
     step: Step | None = None
+    # The key's user, as me/ names it: who what the run creates or changes is made by.
+    user_id: str | None = None
 
 
 T = TypeVar("T")

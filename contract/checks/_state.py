@@ -194,3 +194,36 @@ def org_isolation(ctx: CheckContext) -> None:
             f"{where(ctx)} with another organization's key answered {status}",
             f"An instance of one organization must be unknown (404) to another. {ctx.note}",
         )
+
+
+# Answers that show an instance the run created or changed with its own key: the create,
+# its update, and the reads of it (of each, the instance itself; lists may hold others').
+_AUTHORED_STEPS = frozenset({"create", "update", "read_after_create", "read_after_update", "read"})
+
+
+@check(steps=_AUTHORED_STEPS, keys={"own"}, needs=("user_id",))
+def authored_by_the_key(ctx: CheckContext) -> None:
+    """What the run created or changed names the key's user as ``created_by`` and
+    ``updated_by``.
+
+    DOC api-key-authentication: "API keys are scoped to a particular user/organization
+    combination", so what a key makes, that user made; OAS: instances carry ``created_by``
+    and ``updated_by`` user ids. Only instances the run made itself are judged: who made
+    what existed before the run is not the run's to say.
+    """
+    body = body_of(ctx)
+    if not 200 <= ctx.exchange.status < 300 or not isinstance(body, Mapping):
+        return
+    problems = [
+        f"{key}: {body[key]!r}, not the key's user {ctx.user_id}"
+        for key in ("created_by", "updated_by")
+        if key in body and body[key] is not None and body[key] != ctx.user_id
+    ]
+    if problems:
+        raise violation(
+            ctx,
+            "authored_by_the_key",
+            f"{where(ctx)} names another author than the key's user ({problems[0]})",
+            "An instance the run's key created or changed was made by the key's user:\n  "
+            + "\n  ".join(problems),
+        )

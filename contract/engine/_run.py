@@ -259,6 +259,7 @@ def run(config: Config) -> Iterator[Event]:
         try:
             org = discover(client, config.custom_object_type_ids)
             check_second_key(client, org, target.other_api_key)
+            session.user_id = org.user_id
             if journal is not None:
                 journal.key(org.user_id, org.organization_id)
             if not org.types:

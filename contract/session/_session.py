@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 import time
@@ -62,6 +63,8 @@ class Outcome:
     tag: str | None = None
     # For each check that judged an answer of this case: how many it passed and failed.
     verdicts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # The key's user (me/), handed to every check of the case; see Session.user_id.
+    user_id: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -71,6 +74,8 @@ class Outcome:
     def judge(self, ctx: CheckContext) -> list[ContractViolation]:
         """Hand ``ctx`` to every enabled check that applies to it in this case's phase
         (see :func:`~contract.checks.judge`); keep and return their violations."""
+        if ctx.user_id is None and self.user_id is not None:
+            ctx = dataclasses.replace(ctx, user_id=self.user_id)
         judged = judge(ctx, self.phase, self.enabled)
         for name, passed in judged.verdicts.items():
             ok, failed = self.verdicts.get(name, (0, 0))
@@ -135,6 +140,8 @@ class Session:
     # what the run names, such as its disposable lead, provably the run's own.
     run_token: str = field(default_factory=lambda: token_hex(6))
     enabled_checks: frozenset[str] | None = field(init=False)
+    # The key's user as me/ names it, once discovery has read it (None before).
+    user_id: str | None = None
 
     def __post_init__(self) -> None:
         self.enabled_checks = self.config.enabled_checks
@@ -156,7 +163,9 @@ class Session:
         its arguments and no run-wide state (a context variable would leak across the
         yields of :func:`contract.run`) decides what is checked.
         """
-        return Outcome(phase, label, type_id, case, enabled=self.enabled_checks)
+        return Outcome(
+            phase, label, type_id, case, enabled=self.enabled_checks, user_id=self.user_id
+        )
 
     def send(
         self,

@@ -143,6 +143,19 @@ CASES: dict[str, list[tuple[CheckContext, CheckContext]]] = {
         ),
     ],
 }
+# The key's user, and another one (of the organization, or not) named as the author.
+USER, STRANGER = "user_" + "K" * 43, "user_" + "S" * 43
+AUTHORED = {**INSTANCE, "created_by": USER, "updated_by": USER}
+CASES["authored_by_the_key"] = [
+    (
+        ctx(post(201, AUTHORED), "create", 201, step="create", user_id=USER),
+        ctx(post(201, {**AUTHORED, "created_by": STRANGER}), "create", step="create", user_id=USER),
+    ),
+    (
+        ctx(exchange(200, AUTHORED), "update", step="update", user_id=USER),
+        ctx(exchange(200, {**AUTHORED, "updated_by": STRANGER}), "update", user_id=USER),
+    ),
+]
 PAIRS = [
     pytest.param(name, good, bad, id=f"{name}-{i}")
     for name, pairs in CASES.items()
