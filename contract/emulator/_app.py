@@ -43,6 +43,7 @@ def create_app(
     latency: float = 0.0,
     rate_limit: int | None = None,
     rate_window: float = 1.0,
+    refuse_blank_text: bool = False,
 ) -> Starlette:
     """Build the emulator as a Starlette application.
 
@@ -50,8 +51,9 @@ def create_app(
     application's lifespan ends. `app.state.emulator` holds the live state. `chaos`,
     `chaos_seed`, `chaos_retry_after` and `latency` set the network conditions (see
     `EmulatorServer`); `rate_limit` requests per `rate_window` seconds per key are
-    enforced with 429 when given. Raises `ValueError` for an unknown fault name or an invalid
-    throttle or network setting.
+    enforced with 429 when given. `refuse_blank_text` refuses blank and whitespace-padded
+    text in names and required text fields (see `EmulatorServer`). Raises `ValueError`
+    for an unknown fault name or an invalid throttle or network setting.
     """
     network = NetworkConditions(
         chaos=chaos, chaos_seed=chaos_seed, chaos_retry_after=chaos_retry_after, latency=latency
@@ -66,6 +68,7 @@ def create_app(
         network=network,
         rate_limit=rate_limit,
         rate_window=rate_window,
+        refuse_blank_text=refuse_blank_text,
     )
     return build_app(state)
 

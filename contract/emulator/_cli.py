@@ -104,6 +104,12 @@ __all__ = ["serve_command"]
     metavar="SECONDS",
     help="The window --rate-limit counts in.",
 )
+@click.option(
+    "--refuse-blank-text",
+    is_flag=True,
+    help="Answer 400 to a name, or a value of a required text field, that is empty, only "
+    "whitespace or padded with whitespace (Close leaves this open; not a fault).",
+)
 @click.option("--list-faults", is_flag=True, help="List the injectable faults and exit.")
 def serve_command(
     host: str,
@@ -120,6 +126,7 @@ def serve_command(
     latency: float,
     rate_limit: int | None,
     rate_window: float,
+    refuse_blank_text: bool,
     list_faults: bool,
 ) -> None:
     """Serve a local stand-in for the Close REST API (custom objects and friends)."""
@@ -147,6 +154,7 @@ def serve_command(
             latency=latency,
             rate_limit=rate_limit,
             rate_window=rate_window,
+            refuse_blank_text=refuse_blank_text,
         )
     except ValueError as exc:  # e.g. --chaos nan, which click's range lets through
         _fail(str(exc))
@@ -165,6 +173,8 @@ def serve_command(
                 click.echo(f"latency: {latency:g} s per answer")
             if rate_limit:
                 click.echo(f"rate limit: {rate_limit} requests per {rate_window:g} s per key")
+            if refuse_blank_text:
+                click.echo("blank text: refused in names and required text fields")
             idle = threading.Event()
             while server.running:
                 idle.wait(0.5)

@@ -55,7 +55,13 @@ class CustomObjectEndpoints:
         payload = await read_json_object(request)
         faults = self.state.faults
         try:
-            valid = validate_create(payload, self.state.store, principal, faults)
+            valid = validate_create(
+                payload,
+                self.state.store,
+                principal,
+                faults,
+                refuse_blank_text=self.state.refuse_blank_text,
+            )
         except SimulatedCrash:
             return PlainTextResponse("Internal Server Error", status_code=500)
         prefix = "co_" if "wrong_id_prefix" in faults else "custobj_"
@@ -142,7 +148,14 @@ class CustomObjectEndpoints:
         # Look again: the instance may have been deleted while the body arrived.
         instance = self._find(request, principal.organization_id)
         try:
-            change = validate_update(payload, instance, self.state.store, principal, faults)
+            change = validate_update(
+                payload,
+                instance,
+                self.state.store,
+                principal,
+                faults,
+                refuse_blank_text=self.state.refuse_blank_text,
+            )
         except ApiError:
             name = payload.get("name")
             if "rejected_update_applied" in faults and isinstance(name, str) and name.strip():

@@ -86,7 +86,7 @@ class EmulatorServer:
     Attributes: `base_url` (the API root, no trailing slash), `api_key` (demo
     organization), `other_api_key` (second organization), `db_path`, `faults` (sorted
     names), `network` (the `chaos`, `chaos_seed`, `chaos_retry_after` and `latency`
-    options), `host` and `port` (the bound port once started).
+    options), `refuse_blank_text`, `host` and `port` (the bound port once started).
 
     Network conditions: `chaos=P` (0..1) disturbs a share P of requests, drawn from
     `chaos_seed` in arrival order; half of them are answered 503 with `Retry-After:
@@ -95,6 +95,12 @@ class EmulatorServer:
     delays every answer by S seconds. `rate_limit=N` enforces N requests per `rate_window`
     seconds per key (429 past it, as Close answers); without it the `RateLimit` header
     reports a generous budget that is never enforced.
+
+    Behaviour Close leaves open (variants, not faults: either keeps the contract):
+    `refuse_blank_text=True` answers 400 with Close's validation body to a `name`, or a
+    value of a required text field, that is empty, only whitespace or has leading or
+    trailing whitespace (by default only a blank `name` is refused, and text values are
+    kept as sent).
 
     The server runs uvicorn in a background thread (it installs no signal handlers,
     so it works from any thread) and `start()` returns once it accepts connections.
@@ -118,6 +124,7 @@ class EmulatorServer:
         latency: float = 0.0,
         rate_limit: int | None = None,
         rate_window: float = 1.0,
+        refuse_blank_text: bool = False,
     ) -> None:
         # Validate eagerly so a bad option fails at construction, not in the thread.
         self.faults: tuple[str, ...] = tuple(sorted(FaultSet.of(faults).names))
@@ -136,6 +143,7 @@ class EmulatorServer:
         self.throttle_reset = throttle_reset
         self.rate_limit = rate_limit
         self.rate_window = rate_window
+        self.refuse_blank_text = refuse_blank_text
         self.db_path = None if db_path is None else Path(db_path)
         self.api_key = api_key or DEFAULT_API_KEY
         self.other_api_key = OTHER_API_KEY
@@ -179,6 +187,7 @@ class EmulatorServer:
             network=self.network,
             rate_limit=self.rate_limit,
             rate_window=self.rate_window,
+            refuse_blank_text=self.refuse_blank_text,
         )
         try:
             sock = self._bind()

@@ -31,6 +31,8 @@ class EmulatorState:
     faults: FaultSet
     limiter: RateLimiter
     network: NetworkConditions = NetworkConditions()
+    # A variant of what Close leaves undocumented, not a fault (see _validation).
+    refuse_blank_text: bool = False
 
     @classmethod
     def open(
@@ -45,6 +47,7 @@ class EmulatorState:
         network: NetworkConditions | None = None,
         rate_limit: int | None = None,
         rate_window: float = 1.0,
+        refuse_blank_text: bool = False,
     ) -> EmulatorState:
         """Validate the options, open (and seed when fresh) the database."""
         fault_set = FaultSet.of(faults)
@@ -70,6 +73,7 @@ class EmulatorState:
             faults=fault_set,
             limiter=limiter,
             network=network or NetworkConditions(),
+            refuse_blank_text=refuse_blank_text,
         )
 
     def close(self) -> None:

@@ -46,6 +46,16 @@ Custom values (`custom.<cf_id>` keys; DOC create page)
 Update (PUT, "every PUT behaves as a PATCH", DOC fields overview)
   - Only `name` and custom values change; `lead_id` and `custom_object_type_id` are
     ignored (INF: no documented way to move an instance).
+
+Blank text (`refuse_blank_text`, off by default; a variant, not a fault)
+  - Close does not document whether blank or whitespace-padded text is accepted (INF
+    either way). By default the emulator refuses only a blank `name` (above) and keeps
+    every text value as sent. With `refuse_blank_text` it also refuses a `name` with
+    leading or trailing whitespace, and in the values of required text fields (create
+    and update) the empty string ("This field is required.", as a value that is not
+    there), whitespace only ("This field cannot be blank.") and leading or
+    trailing whitespace as `str.strip` sees it (a server that would strip it refuses it
+    instead). Each is a 400 with the validation body above.
 """
 
 from __future__ import annotations
@@ -74,6 +84,8 @@ __all__ = [
 ]
 
 REQUIRED = "This field is required."
+BLANK = "This field cannot be blank."
+PADDED = "Value cannot start or end with whitespace."
 MISSING_OBJECT = "Object does not exist."
 _CUSTOM_PREFIX = "custom."
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -111,14 +123,24 @@ class _Context:
     store: Store
     principal: Principal
     faults: FaultSet
+    refuse_blank_text: bool = False
     errors: dict[str, str] = field(default_factory=dict)
 
 
 def validate_create(
-    payload: Mapping[str, Any], store: Store, principal: Principal, faults: FaultSet
+    payload: Mapping[str, Any],
+    store: Store,
+    principal: Principal,
+    faults: FaultSet,
+    *,
+    refuse_blank_text: bool = False,
 ) -> CreateRequest:
-    """Check a create payload; raise a 400 `ApiError` listing every problem."""
-    ctx = _Context(store, principal, faults)
+    """Check a create payload; raise a 400 `ApiError` listing every problem.
+
+    `refuse_blank_text` also refuses blank and whitespace-padded text in `name` and in
+    required text fields (see the module's docstring).
+    """
+    ctx = _Context(store, principal, faults, refuse_blank_text)
     org = principal.organization_id
     type_id = _top_level_id(ctx, payload, "custom_object_type_id", "cotype_")
     if type_id is not None and store.get("custom_object_type", type_id, org) is None:
@@ -165,9 +187,12 @@ def validate_update(
     store: Store,
     principal: Principal,
     faults: FaultSet,
+    *,
+    refuse_blank_text: bool = False,
 ) -> UpdateRequest:
-    """Check an update payload against the instance's type; raise a 400 `ApiError`."""
-    ctx = _Context(store, principal, faults)
+    """Check an update payload against the instance's type; raise a 400 `ApiError`
+    (`refuse_blank_text`: as for :func:`validate_create`)."""
+    ctx = _Context(store, principal, faults, refuse_blank_text)
     name = _name(ctx, payload["name"], required=True) if "name" in payload else None
     fields = _fields_of(store, principal.organization_id, instance["custom_object_type_id"])
     set_values: dict[str, Any] = {}
@@ -215,7 +240,9 @@ def _name(ctx: _Context, value: Any, *, required: bool) -> str | None:
     elif not isinstance(value, str):
         ctx.errors["name"] = "Value must be a string."
     elif not value.strip():
-        ctx.errors["name"] = "This field cannot be blank."
+        ctx.errors["name"] = BLANK
+    elif ctx.refuse_blank_text and value != value.strip():
+        ctx.errors["name"] = PADDED
     elif "reject_unicode_name" in ctx.faults and not value.isascii():
         ctx.errors["name"] = "Name contains invalid characters."
     else:
@@ -262,6 +289,8 @@ def _scalar(ctx: _Context, definition: Document, value: Any) -> Any:
     if not isinstance(value, str):
         raise _Invalid("Value must be a string.")
     if kind == "text":
+        if ctx.refuse_blank_text and definition["required"]:
+            _refuse_blank(value)
         return stored_text(value, ctx.faults)
     if kind == "date":
         if not _DATE.fullmatch(value) or not _parses(date.fromisoformat, value):
@@ -290,6 +319,16 @@ def _scalar(ctx: _Context, definition: Document, value: Any) -> Any:
     if not ctx.store.exists(table, value, organization_id=org, **where):
         raise _Invalid(MISSING_OBJECT)
     return value
+
+
+def _refuse_blank(value: str) -> None:
+    """Refuse empty, whitespace-only and whitespace-padded text (`refuse_blank_text`)."""
+    if not value:
+        raise _Invalid(REQUIRED)
+    if not value.strip():
+        raise _Invalid(BLANK)
+    if value != value.strip():
+        raise _Invalid(PADDED)
 
 
 def _parses(parse: Callable[[str], object], value: str) -> bool:

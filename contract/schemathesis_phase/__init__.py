@@ -5,7 +5,9 @@
 given) into schemathesis, draws its cases through schemathesis's public strategies and
 state machine, sends each through a session of the phase's own (every request passes the
 run's guard as it is sent, every answer is read within the run's bounds), and collects
-what schemathesis's checks report as :class:`SchemathesisFinding` values. It
+what schemathesis's checks report as :class:`SchemathesisFinding` values, each with the
+request and the answer its check judged. Valid data is drawn from a variant of the document
+that holds only text every server keeps as sent (``positive_document``). It
 authenticates as the run's client does (Basic or Bearer); :data:`OnCreated` hands each
 instance it creates to the caller's cleanup (without one, the phase deletes them itself)
 and :data:`OnResponse` shows each answer it got.

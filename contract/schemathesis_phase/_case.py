@@ -28,7 +28,8 @@ def schemathesis_case(
     then may it be written to, and the run's cleanup deletes it with everything else. Every
     2xx answer schemathesis got reaches the session's observers as an :class:`Exchange` of
     kind ``schemathesis:<METHOD>``. The event's ``requests`` is the number of requests
-    schemathesis sent.
+    schemathesis sent; each violation carries the request and the answer its check judged
+    (status, headers that matter, body cut past a cap), redacted.
     """
     from contract.schemathesis_phase._phase import run_schemathesis
 
@@ -95,6 +96,9 @@ def schemathesis_case(
             title=f"{f.operation}: {f.title}",
             message=f.message,
             reproduction=f.reproduction,
+            # The answer the check judged, as the run's other violations carry theirs.
+            request=f.request,
+            response=f.response,
         )
         for f in result.findings
     )

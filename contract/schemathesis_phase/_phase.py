@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 
 from hypothesis import reject
 from hypothesis import seed as hypothesis_seed
-from jsonschema import Draft202012Validator
 
 from contract.client import CloseClient, RequestGuard, rate_limit_wait
 from contract.config import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_WAIT, DEFAULT_RESPONSE_TIMEOUT
@@ -20,7 +19,6 @@ from contract.discovery import TypeContract
 from contract.errors import ConfigurationError, ContractError
 from contract.ids import is_id, segment
 from contract.interrupts import hold_interrupts, interrupts_between_cases
-from contract.schemas import validator_for
 from contract.schemathesis_phase._config import (
     DEFAULT_CHECKS,
     AuthScheme,
@@ -29,9 +27,11 @@ from contract.schemathesis_phase._config import (
 )
 from contract.schemathesis_phase._document import (
     document_for,
-    lenient,
+    positive_document,
     specialise_for_schemathesis,
+    valid_creates_possible,
 )
+from contract.schemathesis_phase._judging import hooks, lenient_validators
 from contract.schemathesis_phase._tally import (
     OnCreated,
     OnResponse,
@@ -44,8 +44,6 @@ from contract.session import drive, quiet_settings
 __all__ = ["SchemathesisResult", "run_schemathesis"]
 
 Document = dict[str, Any]
-_OBJECT_PATH: Final = "/custom_object/{id}/"
-_LIST_PATH: Final = "/custom_object/"
 _CLEANUP_TIMEOUT: Final = 30.0
 
 
@@ -71,61 +69,7 @@ class SchemathesisResult:
     leftovers: tuple[str, ...] = ()
 
 
-# --- what schemathesis judged ----------------------------------------------------------------
-
-
-def _hooks(
-    tally: Tally, lenient: Mapping[str, Draft202012Validator]
-) -> tuple[Callable[..., bool], Callable[..., None]]:
-    """The schema's ``filter_failure`` and ``after_validate`` hooks: which failures count,
-    and every failure a check reported, as a finding."""
-    from schemathesis.core.parameters import ParameterLocation
-
-    def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
-        # A body only the strict document rejects breaks no documented rule: accepting it
-        # is a choice Close's docs leave open, not a contract failure.
-        if "negative_data_rejection" not in getattr(failure, "checks", ()):
-            return True
-        validator = lenient.get(case.operation.label)
-        meta = case.meta
-        if validator is None or meta is None:
-            return True
-        negative = {location for location, part in meta.components.items() if part.mode.is_negative}
-        if negative != {ParameterLocation.BODY}:
-            return True
-        return not validator.is_valid(case.body)
-
-    def after_validate(context: Any, case: Any, response: Any, results: Any) -> None:
-        for result in results:
-            failure = result.failure
-            if failure is None:
-                continue
-            curl = case.as_curl_command(
-                headers=dict(response.request.headers), verify=response.verify
-            )
-            tally.finding(
-                result.name, case.operation.label, failure.title, failure.message or "", curl
-            )
-
-    return filter_failure, after_validate
-
-
-def _header(headers: Mapping[str, Sequence[str]], name: str) -> str | None:
-    # Schemathesis keeps response headers with lower-case names and list values.
-    values = headers.get(name.lower())
-    return ", ".join(values) if values else None
-
-
-def _lenient_validators(special: Document) -> dict[str, Draft202012Validator]:
-    schemas = special["components"]["schemas"]
-    return {
-        f"POST {_LIST_PATH}": validator_for(
-            lenient(schemas["CustomObjectCreateRequest"], create=True)
-        ),
-        f"PUT {_OBJECT_PATH}": validator_for(
-            lenient(schemas["CustomObjectUpdateRequest"], create=False)
-        ),
-    }
+# --- what the phase leaves behind ------------------------------------------------------------
 
 
 def _cleanup(base_url: str, api_key: str, auth_scheme: AuthScheme, ids: Iterable[str]) -> list[str]:
@@ -151,6 +95,12 @@ def _cleanup(base_url: str, api_key: str, auth_scheme: AuthScheme, ids: Iterable
 
 
 # --- sending and judging each case -------------------------------------------------------------
+
+
+def _header(headers: Mapping[str, Sequence[str]], name: str) -> str | None:
+    # Schemathesis keeps response headers with lower-case names and list values.
+    values = headers.get(name.lower())
+    return ", ".join(values) if values else None
 
 
 class _Driver:
@@ -216,6 +166,7 @@ class _Driver:
         collected by the after_validate hook."""
         from schemathesis.errors import FailureGroup
 
+        self.tally.probe = None  # a probe of an answer judged before is not about this one
         try:
             case.validate_response(response, **self.judging)
         except FailureGroup:
@@ -228,12 +179,17 @@ class _Driver:
         except _CASE_ERRORS as exc:
             self.tally.error(f"{case.operation.label}: {_reason(exc)}")
 
-    def unit(self, operation: Any, examples: int, seed: int) -> None:
-        """Up to ``examples`` cases of ``operation`` in each generation mode (valid data,
-        then data that breaks the document)."""
+    def unit(self, positive: Any, negative: Any, examples: int, seed: int) -> None:
+        """Up to ``examples`` cases of one operation in each generation mode: valid data
+        drawn from ``positive`` (the operation in the positive document), then data that
+        breaks the document drawn from ``negative`` (the same operation in the document
+        itself, see :func:`positive_document`)."""
         from schemathesis import GenerationMode
 
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        for mode, operation in (
+            (GenerationMode.POSITIVE, positive),
+            (GenerationMode.NEGATIVE, negative),
+        ):
             try:
                 drive(
                     operation.as_strategy(generation_mode=mode),
@@ -286,6 +242,7 @@ class _Driver:
             def validate_response(
                 self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
             ) -> None:
+                driver.tally.probe = None
                 try:
                     case.validate_response(
                         response,
@@ -449,9 +406,9 @@ def run_schemathesis(
     special = specialise_for_schemathesis(
         document_for(base_url, type_contract, document), lead_id, references
     )
-    create = special["components"]["schemas"]["CustomObjectCreateRequest"]
-    if "const" not in create["properties"].get("custom_object_type_id", {}):
-        # A generic document names no real type, so no generated create can be accepted.
+    if not valid_creates_possible(special):
+        # A generic document names no real type, and a create needs an id for each required
+        # reference field: without them no generated create can be accepted.
         checks = [name for name in checks if name != "positive_data_acceptance"]
     config = SchemathesisConfig.from_dict(
         config_dict(
@@ -474,9 +431,13 @@ def run_schemathesis(
         on_response=on_response,
     )
     started = time.perf_counter()
-    schema = schemathesis.openapi.from_dict(special, config=config)
-    for hook in _hooks(tally, _lenient_validators(special)):
+    # Valid data (and the stateful phase's sequences) from the positive document; data that
+    # breaks the document from the document itself (see positive_document).
+    schema = schemathesis.openapi.from_dict(positive_document(special), config=config)
+    broken = schemathesis.openapi.from_dict(special, config=config)
+    for hook in hooks(tally, lenient_validators(special)):
         schema.hook(hook)
+        broken.hook(hook)
     basic, headers = credentials(api_key, auth_scheme)
     bounds = Bounds(
         guard,
@@ -484,6 +445,7 @@ def run_schemathesis(
         response_timeout=response_timeout,
         on_sent=tally.sent,
         on_answer=tally.answer,
+        on_probe=tally.probed,
     )
     http = guarded_session(bounds, auth=basic, headers=headers)
     # What the checks are told: the session and the run's own credentials (the checks that
@@ -498,6 +460,11 @@ def run_schemathesis(
         },
     }
     driver = _Driver(http, judging, tally, guard, absent, max_wait, sleep)
+    negatives = {
+        result.ok().label: result.ok()
+        for result in broken.get_all_operations()
+        if isinstance(result, Ok)
+    }
     try:
         with http:
             for result in schema.get_all_operations():
@@ -506,7 +473,8 @@ def run_schemathesis(
                     continue
                 operation = result.ok()
                 tally.operations.add(operation.label)
-                driver.unit(operation, max_examples, seed)
+                negative = negatives.get(operation.label, operation)
+                driver.unit(operation, negative, max_examples, seed)
             if stateful:
                 driver.stateful(schema, max_examples, seed)
     finally:

@@ -74,7 +74,8 @@ class Bounds:
     ``guard`` judges each request (None: no guard); each answer's body is read within
     ``max_bytes`` (counted decompressed) and ``response_timeout`` seconds on ``clock``.
     ``on_sent()`` is called for each request that goes out, ``on_answer`` with each answer
-    read.
+    read, and ``on_probe`` with each answer to a check's own request (:func:`probe_hook`),
+    once read.
     """
 
     guard: RequestGuard | None
@@ -83,6 +84,7 @@ class Bounds:
     on_sent: Callable[[], None]
     on_answer: OnAnswer
     clock: Callable[[], float] = time.monotonic
+    on_probe: Callable[[requests.Response], None] | None = None
 
     def refusal(self, request: requests.PreparedRequest) -> Refused | None:
         """The refusal of ``request`` by the guard (counted there), or None."""
@@ -253,6 +255,9 @@ def probe_hook(bounds: Bounds) -> Callable[..., requests.Response]:
         if refused is not None:
             answer.close()
             raise refused
-        return bounds.read(answer, deadline)
+        read = bounds.read(answer, deadline)
+        if bounds.on_probe is not None:
+            bounds.on_probe(read)
+        return read
 
     return hook

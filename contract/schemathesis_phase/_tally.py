@@ -13,6 +13,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from contract.interrupts import hold_interrupts
+from contract.schemathesis_phase._answer import Answer
 from contract.secrets import REDACTED, redact, secret_forms
 
 __all__ = [
@@ -43,13 +44,23 @@ _WRITES: Final = frozenset({"PUT", "PATCH", "DELETE"})
 
 @dataclass(frozen=True, slots=True)
 class SchemathesisFinding:
-    """One failure a schemathesis check reported (de-duplicated per check, operation, title)."""
+    """One failure a schemathesis check reported (de-duplicated per check, operation, title).
+
+    ``request`` and ``response`` are what was sent and what the server answered, shaped as
+    a run's other violations carry them (``method``, ``url``, ``path``,
+    ``request_headers``, ``request_body``; ``status``, ``response_headers``,
+    ``response_body``, ``elapsed``), redacted and with bodies cut past a cap. The answer is
+    the one the check judged: the case's, or for ``ignored_auth`` its probe's (the request
+    sent without valid credentials). None only when no answer came with the failure.
+    """
 
     check: str
     operation: str
     title: str
     message: str
     reproduction: str
+    request: dict[str, Any] | None = None
+    response: dict[str, Any] | None = None
 
 
 class Redactor:
@@ -103,6 +114,9 @@ class Tally:
     created: dict[str, None] = field(default_factory=dict)
     requests: int = 0
     operations: set[str] = field(default_factory=set)
+    # The last answer to a request a check sent itself (ignored_auth's probes) while the
+    # answer being judged now was judged; None before the first one.
+    probe: Answer | None = None
     # Requests may be counted, and creates seen, from more than one thread.
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -161,13 +175,32 @@ class Tally:
         if text not in self.errors:
             self.errors.append(text)
 
-    def finding(self, check: str, operation: str, title: str, message: str, curl: str) -> None:
+    def probed(self, response: Any) -> None:
+        """A check's own request was answered (``response``: read within the bounds)."""
+        self.probe = Answer.of(response)
+
+    def finding(
+        self,
+        check: str,
+        operation: str,
+        title: str,
+        message: str,
+        curl: str,
+        answer: Answer | None = None,
+    ) -> None:
+        """A failure a check reported about ``answer``; the first of its kind is kept."""
         key = (check, operation, title)
-        if key not in self.findings:
-            self.findings[key] = SchemathesisFinding(
-                check=check,
-                operation=operation,
-                title=title,
-                message=self.redact(message).strip(),
-                reproduction=self.redact(curl),
-            )
+        if key in self.findings:
+            return
+        request = response = None
+        if answer is not None:
+            request, response = answer.shown(self.redact, self.relative(answer.url))
+        self.findings[key] = SchemathesisFinding(
+            check=check,
+            operation=operation,
+            title=title,
+            message=self.redact(message).strip(),
+            reproduction=self.redact(curl),
+            request=request,
+            response=response,
+        )

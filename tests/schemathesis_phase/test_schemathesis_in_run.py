@@ -105,6 +105,21 @@ def test_the_faithful_emulator_passes_both_generators() -> None:
     assert finished.summary.requests > sum(c.requests for c in phase)
 
 
+def test_a_server_that_refuses_blank_text_passes_the_whole_run() -> None:
+    # Given a server that refuses blank or padded text in names and required text fields
+    # (Close leaves this open), and the type with a required text field
+    with EmulatorServer(refuse_blank_text=True) as srv:
+        only = one_type(srv)
+        # When a run with every phase (both generators, our stateful phase) goes through it
+        ran = run_engine(
+            live_config(srv, schemathesis=True, examples=3, custom_object_type_ids=only)
+        )
+
+    # Then neither generator counted on such text being kept: nothing is found
+    assert ran.finished.summary.violations == 0, ran.finished.violations
+    assert any(c.phase == "schemathesis" for c in ran.cases)
+
+
 def test_with_bearer_schemathesis_sends_the_key_as_a_bearer_token(
     watched: list[Watching],
 ) -> None:

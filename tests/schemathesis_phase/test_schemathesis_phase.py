@@ -69,9 +69,11 @@ def _filler(field: Any) -> Any:
 
 
 @contextmanager
-def target(faults: Sequence[str] = (), api_key: str | None = None) -> Iterator[Target]:
+def target(
+    faults: Sequence[str] = (), api_key: str | None = None, *, refuse_blank_text: bool = False
+) -> Iterator[Target]:
     """An emulator, the type with reference fields, a lead and one instance to refer to."""
-    with EmulatorServer(faults=faults, api_key=api_key) as srv:
+    with EmulatorServer(faults=faults, api_key=api_key, refuse_blank_text=refuse_blank_text) as srv:
         auth = (srv.api_key, "")
         with CloseClient(srv.base_url, srv.api_key) as client:
             org = discover(client)
@@ -204,6 +206,9 @@ def test_a_fault_is_reported_by_its_check(fault: str, check: str) -> None:
         assert CANARY_KEY not in _everything(result)
         assert basic not in _everything(result)
         assert all(f.reproduction.startswith("curl ") for f in result.findings)
+        # Each finding carries the answer its check judged, as other violations do.
+        assert all(f.response and isinstance(f.response["status"], int) for f in result.findings)
+        assert all(f.request and f.request["method"] for f in result.findings)
         if fault == "auth_not_enforced":
             # ...and the run's own credentials are a reference to it, ready to paste.
             assert any('-u "$CLOSE_API_KEY:"' in f.reproduction for f in result.findings)
