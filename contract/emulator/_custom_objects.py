@@ -24,6 +24,9 @@ from contract.emulator._validation import SimulatedCrash, validate_create, valid
 
 __all__ = ["CustomObjectEndpoints"]
 
+# A well-formed user id of nobody the emulator seeds: who a faulty PUT says made it.
+_ANOTHER_USER = "user_" + "Impostor" + "0" * 35
+
 _TABLE = "custom_object"
 
 
@@ -174,6 +177,8 @@ class CustomObjectEndpoints:
             updated["date_updated"] = local.isoformat(timespec="microseconds")
         if "update_rewrites_date_created" in faults:
             updated["date_created"] = now
+        if "update_by_another_user" in faults:
+            updated["updated_by"] = _ANOTHER_USER
         if "update_rewrites_organization" in faults:
             others = self.state.store.find("organization")
             other = next(o["id"] for o in others if o["id"] != principal.organization_id)

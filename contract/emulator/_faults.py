@@ -45,6 +45,7 @@ FAULTS: Mapping[str, str] = MappingProxyType(
         "null_removal_not_stored": "PUT answers a null-removed value as gone but stores it",
         "rejected_update_applied": "a PUT refused with 400 still stores the name it carried",
         "update_rewrites_organization": "PUT stores another organization's id in the instance",
+        "update_by_another_user": "PUT names a user other than the key's as updated_by",
         "list_shows_deleted": "listing custom objects still shows deleted instances",
         "list_ignores_type": "listing custom objects ignores its custom_object_type_id filter",
         "skip_off_by_one": "a list with _skip > 0 skips one row too many",

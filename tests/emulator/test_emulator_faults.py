@@ -302,6 +302,13 @@ def update_rewrites_organization(p: Probe, faulty: bool) -> None:
     assert (answer["organization_id"] != created["organization_id"]) is faulty
 
 
+def update_by_another_user(p: Probe, faulty: bool) -> None:
+    created = p.asset()
+    answer = _put(p, created["id"], {"name": "Renamed"}).json()
+    assert answer["created_by"] == created["updated_by"] == created["created_by"]
+    assert (answer["updated_by"] != created["created_by"]) is faulty
+
+
 def _listed(p: Probe, lead_id: str, **params: str) -> list[str]:
     body = p.api.get("custom_object/", params={"lead_id": lead_id, **params}).json()
     return [item["id"] for item in body["data"]]
@@ -410,6 +417,7 @@ PROBES: dict[str, Callable[[Probe, bool], None]] = {
         null_removal_not_stored,
         rejected_update_applied,
         update_rewrites_organization,
+        update_by_another_user,
         list_shows_deleted,
         list_ignores_type,
         skip_off_by_one,

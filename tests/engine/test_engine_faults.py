@@ -61,6 +61,7 @@ CAUGHT_BY: Mapping[str, frozenset[str]] = {
     "null_removal_not_stored": frozenset({"null_removes", "update_conformance"}),
     "rejected_update_applied": frozenset({"invalid_update_changes_nothing"}),
     "update_rewrites_organization": frozenset({"organization_consistent", "immutable_on_update"}),
+    "update_by_another_user": frozenset({"authored_by_the_key"}),
     "list_shows_deleted": frozenset({"list_matches_model"}),
     "list_ignores_type": frozenset({"list_matches_model"}),
     "skip_off_by_one": frozenset({"paging_consistent"}),
