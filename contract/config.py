@@ -550,6 +550,21 @@ class Config:
     report_md: Path | None = option(
         None, "Write a Markdown report.", metavar="FILE", commands=_RUN, in_pytest=False
     )
+    report_html: Path | None = option(
+        None,
+        "Write a self-contained HTML report (inline charts; no script, nothing fetched).",
+        metavar="FILE",
+        commands=_RUN,
+        in_pytest=False,
+    )
+    history: Path | None = option(
+        None,
+        "A directory of earlier JSON reports: {report_html} then says what is new or fixed "
+        "since the last run and charts violations per check across runs.",
+        metavar="DIR",
+        commands=_RUN,
+        in_pytest=False,
+    )
     # Recordings are committed and reports kept by CI: people's names, emails and phone
     # numbers in answers become stand-ins there unless this is set (contract.cassettes).
     keep_personal_data: bool = option(
@@ -745,8 +760,8 @@ class Config:
         emulator switches on a live or replay target, keys for the embedded emulator or a
         replay, ``examples`` for a replay...), ``examples`` past its bound, a ``record``
         directory that already holds a recording unless ``overwrite`` is set, check names
-        the registry does not hold (or a selection that leaves none), and ``exitfirst``
-        with ``record`` or ``baseline_out``.
+        the registry does not hold (or a selection that leaves none), ``exitfirst``
+        with ``record`` or ``baseline_out``, and ``history`` without ``report_html``.
         """
         self._check_target()
         if self.examples < 1:
@@ -772,6 +787,11 @@ class Config:
             raise OptionError(
                 "no API key for {url}: pass {api_key.flag} or set {api_key.env}",
                 url=self.base_url,
+            )
+        if self.history is not None and self.report_html is None:
+            raise OptionError(
+                "{history} is read only for the HTML report: add {report_html.flag} FILE, "
+                "or drop {history}"
             )
         for name in ("report_json", "junit_xml", "report_md"):
             path = getattr(self, name)

@@ -90,7 +90,11 @@ def main() -> None:
 
 
 def _terminal(kw: dict[str, Any], config: Config | None) -> Terminal:
-    paths = (config.report_json, config.junit_xml, config.report_md) if config else ()
+    paths = (
+        (config.report_json, config.junit_xml, config.report_md, config.report_html)
+        if config
+        else ()
+    )
     # A report written to standard output (`--report-json -`) owns it: the summary moves
     # to stderr, so that `close-contract run --report-json - | jq` reads only JSON.
     to_stdout = any(path is not None and str(path) == "-" for path in paths)
@@ -130,6 +134,7 @@ def _execute(
         terminal = _terminal(kw, config)
         config.validate()
         check_writable((config.report_json, config.junit_xml, config.report_md))
+        check_writable((config.report_html,), what="HTML report", stdout=False)
         out = config.baseline_out
         check_writable((baseline_file(out) if out else None,), what="baseline", stdout=False)
         begun = True
@@ -216,6 +221,8 @@ def _write_reports(report: RunReport, config: Config, secrets: list[str]) -> Non
             json_path=config.report_json,
             junit_path=config.junit_xml,
             markdown_path=config.report_md,
+            html_path=config.report_html,
+            history_dir=config.history,
             redact=secrets,
         )
     except ContractError as exc:

@@ -1,4 +1,5 @@
-"""Reports of a run: JSON (a versioned format with a JSON Schema), JUnit XML and Markdown.
+"""Reports of a run: JSON (a versioned format with a JSON Schema), JUnit XML, Markdown and
+a self-contained HTML page.
 
 :class:`RunReport` collects a run's events and renders them, also for a run that did not
 finish (Ctrl-C: marked interrupted); :func:`write_reports` writes them with every key
@@ -9,7 +10,9 @@ past :data:`contract.excerpts.KEPT_BODY_BYTES` (a huge body) is cut and marked a
 Every rendering scrubs personal data from the answers violations carry (as recordings
 do, :class:`contract.cassettes.PersonalData`) unless the run kept it.
 :class:`RootCauses` groups a run's violations by root cause, as the terminal and
-:meth:`RunReport.assert_holds` show them.
+:meth:`RunReport.assert_holds` show them. :func:`read_history` reads a directory of earlier
+JSON reports (bounded, skipping what is no report) for the HTML report's comparison with
+earlier runs.
 """
 
 from __future__ import annotations
@@ -23,20 +26,24 @@ from contract.reports._groups import (
     fingerprint,
     root_cause,
 )
+from contract.reports._history import HISTORY_RUNS, History, read_history
 from contract.reports._json import REPORT_FORMAT, report_schema
 from contract.reports._metadata import statuses_label
 from contract.reports._report import RunReport
 
 __all__ = [
+    "HISTORY_RUNS",
     "REPORT_FORMAT",
     "STDOUT",
     "Group",
+    "History",
     "Related",
     "RootCauses",
     "RunReport",
     "check_writable",
     "excerpt",
     "fingerprint",
+    "read_history",
     "report_schema",
     "root_cause",
     "statuses_label",

@@ -1,4 +1,5 @@
-"""Where reports go: files (tried before the run) or, for the path ``-``, standard output."""
+"""Where reports go: files (tried before the run, written whole or not at all) or, for the
+path ``-``, standard output (not for the HTML report)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import contextlib
 import errno
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -14,6 +16,7 @@ from typing import Final
 
 from contract.errors import ConfigurationError
 from contract.reports._cut import cut_report
+from contract.reports._history import History, read_history
 from contract.reports._report import RunReport
 from contract.secrets import redact as blank
 from contract.secrets import secret_forms
@@ -41,14 +44,41 @@ def _to_stdout(text: str) -> None:
         raise ConfigurationError(f"cannot write the report to standard output: {reason}") from exc
 
 
+def _replace(path: Path, data: bytes) -> None:
+    """Write ``data`` to a new file beside ``path``, then rename it over ``path``: a reader
+    (a CI job collecting artifacts, a browser reloading the page) never sees half a report,
+    and a run killed while writing leaves the previous report as it was."""
+    temporary = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
+    # Created as open() would (0o666 less the umask), unlike mkstemp's 0o600.
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        if path.exists():
+            os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
 def _write(path: Path, text: str) -> None:
     if path == STDOUT:
         _to_stdout(text)
         return
+    # A lone surrogate (from a target's JSON) cannot be UTF-8: written as its escape.
+    data = text.encode("utf-8", errors="backslashreplace")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # A lone surrogate (from a target's JSON) cannot be UTF-8: written as its escape.
-        path.write_text(text, encoding="utf-8", errors="backslashreplace")
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            # A link, a pipe or a device (/dev/stdout) is written through: renaming over
+            # it would replace the link or the device itself.
+            path.write_bytes(data)
+            return
+        if path.exists() and not os.access(path, os.W_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        _replace(path, data)
     except OSError as exc:
         raise ConfigurationError(f"cannot write the report {path}: {exc.strerror}") from exc
 
@@ -116,16 +146,28 @@ def write_reports(
     json_path: Path | None = None,
     junit_path: Path | None = None,
     markdown_path: Path | None = None,
+    html_path: Path | None = None,
+    history_dir: Path | None = None,
     redact: Sequence[str] = (),
 ) -> None:
     """Write the requested reports; every secret in ``redact`` is blanked first, in each
     form it can take (raw, escaped, URL-encoded, Basic): the last gate before a file a CI
     keeps. Bodies and other texts past :data:`~contract.excerpts.KEPT_BODY_BYTES` are cut,
-    and marked as cut.
+    and marked as cut. Each file is written whole or not at all (a new file renamed over
+    the old one).
 
     A path ``-`` (:data:`STDOUT`) writes that report to standard output, so the caller
-    must keep its own output off stdout then (``--report-json - | jq``).
+    must keep its own output off stdout then (``--report-json - | jq``); the HTML report
+    goes to a file only. ``history_dir`` holds earlier JSON reports for the HTML report's
+    comparison with earlier runs (see :func:`~contract.reports.read_history`). It is read
+    before anything is written: a JSON report written there now (this run's) is not among
+    them, and the one it replaces (the last run's) is.
     """
+    if html_path == STDOUT:
+        raise ConfigurationError("cannot write the HTML report to standard output (-): give a file")
+    if history_dir is not None and html_path is None:
+        raise ConfigurationError("earlier reports (history_dir) are read for the HTML report only")
+    history = History() if history_dir is None else read_history(history_dir)
     forms = secret_forms(redact)
     report = cut_report(report)
 
@@ -138,3 +180,5 @@ def write_reports(
         _write(junit_path, clean(report.to_junit()))
     if markdown_path is not None:
         _write(markdown_path, clean(report.to_markdown()))
+    if html_path is not None:
+        _write(html_path, clean(report.to_html(history.reports, notes=history.notes)))

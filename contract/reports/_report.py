@@ -1,8 +1,9 @@
-"""RunReport: the events of one run, collected, rendered as JSON, JUnit XML or Markdown."""
+"""RunReport: the events of one run, collected, rendered as JSON, JUnit XML, Markdown or
+HTML."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from contract.events import (
     Summary,
 )
 from contract.reports._groups import Group, RootCauses, excerpt, fingerprint
+from contract.reports._html import html_report
 from contract.reports._json import json_report
 from contract.reports._junit import junit_report
 from contract.reports._markdown import markdown_report
@@ -30,7 +32,7 @@ __all__ = ["RunReport"]
 
 @dataclass
 class RunReport:
-    """Collects the events of a run; renders them as JSON, JUnit XML or Markdown.
+    """Collects the events of a run; renders them as JSON, JUnit XML, Markdown or HTML.
 
     A report without :class:`~contract.events.RunFinished` is of a run that stopped early
     (Ctrl-C, SIGTERM, SIGHUP): every rendering then says ``interrupted`` and holds the cases
@@ -202,6 +204,21 @@ class RunReport:
         summary = self.summary
         cases = self._shown()[0]
         return markdown_report(self._metadata(summary), summary, cases, self.baseline)
+
+    def to_html(
+        self, history: Sequence[Mapping[str, Any]] = (), *, notes: Sequence[str] = ()
+    ) -> str:
+        """One self-contained HTML page (inline CSS and SVG charts, no script, nothing
+        fetched): metadata, summary, per-check coverage, answers by status, a section per
+        root cause, the baseline comparison. Given ``history`` (earlier JSON reports, as
+        :meth:`to_json` makes them, in any order), it also says which root causes are new or
+        fixed since the last run and charts violations per check across the runs. An entry
+        that is no report is skipped with a note; ``notes`` (what the caller skipped while
+        reading them, see :func:`~contract.reports.read_history`) are shown beside it."""
+        summary = self.summary
+        cases = self._shown()[0]
+        meta = self._metadata(summary)
+        return html_report(meta, summary, cases, self.baseline, history, notes)
 
 
 def _plural(count: int, word: str) -> str:
