@@ -68,11 +68,13 @@ class Totals:
         *,
         requests: int | None = None,
         enabled_checks: Collection[str] | None = None,
+        met: Collection[str] = (),
         **facts: Any,
     ) -> Summary:
         """The summary of what was folded in. ``requests`` is the client's own count plus
         :attr:`foreign_requests` when the engine knows it (default: what the cases sent);
-        ``enabled_checks`` the run's selection, for the checks' tally; ``facts`` the
+        ``enabled_checks`` the run's selection and ``met`` the checks' requirements it met
+        (see :func:`~contract.checks.tally_checks`), for the checks' tally; ``facts`` the
         :class:`~contract.events.Summary` fields only the run knows (duration, workers,
         signal, error, what cleanup left, ...)."""
         return Summary(
@@ -84,7 +86,10 @@ class Totals:
             stopped_early=self.stopped_early,
             first_violation_request=self.first_violation_request,
             checks=tally_checks(
-                ((c.judged, c.inconclusive is not None) for c in self.cases), enabled_checks
+                ((c.judged, c.inconclusive is not None) for c in self.cases),
+                enabled_checks,
+                phases_run={c.phase for c in self.cases},
+                met=met,
             ),
             **facts,
         )

@@ -27,11 +27,13 @@ from contract.checks._registry import (
     statuses_text,
     violation,
 )
+from contract.checks._state import SECOND_KEY
 from contract.checks._tally import CheckTally, tally_checks
 
 __all__ = [
     "APPLIES",
     "CHECKS",
+    "SECOND_KEY",
     "Applies",
     "CheckContext",
     "CheckTally",

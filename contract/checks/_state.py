@@ -17,7 +17,10 @@ from contract.checks._registry import (
     where,
 )
 
-__all__: list[str] = []
+__all__ = ["SECOND_KEY"]
+
+SECOND_KEY = "a second organization's key (--other-api-key or CLOSE_OTHER_API_KEY)"
+"""What org_isolation needs: its ``requires``, which a run with the key meets."""
 
 
 def _echo_differences(ctx: CheckContext, want: Mapping[str, Any], got: Any) -> list[str]:
@@ -156,7 +159,7 @@ def gone_after_delete(ctx: CheckContext) -> None:
 @check(
     steps={"isolation"},
     needs=("instance_id",),
-    requires="a second organization's key (--other-api-key or CLOSE_OTHER_API_KEY)",
+    requires=SECOND_KEY,
 )
 def org_isolation(ctx: CheckContext) -> None:
     """Another organization's key can neither see nor change this organization's instance."""

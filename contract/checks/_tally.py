@@ -36,7 +36,11 @@ class CheckTally:
 
 
 def tally_checks(
-    cases: Iterable[tuple[Mapping[str, tuple[int, int]], bool]], enabled: Collection[str] | None
+    cases: Iterable[tuple[Mapping[str, tuple[int, int]], bool]],
+    enabled: Collection[str] | None,
+    *,
+    phases_run: Collection[str] = (),
+    met: Collection[str] = (),
 ) -> dict[str, CheckTally]:
     """For every registered check, what it judged in ``cases``, or why it judged nothing.
 
@@ -45,6 +49,11 @@ def tally_checks(
     inconclusive; ``enabled`` is the run's selection (None: every check). An answer a
     check passed in an inconclusive case counts as inconclusive; one it failed counts as
     failed, as its violation is reported all the same.
+
+    A check that judged nothing says why: not selected; or what it needs (a check's
+    ``requires``) when the run lacked it; or, when the run had it (``met`` names the
+    requirements it met, ``phases_run`` the phases that ran cases), that the cases that
+    lead to such answers stopped before one (at a violation, or an inconclusive answer).
     """
     counts: dict[str, list[int]] = {}
     for judged, inconclusive in cases:
@@ -61,7 +70,17 @@ def tally_checks(
             why = "not selected"
         elif not judged_total:
             applies = APPLIES.get(name)
-            what = applies.describe() if applies is not None else "any answer"
-            why = f"no answer it applies to ({what})"
+            had = applies is not None and (
+                (bool(applies.requires) and applies.requires in met)
+                or (applies.phases is not None and bool(applies.phases & set(phases_run)))
+            )
+            if had:
+                why = (
+                    "no answer of this run reached it: the cases that lead to one stopped "
+                    "earlier (at a violation, or an inconclusive answer)"
+                )
+            else:
+                what = applies.describe() if applies is not None else "any answer"
+                why = f"no answer it applies to ({what})"
         tallies[name] = CheckTally(judged_total, passed, failed, undecided, why)
     return tallies

@@ -42,7 +42,14 @@ from contract.events import (
 from contract.events import (
     Progress as RunProgress,
 )
-from contract.reports import Group, Related, RootCauses, excerpt, fingerprint
+from contract.reports import (
+    Group,
+    Related,
+    RootCauses,
+    excerpt,
+    fingerprint,
+    not_run_by_reason,
+)
 
 __all__ = ["QUIET", "VERBOSE", "Terminal", "plural"]
 
@@ -372,9 +379,6 @@ class Terminal:
                     name, str(t.judged), str(t.passed), str(t.failed), str(t.inconclusive)
                 )
             self.out.print(table)
-        skipped = sorted((name, t.not_run) for name, t in tallies.items() if t.not_run)
-        if skipped and self.verbosity >= NORMAL:
-            self.out.print(
-                "not run: " + "; ".join(f"{name} ({why})" for name, why in skipped),
-                soft_wrap=True,
-            )
+        if self.verbosity >= NORMAL:
+            for why, names in not_run_by_reason(summary).items():
+                self.out.print(f"not run: {', '.join(names)} ({why})", soft_wrap=True)

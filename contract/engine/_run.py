@@ -36,6 +36,7 @@ from contract.cassettes import (
     recording,
     replay_transport,
 )
+from contract.checks import SECOND_KEY
 from contract.client import Exchange
 from contract.config import Config, OptionError
 from contract.discovery import Organization, discover
@@ -340,6 +341,7 @@ def run(config: Config) -> Iterator[Event]:
         summary = tally.summary(
             requests=client.requests_sent + tally.foreign_requests,
             enabled_checks=config.enabled_checks,
+            met=(SECOND_KEY,) if target.other_api_key else (),
             duration=time.perf_counter() - started,
             inconclusive_budget=math.floor(config.max_inconclusive * len(tally.cases)),
             workers=pace.workers if pace is not None else 1,

@@ -24,6 +24,7 @@ from contract.reports._groups import (
     RootCauses,
     excerpt,
     fingerprint,
+    not_run_by_reason,
     root_cause,
 )
 from contract.reports._history import HISTORY_RUNS, History, read_history
@@ -43,6 +44,7 @@ __all__ = [
     "check_writable",
     "excerpt",
     "fingerprint",
+    "not_run_by_reason",
     "read_history",
     "report_schema",
     "root_cause",

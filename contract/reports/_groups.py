@@ -15,9 +15,17 @@ import re
 from dataclasses import dataclass, field
 
 from contract.errors import ContractViolation
-from contract.events import CaseFinished
+from contract.events import CaseFinished, Summary
 
-__all__ = ["Group", "Related", "RootCauses", "excerpt", "fingerprint", "root_cause"]
+__all__ = [
+    "Group",
+    "Related",
+    "RootCauses",
+    "excerpt",
+    "fingerprint",
+    "not_run_by_reason",
+    "root_cause",
+]
 
 # Close ids: a lowercase prefix, an underscore and a long run of letters and digits with
 # at least one digit or capital (so that words such as ``type_conformance`` stay).
@@ -119,3 +127,12 @@ class RootCauses:
     def cases(self) -> int:
         """How many cases had a violation."""
         return sum(g.cause.count for g in self.groups.values())
+
+
+def not_run_by_reason(summary: Summary) -> dict[str, list[str]]:
+    """The checks that judged nothing, by the reason each gives (names sorted)."""
+    reasons: dict[str, list[str]] = {}
+    for name, tally in sorted(summary.checks.items()):
+        if tally.not_run:
+            reasons.setdefault(tally.not_run, []).append(name)
+    return reasons

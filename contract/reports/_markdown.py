@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from contract.errors import ContractViolation
 from contract.events import BaselineCompared, CaseFinished, Summary
-from contract.reports._groups import RootCauses, excerpt, fingerprint
+from contract.reports._groups import RootCauses, excerpt, fingerprint, not_run_by_reason
 from contract.reports._metadata import Metadata, option_text
 
 __all__ = ["markdown_report"]
@@ -64,9 +64,8 @@ def _checks(s: Summary) -> list[str]:
         f"| `{name}` | {t.judged} | {t.passed} | {t.failed} | {t.inconclusive} |" for name, t in ran
     ]
     lines.append("")
-    skipped = sorted((name, t.not_run) for name, t in s.checks.items() if t.not_run)
-    if skipped:
-        lines += ["Not run: " + "; ".join(f"`{name}` ({why})" for name, why in skipped), ""]
+    for why, names in not_run_by_reason(s).items():
+        lines += [f"Not run: {', '.join(f'`{n}`' for n in names)} ({why}).", ""]
     return lines
 
 

@@ -34,3 +34,19 @@ def test_passes_in_an_inconclusive_case_are_neither_passed_nor_failed() -> None:
     tallies = tally_checks([({"echo_conformance": (2, 1)}, True)], None)
     echo = tallies["echo_conformance"]
     assert (echo.judged, echo.passed, echo.failed, echo.inconclusive) == (3, 0, 1, 2)
+
+
+def test_a_check_that_judged_nothing_says_whether_the_run_lacked_what_it_needs() -> None:
+    from contract.checks import SECOND_KEY, tally_checks
+
+    # A run without the stateful phase or a second key lacked what those checks need...
+    lacking = tally_checks([], None)
+    assert lacking["put_is_patch"].not_run == (
+        "no answer it applies to (it needs the stateful phase (--stateful-runs above 0, on "
+        "the emulator or a live target))"
+    )
+    assert "it needs a second organization's key" in (lacking["org_isolation"].not_run or "")
+    # ...one that had both, but whose cases stopped before such answers, says so
+    had = tally_checks([], None, phases_run={"stateful"}, met=(SECOND_KEY,))
+    for name in ("put_is_patch", "org_isolation"):
+        assert (had[name].not_run or "").startswith("no answer of this run reached it"), name
