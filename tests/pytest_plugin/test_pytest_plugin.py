@@ -173,11 +173,6 @@ def test_xdist_workers_share_one_contract_run(pytester: pytest.Pytester, tmp_pat
     ("options", "returncode", "says"),
     [
         (
-            ("--close-type-id", "cotype_nope"),
-            2,
-            "*close-contract: unknown custom object type id cotype_nope*",
-        ),
-        (
             (
                 "--close-max-inconclusive",
                 "0",
@@ -190,7 +185,7 @@ def test_xdist_workers_share_one_contract_run(pytester: pytest.Pytester, tmp_pat
             "*close-contract: no verdict: the network left * inconclusive*",
         ),
     ],
-    ids=["configuration", "no-verdict"],
+    ids=["no-verdict"],
 )
 def test_a_run_that_cannot_finish_under_xdist_ends_with_its_cause(
     pytester: pytest.Pytester, options: tuple[str, ...], returncode: int, says: str
