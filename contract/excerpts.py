@@ -9,9 +9,10 @@ first :data:`KEPT_BODY_BYTES` of each text, then a mark such as
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
-__all__ = ["KEPT_BODY_BYTES", "cut_bytes", "cut_mark", "cut_text", "cut_tree"]
+__all__ = ["KEPT_BODY_BYTES", "cut_bytes", "cut_mark", "cut_text", "cut_tree", "json_strings"]
 
 KEPT_BODY_BYTES: Final = 64 * 1024
 """How much of one text (a body, a message quoting one) a report keeps."""
@@ -69,3 +70,15 @@ def cut_tree(value: Any, cap: int = KEPT_BODY_BYTES) -> Any:
     if isinstance(value, tuple):
         return tuple(cut_tree(item, cap) for item in value)
     return value
+
+
+def json_strings(value: Any) -> Iterator[str]:
+    """Every string value in the JSON ``value``, at any depth (not its keys)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for child in value.values():
+            yield from json_strings(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from json_strings(child)

@@ -32,9 +32,10 @@ import json
 import math
 import re
 import threading
-from collections.abc import Iterator, Mapping
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
+
+from contract.excerpts import json_strings
 
 __all__ = ["PersonalData", "stand_in"]
 
@@ -170,7 +171,7 @@ class PersonalData:
         except (ValueError, RecursionError):
             return
         try:
-            values = set(_strings(value))
+            values = set(json_strings(value))
         except RecursionError:
             return  # nested past what a payload of the run's is
         with self._lock:
@@ -283,15 +284,3 @@ class PersonalData:
 
 def _as_is(text: str, _match: re.Match[str]) -> str:
     return text
-
-
-def _strings(value: Any) -> Iterator[str]:
-    """Every string in the JSON ``value`` (not its keys)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for child in value.values():
-            yield from _strings(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from _strings(child)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from contract.excerpts import json_strings
 from contract.interrupts import hold_interrupts
 from contract.schemathesis_phase._answer import Answer
 from contract.secrets import REDACTED, redact, secret_forms
@@ -83,15 +84,7 @@ class Redactor:
 
 def object_ids(value: Any) -> Iterable[str]:
     """Every custom object id anywhere in a JSON value."""
-    if isinstance(value, str):
-        if _OBJECT_ID.match(value):
-            yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from object_ids(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from object_ids(item)
+    return (text for text in json_strings(value) if _OBJECT_ID.match(text))
 
 
 class Refused(RuntimeError):

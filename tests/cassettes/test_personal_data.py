@@ -12,12 +12,11 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from support.run import live_config, type_ids
+from support.run import live_config, type_ids, verdict
 
 import contract
 from contract.cassettes import CASSETTE_FILE, PersonalData, recording, stand_in
 from contract.emulator import EmulatorServer
-from contract.events import CaseFinished, RunFinished
 
 TOKEN = "0a1b2c3d4e5f"
 OWN_LEAD = f"close-contract disposable lead (seed 7, run {TOKEN})"
@@ -258,21 +257,6 @@ def test_the_recorder_scrubs_answers_unless_asked_to_keep_them(tmp_path: Path, k
     assert me["id"] in cassette and lead_id in cassette
     stored = yaml.safe_load((tmp_path / CASSETTE_FILE).read_text("utf-8"))["interactions"]
     assert all(json.loads(i["response"]["body"]["string"]) for i in stored)
-
-
-Verdict = list[tuple[str, tuple[int, ...], tuple[str, ...]]]
-
-
-def verdict(config: contract.Config) -> tuple[Verdict, RunFinished]:
-    cases: Verdict = []
-    finished = None
-    for event in contract.run(config):
-        if isinstance(event, CaseFinished):
-            cases.append((event.label, event.statuses, tuple(v.check for v in event.violations)))
-        elif isinstance(event, RunFinished):
-            finished = event
-    assert finished is not None
-    return cases, finished
 
 
 def test_a_recording_holds_no_personal_data_yet_replays_with_the_same_verdict(

@@ -13,27 +13,14 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from support.run import verdict
 
 import contract
 from contract.emulator import EmulatorServer
 from contract.errors import CassetteError
-from contract.events import CaseFinished, RunFinished
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "cassettes" / "emulator-default"
-
-
-def verdict(
-    config: contract.Config,
-) -> tuple[list[tuple[str, tuple[int, ...], tuple[str, ...]]], Any]:
-    cases = []
-    finished = None
-    for event in contract.run(config):
-        if isinstance(event, CaseFinished):
-            cases.append((event.label, event.statuses, tuple(v.check for v in event.violations)))
-        elif isinstance(event, RunFinished):
-            finished = event
-    return cases, finished
 
 
 def test_the_committed_recording_replays_offline_and_holds() -> None:

@@ -57,6 +57,17 @@ def run_engine(config: Config) -> Ran:
     return Ran(tuple(run(config)))
 
 
+Verdict = list[tuple[str, tuple[int, ...], tuple[str, ...]]]
+"""Each case's label, statuses and failed checks, in order."""
+
+
+def verdict(config: Config) -> tuple[Verdict, RunFinished]:
+    """Run ``config``: what each case answered and failed, and how the run finished."""
+    ran = run_engine(config)
+    cases = [(c.label, c.statuses, tuple(v.check for v in c.violations)) for c in ran.cases]
+    return cases, ran.finished
+
+
 def live_config(server: EmulatorServer, **options: Any) -> Config:
     """A live-target configuration for an emulator the test started itself (``options``
     may name another ``base_url``, such as a proxy's in front of it)."""
