@@ -267,6 +267,14 @@ class BaselineCompared:
         counts = {level: sum(f.level == level for f in self.findings) for level in LEVELS[::-1]}
         return {level: n for level, n in counts.items() if n}
 
+    def gate_line(self) -> str:
+        """The counts per level and the gate, as every rendering says them:
+        ``1 ERR, 2 INFO; 1 at ERR or above fails the gate``."""
+        counts = ", ".join(f"{n} {level}" for level, n in self.counts().items())
+        failing = len(self.failing)
+        verb = "fails" if failing == 1 else "fail"
+        return f"{counts}; {failing} at {self.fail_on} or above {verb} the gate"
+
     def to_dict(self) -> dict[str, Any]:
         """The ``baseline`` object of the JSON report."""
         failing = self.failing

@@ -210,12 +210,9 @@ class Terminal:
         if not compared.findings:
             self._say(f"baseline: no differences from {compared.baseline}")
         else:
-            counts = ", ".join(f"{n} {level}" for level, n in compared.counts().items())
-            failing = len(compared.failing)
             self._say(
                 f"baseline: {plural(len(compared.findings), 'difference')} from "
-                f"{compared.baseline} ({counts}); {failing} at {compared.fail_on} or above "
-                f"{'fails' if failing == 1 else 'fail'} the gate (--fail-on)"
+                f"{compared.baseline}: {compared.gate_line()} (--fail-on)"
             )
         below = compared.below_gate
         rules: dict[tuple[str, str], list[str]] = {}

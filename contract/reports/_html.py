@@ -287,12 +287,9 @@ def _baseline(compared: BaselineCompared | None) -> list[str]:
     if not compared.findings:
         lines.append("<p>No differences from the baseline.</p>")
     else:
-        counts = ", ".join(f"{n} {level}" for level, n in compared.counts().items())
         failing = compared.failing
-        verb = "fails" if len(failing) == 1 else "fail"
         lines += [
-            f"<p>{e(counts)}; {len(failing)} at {e(compared.fail_on)} or above {verb} the "
-            "gate (--fail-on).</p><table>",
+            f"<p>{e(compared.gate_line())} (--fail-on).</p><table>",
             head("level", "rule", "finding", "fails the gate"),
         ]
         lines += [

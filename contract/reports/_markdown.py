@@ -150,11 +150,8 @@ def _baseline(compared: BaselineCompared | None) -> list[str]:
     if not compared.findings:
         lines += ["No differences from the baseline.", ""]
     else:
-        counts = ", ".join(f"{n} {level}" for level, n in compared.counts().items())
-        failing = len(compared.failing)
         lines += [
-            f"{counts}; {failing} at {compared.fail_on} or above "
-            f"{'fails' if failing == 1 else 'fail'} the gate (`--fail-on`).",
+            f"{compared.gate_line()} (`--fail-on`).",
             "",
             "| level | rule | finding | fails |",
             "| --- | --- | --- | --- |",
