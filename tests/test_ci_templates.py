@@ -1,68 +1,98 @@
-"""The CI templates in docs/ci/: ready to copy, and every close-contract command in them works.
+"""The CI templates in docs/ci/ work when copied into another repository.
 
-Both files are parsed as YAML and their structure checked (jobs, triggers, steps or scripts,
-artifacts kept on failure). Every ``close-contract`` command is extracted from the shell
-scripts and run with the template's own variables, except that the live API roots and keys
-are those of servers this test starts, and the paths are relative to a temporary directory
-that holds the recordings a copied repository would have committed. One scenario runs its
-commands as CI does, the installed command in processes of their own; the others run the
-same commands through the CLI in this process. The shell around the commands (exit code
-handling, the pre-release flow) is run too, with a stand-in ``close-contract`` that exits
-as told.
+The templates are read as YAML and checked for what a copy needs: the toolkit installed from
+a named spec (never ``pip install .``), pip's cache, the reports rendered and kept, keys only
+through secrets and variables. Then their jobs run as their CI systems would run them, on
+stand-ins of the runners (:mod:`support.ci_runner`): every script under ``bash -eo
+pipefail`` with the template's variables, in a clone of a git repository that holds the
+copied templates, the conditions and rules evaluated, and the actions the jobs use (checkout,
+caches, artifacts, the JUnit check) done on local directories.
+
+Two kinds of run:
+
+* with the toolkit: the wheel built from this checkout, in a venv of its own, installed again
+  by each job's own install command. The live targets are emulators on 127.0.0.1 (the
+  variables at the top of a template, which a copy edits, point at them); the issue trackers
+  are a stand-in ``gh`` and a local stand-in of GitLab's API. Nothing beyond this machine is
+  reached: pip runs with ``--no-index``.
+* with a stand-in ``close-contract`` that exits as told, to walk each exit code's path
+  through the jobs.
 """
 
 from __future__ import annotations
 
 import base64
-import fcntl
 import json
 import os
 import re
 import shlex
-import shutil
-import stat
+import site
 import subprocess
 import sys
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
-from support.run import invoke
-from support.unavailable import unavailable
+from support.ci_expressions import Rule, condition, render
+from support.ci_runner import (
+    REPOSITORY,
+    GitHubEvent,
+    GitLabEvent,
+    World,
+    committed,
+    expand,
+    files_in,
+    gitlab_api,
+    gitlab_jobs,
+    lines,
+    load,
+    make_world,
+    rule_when,
+    run_github,
+    run_gitlab,
+    triggered,
+    triggers,
+)
+from support.ci_trackers import ISSUE_TOKEN
 
-import contract
 from contract.emulator import EmulatorServer
 
 ROOT = Path(__file__).resolve().parents[1]
-GITHUB = ROOT / "docs" / "ci" / "github-actions.yml"
-GITLAB = ROOT / "docs" / "ci" / "gitlab-ci.yml"
-TEMPLATES = {"github": GITHUB, "gitlab": GITLAB}
-JOBS = ("replay", "nightly", "pre-release")
+CI = ROOT / "docs" / "ci"
+GITHUB_NIGHTLY = CI / "github-nightly.yml"
+GITHUB_PRE_RELEASE = CI / "github-pre-release.yml"
+GITLAB = CI / "gitlab-ci.yml"
+GITHUB = (GITHUB_NIGHTLY, GITHUB_PRE_RELEASE)
+TEMPLATES = (GITHUB_NIGHTLY, GITHUB_PRE_RELEASE, GITLAB)
+# Where a repository puts each copy, as the README and the headers say.
+COPIED_TO = {
+    GITHUB_NIGHTLY: ".github/workflows/close-contract-nightly.yml",
+    GITHUB_PRE_RELEASE: ".github/workflows/close-contract-pre-release.yml",
+    GITLAB: ".gitlab-ci.yml",
+}
 LIVE_URL = "https://api.close.com/api/v1"  # the templates' production API root
-REPLAYED = "cassettes/emulator-default"  # the committed recording the replay job uses
-PRODUCTION = "cassettes/production"  # production's committed recording, the nightly baseline
+RECORDING = "cassettes/production"  # the templates' CLOSE_CONTRACT_RECORDING
+DEFAULT_SPEC = re.compile(r"^close-contract @ git\+https://\S+@v\d+(\.\d+)*$")
+INSTALL = 'python -m pip install "$CLOSE_CONTRACT_SPEC"'
+ISSUE_TITLE = "close-contract: the nightly run found violations"
 CANDIDATE_KEY = "candidate_api_key_0123456789"
-BIN = Path(sys.executable).parent
-
-# What GitLab keeps in CI/CD settings rather than in the file; the header must name them.
-GITLAB_PROJECT_VARIABLES = ("CLOSE_API_KEY", "CANDIDATE_API_KEY", "CANDIDATE_BASE_URL")
-GITLAB_KEYWORDS = {"default", "include", "stages", "variables", "workflow"}
-SHELL_WORDS = {"if", "then", "else", "elif", "do", "while", "until", "!", "{"}
-ASSIGNMENT = re.compile(r"^[A-Za-z_]\w*=")
-VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
-GITHUB_EXPRESSION = re.compile(r"^\$\{\{\s*(secrets|inputs)\.(\w+)\s*\}\}$")
 # Options whose value is a file or directory the command writes.
-WRITES = ("--report-json", "--junit-xml", "--report-md", "--record", "--out")
+WRITES = ("--report-json", "--report-md", "--report-html", "--junit-xml", "--record", "--out")
+# The jobs of each system that do the same work, with the same close-contract commands.
+COUNTERPARTS = {
+    (GITHUB_NIGHTLY, "nightly"): "nightly",
+    (GITHUB_PRE_RELEASE, "replay"): "replay",
+    (GITHUB_PRE_RELEASE, "pre-release"): "pre-release",
+}
+SCHEDULE = GitHubEvent("schedule")
+TAG = GitHubEvent("push", ref="refs/tags/v2.0.0")
 
 
-def load(path: Path) -> dict[str, Any]:
-    data = yaml.safe_load(path.read_text("utf-8"))
-    assert isinstance(data, dict), f"{path.name} is not a YAML mapping"
-    return data
+def copied(recording: Path | None = None) -> dict[str, Path]:
+    """What a repository that copied the templates holds (and its committed recording)."""
+    files = {place: template for template, place in COPIED_TO.items()}
+    return files | ({RECORDING: recording} if recording is not None else {})
 
 
 # --- reading the scripts --------------------------------------------------------------------
@@ -75,10 +105,7 @@ def logical_lines(script: str) -> list[str]:
 
 
 def simple_commands(line: str) -> list[list[str]]:
-    """The simple commands of one shell line, split at ``;``, ``&&``, ``||`` and ``|``.
-
-    Words keep their ``$VARIABLE`` references (quotes removed), to be expanded later.
-    """
+    """The simple commands of one shell line, split at ``;``, ``&&``, ``||`` and ``|``."""
     lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
     lexer.whitespace_split = True
     commands: list[list[str]] = [[]]
@@ -90,578 +117,377 @@ def simple_commands(line: str) -> list[list[str]]:
     return [words for words in commands if words]
 
 
-def option(words: tuple[str, ...], name: str) -> str | None:
-    """The value given to option ``name`` (``--out FILE``), if the words have it."""
-    return words[words.index(name) + 1] if name in words else None
-
-
 @dataclass(frozen=True)
 class Command:
     """One ``close-contract`` invocation of a template, as written."""
 
     job: str
     words: tuple[str, ...]  # close-contract and its arguments, variables unexpanded
-    assignments: tuple[tuple[str, str], ...]  # NAME=value words before it
-    env: Mapping[str, str] = field(default_factory=dict)  # the template's variables there
-
-    @property
-    def subcommand(self) -> str:
-        return self.words[1]
+    assignments: tuple[str, ...]  # NAME=value words before it
 
     def option(self, name: str) -> str | None:
-        return option(self.words, name)
+        return self.words[self.words.index(name) + 1] if name in self.words else None
 
     def text(self) -> str:
-        prefix = [f"{name}={value}" for name, value in self.assignments]
-        return shlex.join([*prefix, *self.words])
+        return shlex.join([*self.assignments, *self.words])
 
 
-def commands_in(script: str, job: str, env: Mapping[str, str]) -> list[Command]:
+def commands_in(script: str, job: str) -> list[Command]:
     found = []
     for line in logical_lines(script):
         for words in simple_commands(line):
-            while words and words[0] in SHELL_WORDS:
+            while words and words[0] in {"if", "then", "else", "elif", "!", "{"}:
                 words = words[1:]
             assignments = []
-            while words and ASSIGNMENT.match(words[0]):
-                name, _, value = words.pop(0).partition("=")
-                assignments.append((name, value))
+            while words and re.match(r"^[A-Za-z_]\w*=", words[0]):
+                assignments.append(words.pop(0))
             if words and words[0] == "close-contract":
-                found.append(Command(job, tuple(words), tuple(assignments), dict(env)))
+                found.append(Command(job, tuple(words), tuple(assignments)))
     return found
 
 
-def github_steps(workflow: dict[str, Any], job: str) -> list[dict[str, Any]]:
-    steps: list[dict[str, Any]] = workflow["jobs"][job]["steps"]
-    return steps
-
-
-def github_env(workflow: dict[str, Any], job: str, step: dict[str, Any]) -> dict[str, str]:
-    """The variables a step's script sees: the workflow's, then the job's, then the step's."""
-    env: dict[str, str] = {}
-    for level in (workflow, workflow["jobs"][job], step):
-        env.update({name: str(value) for name, value in (level.get("env") or {}).items()})
-    return env
-
-
-def github_commands(workflow: dict[str, Any]) -> list[Command]:
+def github_commands(path: Path) -> list[Command]:
     return [
         command
-        for job in workflow["jobs"]
-        for step in github_steps(workflow, job)
+        for name, job in load(path)["jobs"].items()
+        for step in job["steps"]
         if "run" in step
-        for command in commands_in(step["run"], job, github_env(workflow, job, step))
+        for command in commands_in(step["run"], name)
     ]
 
 
-def gitlab_jobs(pipeline: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def gitlab_commands() -> list[Command]:
+    return [
+        command
+        for name, job in gitlab_jobs(load(GITLAB)).items()
+        for item in job["script"]
+        for command in commands_in(item, name)
+    ]
+
+
+def top_variables(path: Path) -> dict[str, str]:
+    """The variables at the top of a template: what a copy sets."""
+    data = load(path)
+    found = data["variables"] if path == GITLAB else data["env"]
+    return {name: str(value) for name, value in found.items()}
+
+
+def written_by(commands: list[Command], job: str, variables: Mapping[str, str]) -> set[str]:
+    """What the job's close-contract commands write, as paths relative to the checkout."""
     return {
-        name: job
-        for name, job in pipeline.items()
-        if name not in GITLAB_KEYWORDS and not name.startswith(".")
+        expand(value, variables)
+        for command in commands
+        if command.job == job
+        for name in WRITES
+        if (value := command.option(name)) is not None
     }
 
 
-def gitlab_env(pipeline: dict[str, Any], job: dict[str, Any]) -> dict[str, str]:
-    env = {name: str(value) for name, value in (pipeline.get("variables") or {}).items()}
-    env.update({name: str(value) for name, value in (job.get("variables") or {}).items()})
-    return env
+# --- what a copy needs ----------------------------------------------------------------------
 
 
-def gitlab_commands(pipeline: dict[str, Any]) -> list[Command]:
-    return [
-        command
-        for name, job in gitlab_jobs(pipeline).items()
-        for item in job["script"]
-        for command in commands_in(item, name, gitlab_env(pipeline, job))
-    ]
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.stem)
+def test_template_installs_the_toolkit_from_a_spec_named_at_the_top(path: Path) -> None:
+    text = path.read_text("utf-8")
+    top = top_variables(path)
+
+    assert DEFAULT_SPEC.match(top["CLOSE_CONTRACT_SPEC"]), top["CLOSE_CONTRACT_SPEC"]
+    assert top["CLOSE_BASE_URL"] == LIVE_URL
+    assert top["CLOSE_CONTRACT_RECORDING"] == RECORDING
+    # The repository that copies a template is not the toolkit.
+    assert not re.search(r"pip install (-e )?\.(\s|$)", text)
+    if path == GITLAB:
+        pipeline = load(GITLAB)
+        assert pipeline["default"]["before_script"] == [INSTALL]
+        for name, job in gitlab_jobs(pipeline).items():
+            uses = any(commands_in(item, name) for item in job["script"])
+            assert ("before_script" not in job) == uses, f"{name}: installs iff it runs the toolkit"
+        return
+    for name, job in load(path)["jobs"].items():
+        runs = [step.get("run", "") for step in job["steps"]]
+        if any(commands_in(script, name) for script in runs):
+            assert INSTALL in runs, f"{path.name} {name}: no install step"
 
 
-def commands_of(template: str) -> list[Command]:
-    if template == "github":
-        return github_commands(load(GITHUB))
-    return gitlab_commands(load(GITLAB))
+@pytest.mark.parametrize("path", GITHUB, ids=lambda p: p.stem)
+def test_github_caches_pip_per_spec_and_pins_every_action(path: Path) -> None:
+    for job in load(path)["jobs"].values():
+        uses = [step["uses"] for step in job["steps"] if "uses" in step]
+        for action in uses:
+            # A major version tag or a commit: a copy keeps working as actions move on.
+            assert re.match(r"^[\w.-]+/[\w./-]+@(v\d+(\.\d+)*|[0-9a-f]{40})$", action), action
+        steps = job["steps"]
+        runs = [step.get("run") for step in steps]
+        if INSTALL not in runs:
+            continue
+        (cache,) = [s for s in steps if s.get("uses", "").startswith("actions/cache@")]
+        assert steps.index(cache) < runs.index(INSTALL)
+        assert cache["with"]["path"] == "~/.cache/pip"
+        assert "${{ env.CLOSE_CONTRACT_SPEC }}" in cache["with"]["key"]
 
 
-# --- structure ------------------------------------------------------------------------------
+def test_gitlab_caches_pip_for_every_job_that_installs() -> None:
+    pipeline = load(GITLAB)
+    assert pipeline["variables"]["PIP_CACHE_DIR"] == "$CI_PROJECT_DIR/.cache/pip"
+    for name, job in gitlab_jobs(pipeline).items():
+        if "before_script" in job:
+            continue  # installs nothing
+        caches = job.get("cache", pipeline["default"]["cache"])
+        assert any(cache["paths"] == [".cache/pip"] for cache in caches), name
 
 
-def test_github_workflow_triggers_and_jobs() -> None:
-    workflow = load(GITHUB)
-    # YAML 1.1 reads the key `on` as the boolean true; GitHub reads it as "on".
-    read: dict[Any, Any] = workflow
-    triggers: dict[str, Any] = read["on"] if "on" in read else read[True]
+def test_github_triggers() -> None:
+    nightly, pre_release = triggers(load(GITHUB_NIGHTLY)), triggers(load(GITHUB_PRE_RELEASE))
 
-    assert set(triggers) == {"push", "pull_request", "schedule", "workflow_dispatch"}
-    assert triggers["schedule"][0]["cron"].split()[2:] == ["*", "*", "*"]  # every night
-    assert "candidate_base_url" in triggers["workflow_dispatch"]["inputs"]
-    assert workflow["permissions"] == {"contents": "read"}
-    assert workflow["defaults"]["run"]["shell"] == "bash"  # -eo pipefail
-    assert list(workflow["jobs"]) == list(JOBS)
-    jobs = workflow["jobs"]
-    assert jobs["nightly"]["needs"] == "replay"
-    assert "schedule" in jobs["nightly"]["if"]
-    assert "candidate_base_url != ''" in jobs["pre-release"]["if"]
+    assert set(nightly) == {"schedule", "workflow_dispatch"}
+    assert nightly["schedule"][0]["cron"].split()[2:] == ["*", "*", "*"]  # every night
+    assert set(pre_release) == {"push", "pull_request", "workflow_dispatch"}
+    assert pre_release["push"] == {"tags": ["v*"]}
+    assert "candidate_base_url" in pre_release["workflow_dispatch"]["inputs"]
+    for path in GITHUB:
+        workflow = load(path)
+        assert workflow["permissions"] == {"contents": "read"}
+        assert workflow["defaults"]["run"]["shell"] == "bash"  # -eo pipefail
+    jobs = load(GITHUB_NIGHTLY)["jobs"] | load(GITHUB_PRE_RELEASE)["jobs"]
+    # One live run at a time on production's organization, whichever workflow starts it.
     assert jobs["nightly"]["concurrency"] == jobs["pre-release"]["concurrency"]
 
 
-@pytest.mark.parametrize("job", JOBS)
-def test_github_job_checks_out_installs_runs_and_keeps_artifacts(job: str) -> None:
-    workflow = load(GITHUB)
-    steps = github_steps(workflow, job)
-
-    assert workflow["jobs"][job]["runs-on"] == "ubuntu-latest"
-    assert all(("run" in step) != ("uses" in step) for step in steps), "run or uses, not both"
-    assert [step.get("uses", "").split("@")[0] for step in steps[:2]] == [
-        "actions/checkout",
-        "actions/setup-python",
-    ]
-    assert steps[2]["run"].startswith("pip install .")
-    (upload,) = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@")]
-    assert upload is steps[-1]
-    # Reports matter most when the run failed: kept unless the workflow was cancelled.
-    assert upload["if"] == "${{ !cancelled() }}"
-    # Every report, recording and baseline the job's commands write is kept.
-    kept = {path.rstrip("/") for path in upload["with"]["path"].split()}
-    written = {c.option(o) for c in commands_of("github") if c.job == job for o in WRITES}
-    assert written - {None} <= kept
-
-
-def test_github_keys_come_from_secrets_and_reach_scripts_as_variables() -> None:
-    workflow = load(GITHUB)
-    for job in JOBS:
-        for step in github_steps(workflow, job):
-            # An expression pasted into a script is a script injection; variables are not.
-            assert "${{" not in step.get("run", ""), f"{job}: {step.get('name')}"
-            for name, value in github_env(workflow, job, step).items():
-                if name.endswith("API_KEY"):
-                    assert value == f"${{{{ secrets.{name} }}}}"
-    text = GITHUB.read_text("utf-8")
-    assert "secrets.CLOSE_API_KEY" in text and "secrets.CANDIDATE_API_KEY" in text
+@pytest.mark.parametrize("path", GITHUB, ids=lambda p: p.stem)
+def test_github_renders_and_keeps_every_report(path: Path) -> None:
+    workflow = load(path)
+    commands = github_commands(path)
+    for name, job in workflow["jobs"].items():
+        steps = job["steps"]
+        runs = [c for c in commands if c.job == name and c.words[1] == "run"]
+        if not runs:
+            continue
+        always = [s for s in steps if s.get("if") == "always()"]
+        # Markdown into the summary page, JUnit into a check, and everything kept, also
+        # when the run failed or was cancelled.
+        for command in runs:
+            summary = f'cat {command.option("--report-md")} >> "$GITHUB_STEP_SUMMARY"'
+            assert any(summary in s.get("run", "") for s in always), f"{name}: no summary"
+            junit = [s for s in always if s.get("uses", "").startswith("mikepenz/")]
+            assert [s["with"]["report_paths"] for s in junit] == [command.option("--junit-xml")]
+        uploads = [s for s in steps if s.get("uses", "").startswith("actions/upload-")]
+        assert all(s["if"].startswith("always()") for s in uploads)
+        kept = {p.rstrip("/") for p in lines(uploads[0]["with"]["path"])}
+        kept = {p.replace("${{ env.CLOSE_CONTRACT_RECORDING }}", RECORDING) for p in kept}
+        written = written_by(commands, name, top_variables(path))
+        assert written <= kept, f"{name}: {written - kept} not kept"
 
 
-def test_gitlab_pipeline_jobs_rules_and_artifacts() -> None:
-    pipeline = load(GITLAB)
-    jobs = gitlab_jobs(pipeline)
-
-    assert list(jobs) == list(JOBS)
-    assert pipeline["stages"] == ["replay", "live"]
-    assert [job["stage"] for job in jobs.values()] == ["replay", "live", "live"]
-    assert pipeline["default"]["before_script"] == ["pip install ."]
-    assert pipeline["variables"]["CLOSE_BASE_URL"] == LIVE_URL
-    assert any("schedule" in rule["if"] for rule in jobs["replay"]["rules"])
-    assert [rule["if"] for rule in jobs["nightly"]["rules"]] == [
-        '$CI_PIPELINE_SOURCE == "schedule"'
-    ]
-    assert "$CANDIDATE_BASE_URL" in jobs["pre-release"]["rules"][0]["if"]
-    assert jobs["nightly"]["needs"] == ["replay"]
-    assert jobs["nightly"]["resource_group"] == jobs["pre-release"]["resource_group"]
-    # No verdict is a warning on the nightly job, and a failure everywhere else.
-    assert jobs["nightly"]["allow_failure"] == {"exit_codes": [3]}
-    assert "allow_failure" not in jobs["pre-release"]
-    text = GITLAB.read_text("utf-8")
-    for name in GITLAB_PROJECT_VARIABLES:
-        assert re.search(rf"^#\s+{name}\s", text, re.M), f"the header does not name {name}"
-    for name, job in jobs.items():
-        assert all(isinstance(item, str) for item in job["script"])
+def test_gitlab_keeps_every_report_and_shows_junit() -> None:
+    commands = gitlab_commands()
+    variables = top_variables(GITLAB)
+    for name, job in gitlab_jobs(load(GITLAB)).items():
+        written = written_by(commands, name, variables)
+        if not written:
+            continue
         artifacts = job["artifacts"]
         assert artifacts["when"] == "always"
-        kept = {path.rstrip("/") for path in artifacts["paths"]}
-        written = {c.option(o) for c in commands_of("gitlab") if c.job == name for o in WRITES}
-        assert written - {None} <= kept
-        junit = {c.option("--junit-xml") for c in commands_of("gitlab") if c.job == name}
+        kept = {expand(path, variables).rstrip("/") for path in artifacts["paths"]}
+        assert written <= kept, f"{name}: {written - kept} not kept"
+        junit = {c.option("--junit-xml") for c in commands if c.job == name}
         assert artifacts["reports"]["junit"] in junit
 
 
-@pytest.mark.parametrize("template", TEMPLATES)
-def test_template_explains_every_exit_code(template: str) -> None:
-    text = TEMPLATES[template].read_text("utf-8")
+@pytest.mark.parametrize("path", GITHUB, ids=lambda p: p.stem)
+def test_github_keys_come_from_secrets_and_reach_scripts_as_variables(path: Path) -> None:
+    workflow = load(path)
+    for name, job in workflow["jobs"].items():
+        for step in job["steps"]:
+            # An expression pasted into a script is a script injection; variables are not.
+            assert "${{" not in step.get("run", ""), f"{name}: {step.get('name')}"
+            for variable, value in (step.get("env") or {}).items():
+                if variable.endswith("API_KEY"):
+                    assert value == f"${{{{ secrets.{variable} }}}}"
+                if variable == "GH_TOKEN":
+                    assert value == "${{ github.token }}"
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.stem)
+def test_template_explains_every_exit_code(path: Path) -> None:
+    text = path.read_text("utf-8")
     meanings = {
         "0": ["the contract holds"],
         "1": ["violations or regressions"],
         "2": ["usage", "configuration error"],
-        "3": ["unreachable", "inconclusive", "warn"],
+        "3": ["unreachable", "inconclusive"],
         "130": ["interrupted", "reports"],
     }
     for code, words in meanings.items():
         # "#   3  no verdict: ..." and its continuation lines, indented further.
         entry = re.search(rf"^# {{1,4}}{code}  (.+(?:\n# {{5,}}\S.*)*)", text, re.M)
-        assert entry, f"{template}: no comment explains exit code {code}"
+        assert entry, f"{path.name}: no comment explains exit code {code}"
         explained = " ".join(entry.group(1).replace("#", " ").split())
         missing = [word for word in words if word not in explained]
-        assert not missing, f"{template}: exit {code} does not mention {missing}"
+        assert not missing, f"{path.name}: exit {code} does not mention {missing}"
 
 
-@pytest.mark.parametrize("template", TEMPLATES)
-def test_template_runs_the_expected_commands(template: str) -> None:
-    commands = commands_of(template)
-    shapes = {
-        job: [
-            (c.subcommand, c.option("--cassettes"), c.option("--baseline"), c.option("--out"))
-            for c in commands
-            if c.job == job
-        ]
-        for job in JOBS
-    }
-
-    assert shapes == {
-        "replay": [("run", REPLAYED, None, None)],
-        # What runs killed outright left is cleaned up first (the journals are cached).
-        "nightly": [("cleanup", None, None, None), ("run", None, PRODUCTION, None)],
-        "pre-release": [
-            ("baseline", None, None, "production.json"),
-            ("run", None, "production.json", None),
-            ("diff", None, None, None),
-        ],
-    }
-    for command in commands:
-        if command.subcommand in ("run", "baseline", "cleanup") and command.job != "replay":
-            assert command.option("--base-url") is not None, command.text()
-        if command.subcommand == "run":
-            assert command.option("--report-json") and command.option("--junit-xml")
+def test_both_systems_run_the_same_commands() -> None:
+    # One behaviour, two CI systems: a fix made in one template must be made in the other.
+    gitlab = gitlab_commands()
+    for (path, job), counterpart in COUNTERPARTS.items():
+        github = [c.text() for c in github_commands(path) if c.job == job]
+        assert github == [c.text() for c in gitlab if c.job == counterpart], job
+        assert github, job
 
 
-def test_both_templates_run_the_same_commands() -> None:
-    # One behaviour, two CI systems: a fix made in one file must be made in the other.
-    def texts(template: str) -> list[tuple[str, str]]:
-        return [(c.job, c.text()) for c in commands_of(template)]
-
-    assert texts("github") == texts("gitlab")
+# --- GitHub's expressions and GitLab's rules ------------------------------------------------
 
 
-# --- the commands, run against emulators ----------------------------------------------------
+def test_expressions_read_as_github_reads_them() -> None:
+    contexts = {"inputs": {"url": ""}, "vars": {"URL": "http://x"}, "steps": {}}
+    status = {"success": False, "failure": True, "always": True, "cancelled": False}
+
+    assert render("${{ inputs.url || vars.URL }}/api", contexts) == "http://x/api"
+    assert condition("failure() && steps.live.outputs.status == '1'", contexts, status) is False
+    assert condition("inputs.missing == ''", contexts, status) is False  # success() is false
+    assert condition("always() && vars.URL == 'HTTP://X'", contexts, status) is True
+    assert Rule('$A && ($B == "x" || $C)', {"A": "1", "C": ""}).evaluate() in (None, "")
+    assert Rule('$A && ($B == "x" || $C)', {"A": "1", "B": "x"}).evaluate() is True
+    assert Rule("$B == null", {}).evaluate() is True
 
 
-@dataclass(frozen=True)
-class Target:
-    """Where a template's API root and key point in a scenario."""
+# --- the walks of exit codes, with a stand-in close-contract -------------------------------
 
-    base_url: str
-    api_key: str
-
-
-@dataclass(frozen=True)
-class Servers:
-    production: EmulatorServer
-    candidate: EmulatorServer
-    broken: EmulatorServer
-    unreachable: Target
-
-
-@pytest.fixture(scope="module")
-def servers() -> Iterator[Servers]:
-    # The candidate is another deployment: its own seed (so other ids) and its own key.
-    production = EmulatorServer().start()
-    candidate = EmulatorServer(seed=1, api_key=CANDIDATE_KEY).start()
-    broken = EmulatorServer(faults=("drop_date_updated",)).start()
-    try:
-        # Unreachable: down for maintenance, asking for a wait past any a run accepts.
-        with unavailable() as down:
-            yield Servers(production, candidate, broken, Target(down, production.api_key))
-    finally:
-        for server in (production, candidate, broken):
-            server.stop()
-
-
-def target(server: EmulatorServer | Target) -> Target:
-    return server if isinstance(server, Target) else Target(server.base_url, server.api_key)
-
-
-# How large the scenarios' runs are. The recordings below are made with one valid payload
-# per type (the stateful phase stays as it is: a replay runs the sequences of a default run),
-# and the commands read the same size from the environment, as options a CI project sets for
-# every job (the templates' commands stay as written).
-RECORDED: dict[str, Any] = {"examples": 1}
-ENVIRONMENT = {"CLOSE_EXAMPLES": "1"}
-
-
-def record(root: Path, servers: Servers, state: Path) -> None:
-    """Record into ``root`` the two recordings a repository that copied a template commits."""
-    list(contract.run(contract.Config(record=root / REPLAYED, state_dir=state, **RECORDED)))
-    production = contract.Config(
-        base_url=servers.production.base_url,
-        api_key=servers.production.api_key,
-        record=root / PRODUCTION,
-        state_dir=state,
-        **RECORDED,
-    )
-    list(contract.run(production))
-
-
-@pytest.fixture(scope="module")
-def recordings(tmp_path_factory: pytest.TempPathFactory, servers: Servers) -> Path:
-    """What a repository that copied a template commits: the two recordings it names.
-
-    Made once per test run: under xdist the first worker to come records them into the
-    run's shared temporary directory, the others wait for it and read them (a baseline
-    holds nothing of the server it was recorded from that a comparison looks at).
-    """
-    state = tmp_path_factory.mktemp("state")
-    if os.environ.get("PYTEST_XDIST_WORKER") is None:
-        root = tmp_path_factory.mktemp("committed")
-        record(root, servers, state)
-        return root
-    shared = tmp_path_factory.getbasetemp().parent
-    root, done = shared / "ci-templates-committed", shared / "ci-templates-committed.done"
-    with (shared / "ci-templates-committed.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            record(root, servers, state)
-            done.touch()
-    return root
-
-
-# scenario -> job -> (production, candidate) server names, and the exit codes expected.
-SCENARIOS: dict[tuple[str, str], tuple[str, str, list[int]]] = {
-    ("holds", "replay"): ("production", "candidate", [0]),
-    ("holds", "nightly"): ("production", "candidate", [0, 0]),
-    # Another deployment's ids differ from production's: the baselines still compare.
-    ("holds", "pre-release"): ("production", "candidate", [0, 0, 0]),
-    ("broken", "nightly"): ("broken", "candidate", [0, 1]),
-    ("broken", "pre-release"): ("production", "broken", [0, 1, 1]),
-    ("unreachable", "nightly"): ("unreachable", "candidate", [3, 3]),
-}
-
-
-def resolve(template: str, value: str, production: Target, candidate: Target) -> str:
-    """A template variable's value in the scenario: the live API roots and keys replaced."""
-    if value == LIVE_URL:
-        return production.base_url
-    secrets = {"CLOSE_API_KEY": production.api_key, "CANDIDATE_API_KEY": candidate.api_key}
-    if template == "github":
-        expression = GITHUB_EXPRESSION.match(value)
-        if expression:
-            scope, name = expression.groups()
-            known = secrets if scope == "secrets" else {"candidate_base_url": candidate.base_url}
-            assert name in known, f"github: the test has no value for {scope}.{name}"
-            return known[name]
-        assert "${{" not in value, f"github: the test cannot evaluate {value}"
-    return value
-
-
-def environment(
-    template: str, command: Command, production: Target, candidate: Target
-) -> dict[str, str]:
-    """What the command's shell would hold: the template's variables, then the project's."""
-    env = {name: resolve(template, v, production, candidate) for name, v in command.env.items()}
-    if template == "gitlab":
-        # Kept in the project's CI/CD settings, not in the file.
-        env.setdefault("CLOSE_API_KEY", production.api_key)
-        env.setdefault("CANDIDATE_API_KEY", candidate.api_key)
-        env.setdefault("CANDIDATE_BASE_URL", candidate.base_url)
-    return env
-
-
-def expand(word: str, env: Mapping[str, str], where: str) -> str:
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1) or match.group(2)
-        assert name in env, f"{where} uses ${name}, which the template never sets"
-        return env[name]
-
-    return VARIABLE.sub(value, word)
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """A command ready to run: its expanded words and the key it runs with."""
-
-    job: str
-    argv: tuple[str, ...]
-    api_key: str | None
-
-
-def invocation(
-    template: str, command: Command, production: Target, candidate: Target
-) -> Invocation:
-    env = environment(template, command, production, candidate)
-    where = f"{template} {command.job}: {command.text()}"
-    for name, raw in command.assignments:
-        env[name] = expand(raw, env, where)
-    argv = tuple(expand(word, env, where) for word in command.words)
-    # Only a live target reads the key; a replay or a diff ignores one in the environment.
-    key = env.get("CLOSE_API_KEY") if "--base-url" in argv else None
-    return Invocation(command.job, argv, key)
-
-
-def files_under(directory: Path) -> Iterator[Path]:
-    return (path for path in directory.rglob("*") if path.is_file())
-
-
-# The scenario whose commands run as a CI runner runs them: the installed command, in a
-# process of its own. The others run the same commands through the CLI in this process.
-IN_PROCESSES = ("holds", "nightly")
-
-
-def run_step(
-    step: Invocation, workdir: Path, in_processes: bool, monkeypatch: pytest.MonkeyPatch
-) -> subprocess.CompletedProcess[str]:
-    """Run one command of a job in ``workdir``, with the template's environment."""
-    if in_processes:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CLOSE_")}
-        env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
-        env |= ENVIRONMENT
-        if step.api_key is not None:
-            env["CLOSE_API_KEY"] = step.api_key
-        return subprocess.run(
-            list(step.argv), cwd=workdir, env=env, capture_output=True, text=True, timeout=600
-        )
-    monkeypatch.chdir(workdir)
-    # The journal goes where the template keeps it: .close-contract in the checkout.
-    variables: dict[str, str | None] = {**ENVIRONMENT, "CLOSE_STATE_DIR": None}
-    if step.api_key is not None:
-        variables["CLOSE_API_KEY"] = step.api_key
-    return invoke(*step.argv[1:], env=variables)
-
-
-@pytest.mark.parametrize(
-    ("scenario", "job"), list(SCENARIOS), ids=[f"{s}-{j}" for s, j in SCENARIOS]
-)
-def test_commands_exit_as_the_template_expects(
-    scenario: str,
-    job: str,
-    servers: Servers,
-    recordings: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    production_name, candidate_name, expected = SCENARIOS[(scenario, job)]
-    production = target(getattr(servers, production_name))
-    candidate = target(getattr(servers, candidate_name))
-    planned = {
-        template: [
-            invocation(template, command, production, candidate)
-            for command in commands_of(template)
-            if command.job == job
-        ]
-        for template in TEMPLATES
-    }
-    # The two templates resolve to the same invocations, so running one set checks both.
-    assert planned["github"] == planned["gitlab"]
-    workdir = tmp_path / "checkout"
-    shutil.copytree(recordings, workdir)
-
-    codes = []
-    for step in planned["github"]:
-        done = run_step(step, workdir, (scenario, job) == IN_PROCESSES, monkeypatch)
-        codes.append(done.returncode)
-        context = f"{shlex.join(step.argv)} exited {done.returncode}:\n{done.stderr[-3000:]}"
-        assert done.returncode == expected[len(codes) - 1], context
-        if done.returncode > 1:
-            continue  # no verdict, so no reports to look at
-        for name in WRITES:
-            written = option(step.argv, name)
-            if written is not None:
-                assert (workdir / written).exists(), f"{name} {written} was not written"
-        report = option(step.argv, "--report-json")
-        if report is not None:
-            summary = json.loads((workdir / report).read_text("utf-8"))["summary"]
-            assert summary["exit_code"] == done.returncode
-        junit = option(step.argv, "--junit-xml")
-        if junit is not None:
-            ET.parse(workdir / junit)  # well-formed JUnit XML for the CI to read
-    assert codes == expected
-
-    # Nothing the jobs keep as artifacts holds a key, in any form.
-    keys = {production.api_key, candidate.api_key}
-    forms = keys | {base64.b64encode(f"{key}:".encode()).decode() for key in keys}
-    for path in files_under(workdir):
-        data = path.read_bytes()
-        assert not [form for form in forms if form.encode() in data], f"a key is in {path}"
-
-
-# --- the shell around the commands ----------------------------------------------------------
-
-FAKE = """#!/usr/bin/env bash
-# A stand-in close-contract: logs its subcommand, exits as the test says.
-echo "$1" >> "$FAKE_LOG"
+FAKE_CLOSE_CONTRACT = r"""#!/usr/bin/env bash
+# A stand-in close-contract: logs its subcommand, writes the files it is asked for when it
+# has a verdict (0 or 1), and exits as the test says (FAKE_RUN, FAKE_BASELINE, ...).
+echo "$1" >> "$STANDIN_LOG"
 case "$1" in
-  run) exit "${FAKE_RUN:-0}" ;;
-  baseline) exit "${FAKE_BASELINE:-0}" ;;
-  diff) exit "${FAKE_DIFF:-0}" ;;
-  cleanup) exit "${FAKE_CLEANUP:-0}" ;;
+  run) code=${FAKE_RUN:-0} ;;
+  baseline) code=${FAKE_BASELINE:-0} ;;
+  diff) code=${FAKE_DIFF:-0} ;;
+  cleanup) code=${FAKE_CLEANUP:-0} ;;
+  *) exit 2 ;;
 esac
-exit 2
+shift
+while [ "$#" -gt 0 ] && [ "$code" -le 1 ]; do
+  case "$1" in
+    --junit-xml) echo "<testsuites/>" > "$2" ;;
+    --report-json | --report-md | --report-html | --out) echo "{}" > "$2" ;;
+    --record) mkdir -p "$2" && echo "{}" > "$2/baseline.json" ;;
+  esac
+  shift
+done
+exit "$code"
+"""
+
+FAKE_PYTHON = """#!/usr/bin/env bash
+# A stand-in python: pip installs are logged (the toolkit is the stand-in beside it); anything
+# else runs the real interpreter.
+if [ "$1 $2 $3" = "-m pip install" ]; then echo "pip $4" >> "$STANDIN_LOG"; exit 0; fi
+exec {python} "$@"
 """
 
 
-@dataclass
-class Outcome:
-    code: int
-    called: list[str]
-    output: str
-    github_output: str
-
-
-def scripts_of(template: str, job: str) -> list[str]:
-    """The job's shell scripts that call close-contract, in order (GitLab: one, joined)."""
-    if template == "github":
-        steps = github_steps(load(GITHUB), job)
-        # Steps with a condition (alerts) only report; the flow is in the unconditional ones.
-        return [s["run"] for s in steps if "close-contract" in s.get("run", "") and "if" not in s]
-    return ["\n".join(gitlab_jobs(load(GITLAB))[job]["script"])]
-
-
-def run_scripts(template: str, job: str, tmp_path: Path, **codes: int) -> Outcome:
-    """Run the job's scripts as its CI would (each under bash -eo pipefail, stopping at the
-    first that fails), with the stand-in close-contract exiting with ``codes``."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    fake = bin_dir / "close-contract"
-    fake.write_text(FAKE, "utf-8")
-    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
-    log, github_output = tmp_path / "calls.log", tmp_path / "github_output"
-    log.write_text("", "utf-8")
-    github_output.write_text("", "utf-8")
-    env = {
-        "PATH": f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin",
-        "FAKE_LOG": str(log),
-        "GITHUB_OUTPUT": str(github_output),
-        "CLOSE_BASE_URL": LIVE_URL,
-        "CANDIDATE_BASE_URL": "https://candidate.invalid/api/v1",
-        "CANDIDATE_API_KEY": CANDIDATE_KEY,
-        **{f"FAKE_{name.upper()}": str(code) for name, code in codes.items()},
+def stand_in_world(tmp_path: Path, recorded: bool, **codes: int) -> World:
+    """A world whose close-contract exits with ``codes`` (run=1, diff=0, ...)."""
+    bin_dir = tmp_path / "stand-ins"
+    bin_dir.mkdir()
+    scripts = {
+        "close-contract": FAKE_CLOSE_CONTRACT,
+        "python": FAKE_PYTHON.format(python=shlex.quote(sys.executable)),
+        "python3": FAKE_PYTHON.format(python=shlex.quote(sys.executable)),
     }
-    code, output = 0, ""
-    for script in scripts_of(template, job):
-        done = subprocess.run(
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        code, output = done.returncode, output + done.stdout + done.stderr
-        if code:
-            break
-    called = log.read_text("utf-8").split()
-    return Outcome(code, called, output, github_output.read_text("utf-8"))
+    for name, text in scripts.items():
+        (bin_dir / name).write_text(text, "utf-8")
+        (bin_dir / name).chmod(0o755)
+    recording = tmp_path / "recorded"
+    if recorded:
+        recording.mkdir()
+        (recording / "baseline.json").write_text("{}", "utf-8")
+    return make_world(
+        tmp_path / "world",
+        bin_dir,
+        copied(recording if recorded else None),
+        secrets={
+            "CLOSE_API_KEY": "production_api_key_0123456789",
+            "CANDIDATE_API_KEY": CANDIDATE_KEY,
+            "CLOSE_CONTRACT_ISSUE_TOKEN": ISSUE_TOKEN,
+        },
+        variables={"CANDIDATE_BASE_URL": "https://candidate.invalid/api/v1"},
+        env={
+            "STANDIN_LOG": str(tmp_path / "calls.log"),
+            **{f"FAKE_{name.upper()}": str(code) for name, code in codes.items()},
+        },
+    )
 
 
-@pytest.mark.parametrize("template", TEMPLATES)
-@pytest.mark.parametrize("code", [0, 1, 2, 3])
-def test_replay_job_fails_on_anything_but_0(template: str, code: int, tmp_path: Path) -> None:
-    outcome = run_scripts(template, "replay", tmp_path, run=code)
-    assert (outcome.code, outcome.called) == (code, ["run"])
+def calls(world: World) -> list[str]:
+    log = Path(world.env["STANDIN_LOG"])
+    return log.read_text("utf-8").split("\n")[:-1] if log.exists() else []
 
 
-@pytest.mark.parametrize("template", TEMPLATES)
-@pytest.mark.parametrize("code", [0, 1, 2, 3])
-def test_nightly_job_warns_rather_than_fails_without_a_verdict(
-    template: str, code: int, tmp_path: Path
+def open_issue(world: World) -> None:
+    issue = {"number": 1, "title": ISSUE_TITLE, "state": "open", "body": "", "comments": []}
+    world.issues_file.write_text(json.dumps({"issues": [issue]}), "utf-8")
+
+
+@pytest.mark.parametrize(
+    ("code", "issue_open", "result", "issue_after"),
+    [
+        (0, False, "success", None),
+        (0, True, "success", ("closed", 1)),  # holds again: the issue is closed
+        (1, False, "failure", ("open", 0)),  # broken: an issue is opened
+        (1, True, "failure", ("open", 1)),  # still broken: the open one gets a comment
+        (2, False, "failure", None),  # the file's or the repository's fault: no issue
+        (3, False, "success", None),  # no verdict: a warning, no issue
+    ],
+)
+def test_github_nightly_alerts_on_violations_only(
+    code: int, issue_open: bool, result: str, issue_after: tuple[str, int] | None, tmp_path: Path
 ) -> None:
-    outcome = run_scripts(template, "nightly", tmp_path, run=code)
+    world = stand_in_world(tmp_path, recorded=True, run=code)
+    if issue_open:
+        open_issue(world)
 
-    assert outcome.called == ["cleanup", "run"]
-    if template == "gitlab":
-        # The script passes the code on; allow_failure turns 3 into a warning.
-        assert outcome.code == code
-        assert load(GITLAB)["nightly"]["allow_failure"]["exit_codes"] == [3]
-        return
-    assert outcome.code == (0 if code == 3 else code)
-    # The alert step's condition reads this output: it fires on 1 only.
-    assert f"status={code}" in outcome.github_output.split()
-    assert ("::warning" in outcome.output) == (code == 3)
+    run = run_github(GITHUB_NIGHTLY, SCHEDULE, world)
+
+    nightly = run["nightly"]
+    assert nightly.result == result, nightly.log
+    # Installed from the spec at the top of the template, then cleanup, then the run.
+    assert calls(world)[0] == f"pip {top_variables(GITHUB_NIGHTLY)['CLOSE_CONTRACT_SPEC']}"
+    assert calls(world)[1:] == ["cleanup", "run"]
+    assert nightly.steps["live"]["outputs"] == {"status": str(code)}
+    assert ("::warning title=close-contract: no verdict" in nightly.log) == (code == 3)
+    issues = world.issues()
+    if issue_after is None:
+        assert [i["state"] for i in issues] == (["open"] if issue_open else [])
+    else:
+        (issue,) = issues
+        assert (issue["state"], len(issue["comments"])) == issue_after
+        assert f"/actions/runs/{run.run_id}" in (issue["comments"] or [issue["body"]])[-1]
+    assert run["commit-recording"].result == "skipped"  # a recording is committed already
+    # The reports are kept, and go to the summary page, whatever the verdict.
+    if code <= 1:
+        assert nightly.summary == "{}\n"
+        assert nightly.junit == ["junit.xml"]
+        assert "report.html" in files_in(run.artifacts[f"close-contract-nightly-{run.run_id}"])
+
+
+@pytest.mark.parametrize("code", [0, 1, 3])
+def test_github_first_night_records_instead_of_failing(code: int, tmp_path: Path) -> None:
+    world = stand_in_world(tmp_path, recorded=False, run=code)
+    world.variables["CLOSE_CONTRACT_COMMIT_RECORDING"] = "true"
+
+    run = run_github(GITHUB_NIGHTLY, GitHubEvent("workflow_dispatch"), world)
+
+    assert run["nightly"].result == ("failure" if code == 1 else "success")
+    assert "::notice title=close-contract: first night" in run["nightly"].log
+    (recording,) = [
+        c
+        for c in github_commands(GITHUB_NIGHTLY)
+        if c.words[1] == "run" and "--baseline" not in c.words
+    ]
+    assert recording.option("--record") == "$CLOSE_CONTRACT_RECORDING"
+    # A recording with a verdict is kept apart; only one that holds is committed.
+    assert ("close-contract-baseline" in run.artifacts) == (code <= 1)
+    assert run["commit-recording"].result == ("success" if code == 0 else "skipped")
+    assert (f"{RECORDING}/baseline.json" in committed(world)) == (code == 0)
 
 
 # (production baseline, candidate run, diff) exit codes -> the job's exit code, diff called?
@@ -673,35 +499,409 @@ PRE_RELEASE = [
     ((0, 1, 0), 1, True),
     ((0, 0, 1), 1, True),  # a difference alone fails the release
     ((0, 1, 1), 1, True),
+    ((0, 0, 2), 2, True),  # a diff that could not compare is no verdict
     ((0, 2, 0), 2, False),  # no verdict on the candidate: nothing to compare, no release
     ((0, 3, 0), 3, False),
 ]
 
 
-@pytest.mark.parametrize("template", TEMPLATES)
 @pytest.mark.parametrize(
     ("codes", "exit_code", "diffed"),
     PRE_RELEASE,
     ids=[f"baseline{b}-run{r}-diff{d}" for (b, r, d), _, _ in PRE_RELEASE],
 )
-def test_pre_release_job_compares_whenever_the_candidate_has_a_verdict(
-    template: str, codes: tuple[int, int, int], exit_code: int, diffed: bool, tmp_path: Path
+def test_pre_release_compares_whenever_the_candidate_has_a_verdict(
+    codes: tuple[int, int, int], exit_code: int, diffed: bool, tmp_path: Path
 ) -> None:
-    baseline, run, diff = codes
-    outcome = run_scripts(template, "pre-release", tmp_path, baseline=baseline, run=run, diff=diff)
+    baseline, run_code, diff = codes
+    world = stand_in_world(tmp_path, recorded=True, baseline=baseline, run=run_code, diff=diff)
 
-    assert outcome.code == exit_code, outcome.output
-    calls = ["baseline", "run", "diff"] if diffed else ["baseline", "run"]
-    assert outcome.called == (calls if baseline < 2 else ["baseline"])
+    # GitLab's job is one script: its exit code is the job's.
+    run = run_gitlab(GITLAB, GitLabEvent("web"), world)
+
+    assert run["pre-release"].outputs["exit_code"] == str(exit_code), run["pre-release"].log
+    steps = ["baseline", "run", "diff"] if diffed else ["baseline", "run"]
+    assert [c for c in calls(world) if not c.startswith("pip")] == (
+        steps if baseline < 2 else ["baseline"]
+    )
 
 
-@pytest.mark.parametrize("template", TEMPLATES)
-@pytest.mark.parametrize("code", [1, 2, 3])
-def test_nightly_job_runs_the_contract_whatever_the_cleanup_of_earlier_runs_says(
-    template: str, code: int, tmp_path: Path
+def test_pre_release_scripts_are_the_same_on_both_systems() -> None:
+    # So the walk above, on GitLab, covers GitHub's job too.
+    def scripts(texts: list[str]) -> list[str]:
+        return [" ".join(" ".join(logical_lines(text)).split()) for text in texts]
+
+    steps = load(GITHUB_PRE_RELEASE)["jobs"]["pre-release"]["steps"]
+    github = [s["run"] for s in steps if commands_in(s.get("run", ""), "pre-release")]
+    assert scripts(gitlab_jobs(load(GITLAB))["pre-release"]["script"]) == scripts(github)
+
+
+@pytest.mark.parametrize("code", [0, 1, 2, 3])
+def test_gitlab_nightly_warns_without_a_verdict_and_alerts_on_a_report(
+    code: int, tmp_path: Path
 ) -> None:
-    # A leftover the cleanup could not prove a run's own is reported, never a reason to
-    # skip tonight's run.
-    outcome = run_scripts(template, "nightly", tmp_path, cleanup=code)
-    assert (outcome.code, outcome.called) == (0, ["cleanup", "run"])
-    assert "could not prove" in outcome.output
+    world = stand_in_world(tmp_path, recorded=True, run=code)
+
+    with gitlab_api(world):
+        run = run_gitlab(GITLAB, GitLabEvent("schedule"), world)
+
+    assert set(run.jobs) == {"nightly", "nightly-alert"}
+    expected = {0: "success", 1: "failure", 2: "failure", 3: "warning"}[code]
+    assert run["nightly"].result == expected, run["nightly"].log
+    assert [c for c in calls(world) if not c.startswith("pip")] == ["cleanup", "run"]
+    # A failed run opens an issue when it left a report (1), not when it has none (2).
+    assert run["nightly-alert"].result == ("success" if code in (1, 2) else "skipped")
+    issues = world.issues()
+    assert len(issues) == (code == 1)
+    if issues:
+        assert issues[0]["title"] == ISSUE_TITLE
+        assert issues[0]["body"].startswith(f"Pipeline: https://gitlab.example/{REPOSITORY}")
+
+
+def test_gitlab_alert_comments_on_the_issue_still_open(tmp_path: Path) -> None:
+    world = stand_in_world(tmp_path, recorded=True, run=1)
+    open_issue(world)
+
+    with gitlab_api(world):
+        run = run_gitlab(GITLAB, GitLabEvent("schedule"), world)
+
+    assert run["nightly-alert"].result == "success", run["nightly-alert"].log
+    (issue,) = world.issues()
+    assert len(issue["comments"]) == 1 and "Pipeline: " in issue["comments"][0]
+
+
+@pytest.mark.parametrize("path", [GITHUB_NIGHTLY, GITLAB], ids=lambda p: p.stem)
+def test_nightly_runs_whatever_the_cleanup_of_earlier_runs_says(path: Path, tmp_path: Path) -> None:
+    # A leftover the cleanup could not prove a run's own (exit 3) is reported, never a reason
+    # to skip tonight's run.
+    world = stand_in_world(tmp_path, recorded=True, cleanup=3)
+    if path == GITLAB:
+        run = run_gitlab(GITLAB, GitLabEvent("schedule"), world)
+    else:
+        run = run_github(path, SCHEDULE, world)
+
+    assert run["nightly"].result == "success"
+    assert [c for c in calls(world) if not c.startswith("pip")] == ["cleanup", "run"]
+    assert "could not prove its own" in run["nightly"].log
+
+
+@pytest.mark.parametrize("path", [GITHUB_NIGHTLY, GITLAB], ids=lambda p: p.stem)
+def test_nightly_keeps_each_night_s_report_for_the_trend(path: Path, tmp_path: Path) -> None:
+    world = stand_in_world(tmp_path, recorded=True)
+
+    runs = [
+        run_gitlab(GITLAB, GitLabEvent("schedule"), world)
+        if path == GITLAB
+        else run_github(path, SCHEDULE, world)
+        for _ in range(2)
+    ]
+
+    # The newest state in the CI's cache holds both nights' JSON reports, which the next
+    # night's --history reads.
+    newest = list(world.caches.values())[-1] / "close-contract-history"
+    assert sorted(p.name for p in newest.iterdir()) == [f"report-{r.run_id}.json" for r in runs]
+
+
+@pytest.mark.parametrize("path", [GITHUB_PRE_RELEASE, GITLAB], ids=lambda p: p.stem)
+def test_replay_passes_before_the_first_recording(path: Path, tmp_path: Path) -> None:
+    # A repository that copied the templates today has nothing to replay until the first
+    # night: its pull requests pass.
+    world = stand_in_world(tmp_path, recorded=False)
+    world.variables.clear()  # no candidate either
+    if path == GITLAB:
+        run = run_gitlab(GITLAB, GitLabEvent("merge_request_event"), world)
+    else:
+        run = run_github(path, GitHubEvent("pull_request"), world)
+
+    assert set(run.jobs) - {"pre-release"} == {"replay"}
+    assert run["replay"].result == "success", run["replay"].log
+    assert [c for c in calls(world) if not c.startswith("pip")] == []
+    assert "yet" in run["replay"].log
+
+
+CANDIDATE = {"CANDIDATE_BASE_URL": "https://candidate.invalid/api/v1"}
+
+
+@pytest.mark.parametrize(
+    ("event", "variables", "jobs"),
+    [
+        (TAG, {}, {"replay"}),
+        (TAG, CANDIDATE, {"replay", "pre-release"}),
+        (GitHubEvent("pull_request"), CANDIDATE, {"replay", "pre-release"}),
+        # A fork's pull request gets no secrets: the replay only.
+        (GitHubEvent("pull_request", head="someone/fork"), CANDIDATE, {"replay"}),
+        (GitHubEvent("workflow_dispatch"), {}, {"replay"}),
+        (
+            GitHubEvent("workflow_dispatch", inputs={"candidate_base_url": "u"}),
+            {},
+            {"replay", "pre-release"},
+        ),
+    ],
+)
+def test_github_pre_release_runs_whenever_a_candidate_is_known(
+    event: GitHubEvent, variables: dict[str, str], jobs: set[str]
+) -> None:
+    workflow = load(GITHUB_PRE_RELEASE)
+    assert triggered(workflow, event)
+    inputs = {}
+    if event.name == "workflow_dispatch":
+        inputs = {"candidate_base_url": ""} | dict(event.inputs)
+    contexts = {"github": event.context(1), "vars": variables, "inputs": inputs, "needs": {}}
+    status = {"success": True, "failure": False, "always": True, "cancelled": False}
+    runs = {n for n, job in workflow["jobs"].items() if condition(job.get("if"), contexts, status)}
+    assert runs == jobs
+    assert not triggered(workflow, SCHEDULE) and not triggered(load(GITHUB_NIGHTLY), TAG)
+
+
+@pytest.mark.parametrize(
+    ("event", "settings", "jobs"),
+    [
+        (GitLabEvent("schedule"), {}, {"nightly", "nightly-alert"}),
+        (GitLabEvent("schedule"), {"CANDIDATE_BASE_URL": "u"}, {"nightly", "nightly-alert"}),
+        (GitLabEvent("push"), {"CANDIDATE_BASE_URL": "u"}, {"replay"}),
+        (GitLabEvent("merge_request_event"), {}, {"replay"}),
+        (
+            GitLabEvent("merge_request_event"),
+            {"CANDIDATE_BASE_URL": "u"},
+            {"replay", "pre-release"},
+        ),
+        (GitLabEvent("push", tag="v2.0.0"), {"CANDIDATE_BASE_URL": "u"}, {"replay", "pre-release"}),
+        (GitLabEvent("web"), {"CANDIDATE_BASE_URL": "u"}, {"pre-release"}),
+        (GitLabEvent("web"), {}, set()),
+    ],
+)
+def test_gitlab_rules_pick_the_jobs(
+    event: GitLabEvent, settings: dict[str, str], jobs: set[str]
+) -> None:
+    variables = event.predefined(1, "https://gitlab.invalid/api/v4") | top_variables(GITLAB)
+    variables |= settings | {"CLOSE_CONTRACT_ISSUE_TOKEN": ISSUE_TOKEN}
+    picked = {
+        name
+        for name, job in gitlab_jobs(load(GITLAB)).items()
+        if rule_when(job["rules"], variables) is not None
+    }
+    assert picked == jobs
+
+
+# --- the templates, run with the toolkit built from this checkout ---------------------------
+
+
+@dataclass(frozen=True)
+class Toolkit:
+    """The venv a job installs into: the wheel built from this checkout, preinstalled."""
+
+    bin: Path
+    spec: str  # CLOSE_CONTRACT_SPEC for it: the same form as the templates' git URL
+
+
+def offline_pip_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON"))}
+    # Nothing is fetched, and no configuration of this machine's pip applies.
+    return env | {
+        "PIP_NO_INDEX": "1",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_CONFIG_FILE": os.devnull,
+    }
+
+
+@pytest.fixture(scope="session")
+def toolkit(tmp_path_factory: pytest.TempPathFactory) -> Toolkit:
+    """Build the wheel of this checkout and install it into a venv of its own."""
+    built = tmp_path_factory.mktemp("wheel")
+    pip = [sys.executable, "-m", "pip", "--quiet"]
+    wheel_args = ["wheel", "--no-build-isolation", "--no-deps", "-w", str(built), str(ROOT)]
+    subprocess.run([*pip, *wheel_args], check=True, env=offline_pip_env(), timeout=300)
+    (wheel,) = built.glob("close_contract-*.whl")
+    venv = tmp_path_factory.mktemp("venv")
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)],
+        check=True,
+        timeout=120,
+    )
+    # The dependencies are this environment's (nothing is downloaded): the venv reads its
+    # site-packages as a path, so an editable install of this checkout there stays unseen.
+    (purelib,) = venv.glob("lib/python*/site-packages")
+    (purelib / "dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    python = str(venv / "bin" / "python")
+    install = ["-m", "pip", "--quiet", "install", "--no-index", "--no-deps", str(wheel)]
+    subprocess.run([python, *install], check=True, env=offline_pip_env(), timeout=300)
+    where = subprocess.run(
+        [python, "-c", "import contract.suite, contract; print(contract.__file__)"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=offline_pip_env(),
+        cwd=venv,  # not the checkout, whose contract/ `python -c` would import first
+        timeout=60,
+    ).stdout.strip()
+    assert Path(where).is_relative_to(venv), f"the venv imports {where}, not the wheel"
+    return Toolkit(venv / "bin", f"close-contract @ {wheel.as_uri()}")
+
+
+def test_wheel_holds_what_the_toolkit_reads_at_run_time(toolkit: Toolkit) -> None:
+    (purelib,) = toolkit.bin.parent.glob("lib/python*/site-packages")
+    installed = files_in(purelib)
+    schemas = {p.name for p in (ROOT / "contract" / "schemas").glob("*.json")}
+    assert {f"contract/schemas/{name}" for name in schemas} <= installed
+    assert "contract/reports/report.schema.json" in installed
+    assert {"contract/emulator/__init__.py", "contract/suite/test_contract.py"} <= installed
+    assert {"strategies/__init__.py", "contract/py.typed"} <= installed
+    (entry_points,) = purelib.glob("close_contract-*.dist-info/entry_points.txt")
+    assert "close-contract = contract.cli:main" in entry_points.read_text("utf-8")
+
+
+@dataclass(frozen=True)
+class Servers:
+    production: EmulatorServer
+    candidate: EmulatorServer  # another deployment: its own seed (so other ids) and key
+    broken: EmulatorServer  # production, regressed
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[Servers]:
+    production = EmulatorServer().start()
+    candidate = EmulatorServer(seed=1, api_key=CANDIDATE_KEY).start()
+    broken = EmulatorServer(faults=("drop_date_updated",)).start()
+    try:
+        yield Servers(production, candidate, broken)
+    finally:
+        for server in (production, candidate, broken):
+            server.stop()
+
+
+# What a project sets for every job to keep these runs small (options are variables too),
+# and pip kept offline: the spec is the wheel, the dependencies are where the venv sees them.
+SMALL_RUNS = {
+    "CLOSE_EXAMPLES": "1",
+    "CLOSE_STATEFUL_RUNS": "1",
+    "PIP_NO_INDEX": "1",
+    "PIP_NO_DEPS": "1",
+    "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    "PIP_CONFIG_FILE": os.devnull,
+}
+
+
+def keys_of(*servers: EmulatorServer) -> set[str]:
+    keys = {key for s in servers for key in (s.api_key, s.other_api_key)}
+    return keys | {base64.b64encode(f"{key}:".encode()).decode() for key in keys}
+
+
+def assert_no_key(world: World, keys: set[str], *texts: str) -> None:
+    """No key, in any form, in what the jobs kept, wrote or said."""
+    for path in world.root.rglob("*"):
+        if path.is_file() and path.parent.name != "scripts":
+            data = path.read_bytes()
+            assert not [k for k in keys if k.encode() in data], f"a key is in {path}"
+    for text in texts:
+        assert not [k for k in keys if k in text]
+
+
+def test_github_first_night_next_night_and_a_release(
+    toolkit: Toolkit, servers: Servers, tmp_path: Path
+) -> None:
+    production = servers.production
+    world = make_world(
+        tmp_path,
+        toolkit.bin,
+        copied(),
+        top={"CLOSE_CONTRACT_SPEC": toolkit.spec, "CLOSE_BASE_URL": production.base_url},
+        secrets={
+            "CLOSE_API_KEY": production.api_key,
+            "CLOSE_OTHER_API_KEY": production.other_api_key,
+            "CANDIDATE_API_KEY": CANDIDATE_KEY,
+        },
+        variables={
+            "CLOSE_CONTRACT_COMMIT_RECORDING": "true",
+            "CANDIDATE_BASE_URL": servers.candidate.base_url,
+        },
+        env=SMALL_RUNS,
+    )
+    keys = keys_of(production, servers.candidate)
+
+    # Given a repository without a recording, when the first night runs:
+    first = run_github(GITHUB_NIGHTLY, SCHEDULE, world)
+
+    # Then the contract is judged, the recording made, kept and committed.
+    nightly = first["nightly"]
+    assert nightly.result == "success", nightly.log
+    assert nightly.steps["live"]["outputs"] == {"recorded": "true", "status": "0"}
+    kept = files_in(first.artifacts[f"close-contract-nightly-{first.run_id}"])
+    assert {"report.json", "report.md", "report.html", "junit.xml"} <= kept
+    assert f"{RECORDING}/baseline.json" in kept
+    assert "baseline.json" in files_in(first.artifacts["close-contract-baseline"])
+    assert nightly.summary.startswith("# close-contract report")
+    assert nightly.junit == ["junit.xml"]
+    assert first["commit-recording"].result == "success", first["commit-recording"].log
+    assert f"{RECORDING}/baseline.json" in committed(world)
+    assert world.issues() == []
+
+    # When the next night finds production regressed:
+    world.top["CLOSE_BASE_URL"] = servers.broken.base_url
+    second = run_github(GITHUB_NIGHTLY, SCHEDULE, world)
+
+    # Then it is compared with the committed recording, fails, and opens the issue.
+    nightly = second["nightly"]
+    assert nightly.result == "failure", nightly.log
+    assert nightly.steps["live"]["outputs"] == {"status": "1"}
+    assert second["commit-recording"].result == "skipped"
+    (issue,) = world.issues()
+    assert (issue["title"], issue["state"]) == (ISSUE_TITLE, "open")
+    assert f"/actions/runs/{second.run_id}" in issue["body"]
+    assert "# close-contract report" in issue["body"]
+    kept_dir = second.artifacts[f"close-contract-nightly-{second.run_id}"]
+    assert "recording/baseline.json" in files_in(kept_dir)
+    # The first night's report came back from the cache: the HTML report tells what is new.
+    assert "new since the last run" in (kept_dir / "report.html").read_text("utf-8")
+    assert_no_key(world, keys, nightly.log, nightly.summary)
+
+    # When a release is tagged, with production back to health:
+    world.top["CLOSE_BASE_URL"] = production.base_url
+    release = run_github(GITHUB_PRE_RELEASE, TAG, world)
+
+    # Then the committed recording replays offline, and the candidate (another deployment:
+    # other ids) compares with production's fresh baseline without a difference.
+    replay, pre_release = release["replay"], release["pre-release"]
+    assert replay.result == "success", replay.log
+    assert replay.junit == ["replay.xml"] and replay.summary.startswith("# close-contract")
+    assert pre_release.result == "success", pre_release.log
+    assert pre_release.junit == ["candidate.xml"]
+    assert "## Differences from production" in pre_release.summary
+    kept = files_in(release.artifacts[f"close-contract-pre-release-{release.run_id}"])
+    assert {"production.json", "candidate.json", "candidate.html", "differences.txt"} <= kept
+    assert "candidate/baseline.json" in kept
+    assert_no_key(world, keys, pre_release.log, pre_release.summary)
+
+
+def test_gitlab_first_night_records_and_a_broken_contract_opens_an_issue(
+    toolkit: Toolkit, servers: Servers, tmp_path: Path
+) -> None:
+    # The commands of GitLab's jobs are those of GitHub's (see
+    # test_both_systems_run_the_same_commands), which the tests above run: this one runs what
+    # is GitLab's own, the pipeline around them, on a first night that finds a regression.
+    broken = servers.broken
+    world = make_world(
+        tmp_path,
+        toolkit.bin,
+        copied(),
+        top={"CLOSE_CONTRACT_SPEC": toolkit.spec, "CLOSE_BASE_URL": broken.base_url},
+        secrets={"CLOSE_API_KEY": broken.api_key, "CLOSE_CONTRACT_ISSUE_TOKEN": ISSUE_TOKEN},
+        env=SMALL_RUNS,
+    )
+
+    with gitlab_api(world):
+        run = run_gitlab(GITLAB, GitLabEvent("schedule"), world)
+
+    nightly = run["nightly"]
+    assert nightly.result == "failure" and nightly.outputs["exit_code"] == "1", nightly.log
+    # The recording is made all the same, and kept with the reports for the user to commit.
+    kept = files_in(run.artifacts["nightly"])
+    assert {"report.json", "report.md", "report.html", "junit.xml"} <= kept
+    assert f"{RECORDING}/baseline.json" in kept
+    assert nightly.junit == ["junit.xml"]
+    history = world.caches["close-contract-state"] / "close-contract-history"
+    assert [p.name for p in history.iterdir()] == [f"report-{run.run_id}.json"]
+    assert run["nightly-alert"].result == "success", run["nightly-alert"].log
+    (issue,) = world.issues()
+    assert issue["title"] == ISSUE_TITLE and "# close-contract report" in issue["body"]
+    assert issue["body"].startswith(f"Pipeline: https://gitlab.example/{REPOSITORY}/-/pipelines/")
+    assert_no_key(world, keys_of(broken), nightly.log)
