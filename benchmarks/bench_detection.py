@@ -30,8 +30,10 @@ refers to) created before the run, as a lead of a real organization would; close
 creates its own disposable lead. Every run talks to a counting emulator, so requests are
 counted at the server, by one definition for both tools. "Requests to first detection" is,
 for close-contract, the requests before its first case (discovery) plus those of every case
-up to and including the first case with a violation, in order (shrinking comes after the
-detection and is not counted); for schemathesis, the requests the server had received when
+up to and including the first case with a violation or a warning (a finding that fails
+nothing, such as the concurrency phase's), in order (shrinking comes after the detection
+and is not counted); a warning on the faithful emulator is a false positive like a
+violation; for schemathesis, the requests the server had received when
 the first failure that the run kept (a failure its filter did not drop) was raised, probes
 and the checks' own follow-up requests included.
 
@@ -57,6 +59,7 @@ from typing import Any
 import contract
 from contract.config import DEFAULT_STATEFUL_RUNS, Config
 from contract.emulator import FAULTS
+from contract.errors import ContractViolation
 from contract.events import CaseFinished, RunFinished, RunStarted
 
 if not __package__:  # run as a script: the repository root must be importable
@@ -99,32 +102,38 @@ def toolkit(
         )
         sent, first, first_checks, first_phase = 0, None, [], None
         finished = None
+        warned: list[ContractViolation] = []
         started = time.perf_counter()
         for event in contract.run(config):
             if isinstance(event, RunStarted):
                 sent = server.requests  # discovery: what the run sent before its first case
             elif isinstance(event, CaseFinished):
                 sent += event.requests
-                if event.violations and first is None:
+                # A warning is a finding too (one that fails nothing): it counts as found.
+                found = event.violations or event.warnings
+                if found and first is None:
                     first = sent
-                    first_checks = sorted({v.check for v in event.violations})
+                    first_checks = sorted({v.check for v in found})
                     first_phase = event.phase
+                warned.extend(event.warnings)
             elif isinstance(event, RunFinished):
                 finished = event
         seconds = time.perf_counter() - started
     assert finished is not None
     summary = finished.summary
     return {
-        "detected": summary.violations > 0,
-        "checks": sorted(summary.by_check),
+        "detected": summary.violations > 0 or summary.warnings > 0,
+        "checks": sorted(set(summary.by_check) | {w.check for w in warned}),
         "first_checks": first_checks,
         "first_phase": first_phase,
         "requests_to_first": first,
         "requests": summary.requests,
         "cases": summary.cases,
         "violations": summary.violations,
+        "warnings": summary.warnings,
         "seconds": round(seconds, 2),
-        "findings": [f"{v.check}: {v.title}" for v in finished.violations[:10]],
+        "findings": [f"{v.check}: {v.title}" for v in finished.violations[:10]]
+        + [f"{w.check} (a warning): {w.title}" for w in warned[:10]],
     }
 
 

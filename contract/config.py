@@ -24,7 +24,12 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
-from contract.baseline import Override, parse_overrides
+from contract.baseline import (
+    DEFAULT_LATENCY_FACTOR,
+    DEFAULT_LATENCY_FLOOR_MS,
+    Override,
+    parse_overrides,
+)
 from contract.errors import ConfigurationError
 from contract.ids import is_id
 from contract.secrets import REDACTED, check_key
@@ -32,7 +37,9 @@ from contract.secrets import REDACTED, check_key
 __all__ = [
     "ALL_TARGETS",
     "DEFAULT_CLEANUP_TIMEOUT",
+    "DEFAULT_CLOCK_SKEW",
     "DEFAULT_EXAMPLES",
+    "DEFAULT_LIVE_SHRINK_BUDGET",
     "DEFAULT_MAX_PAGES",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_WAIT",
@@ -61,7 +68,7 @@ __all__ = [
 ]
 
 TargetKind = Literal["emulator", "live", "replay"]
-Command = Literal["run", "baseline", "cleanup", "diff"]
+Command = Literal["run", "baseline", "cleanup", "diff", "reproduce"]
 
 ALL_TARGETS: frozenset[TargetKind] = frozenset(("emulator", "live", "replay"))
 TARGET_NAMES: dict[TargetKind, str] = {
@@ -77,10 +84,19 @@ _REPLAY: frozenset[TargetKind] = frozenset(("replay",))
 _GENERATING: frozenset[TargetKind] = frozenset(("emulator", "live"))
 _RUN: frozenset[Command] = frozenset(("run",))
 _RUN_AND_BASELINE: frozenset[Command] = frozenset(("run", "baseline"))
-_EVERY_COMMAND: frozenset[Command] = frozenset(("run", "baseline", "cleanup"))
+_EVERY_COMMAND: frozenset[Command] = frozenset(("run", "baseline", "cleanup", "reproduce"))
+# What chooses and shapes the target: `reproduce` runs a finding again against one.
+_TARGETING: frozenset[Command] = frozenset(("run", "baseline", "reproduce"))
+
+DEFAULT_LIVE_SHRINK_BUDGET = 300
+"""Requests a run on a live target may spend shrinking when ``--shrink-budget`` is not given:
+a few failures shrunk to their field and value, without a run's worth of extra requests."""
 
 DEFAULT_EXAMPLES = 10
 """Valid payloads per custom object type when ``--examples`` is not given."""
+
+DEFAULT_CLOCK_SKEW = 600.0
+"""Seconds a timestamp may be off both clocks when ``--clock-skew`` is not given."""
 
 DEFAULT_STATEFUL_RUNS = 4
 """Sequences the stateful phase runs when ``--stateful-runs`` is not given."""
@@ -358,6 +374,7 @@ class Config:
         # The report's target.kind says which target ran.
         recorded=False,
         default_text="live with {base_url}, replay with {cassettes}, else emulator",
+        commands=_TARGETING,
     )
     base_url: str | None = option(
         None,
@@ -384,6 +401,7 @@ class Config:
         metavar="KEY",
         targets=_LIVE,
         secret=True,
+        commands=_TARGETING,
     )
     # --- What is tested ------------------------------------------------------------------
     examples: int = option(
@@ -403,7 +421,15 @@ class Config:
         targets=_GENERATING,
         # Reports say whether the run shrank, whatever the default made of it.
         recorded_as="shrinking",
-        default_text="on the embedded emulator only",
+        default_text="on, within {shrink_budget} on a live target; off while recording",
+    )
+    shrink_budget: int | None = option(
+        None,
+        "Requests the whole run may spend shrinking failures; past them the smallest "
+        "failing case found so far is reported.",
+        metavar="N",
+        targets=_GENERATING,
+        default_text=f"{DEFAULT_LIVE_SHRINK_BUDGET} on a live target, no bound on the emulator",
     )
     schemathesis: bool = option(
         False, "Also run schemathesis's own checks on each type.", targets=_GENERATING
@@ -415,6 +441,20 @@ class Config:
     )
     stateful_steps: int = option(
         DEFAULT_STATEFUL_STEPS, "Operations per stateful sequence.", targets=_GENERATING
+    )
+    # A few requests at once on the run's own lead and instance (contract.concurrency);
+    # None: on wherever the run sends requests (a replay only answers what was recorded).
+    concurrency: bool | None = option(
+        None,
+        "Send a few creates and partial updates at once and judge what they show (findings "
+        "are warnings unless {fail_on_concurrency.flag}).",
+        targets=_GENERATING,
+        default_text="on",
+    )
+    fail_on_concurrency: bool = option(
+        False,
+        "Let the concurrency phase's findings (warnings by default) fail the run.",
+        targets=_GENERATING,
     )
     custom_object_type_ids: tuple[str, ...] = option(
         (),
@@ -431,6 +471,19 @@ class Config:
         metavar="ID",
         targets=frozenset(("live", "replay")),
         default_text="a disposable lead",
+        commands=_TARGETING,
+    )
+    # Read with the second key (GETs only), never written to; a recording keeps it, so a
+    # replay needs it no more than the embedded emulator does (it has one of its own).
+    other_lead_id: str | None = option(
+        None,
+        "A lead of the second key's organization, set aside for this: creates and PUTs "
+        "naming it, its contacts and its instances must be refused "
+        "(foreign_references_refused).",
+        metavar="ID",
+        targets=_LIVE,
+        default_text="none: only the second organization's types and user are named",
+        commands=_TARGETING,
     )
     # On the embedded emulator Bearer auth matters too: it answers Bearer tokens as Close does.
     auth_scheme: Literal["basic", "bearer"] = option(
@@ -467,6 +520,15 @@ class Config:
         "Share of cases the network may leave undecided before the run exits 3.",
         metavar="SHARE",
     )
+    # A proxy may set the Date header and a runner's clock may drift: a timestamp is judged
+    # against both, and only a difference past this skew counts.
+    clock_skew: float = option(
+        DEFAULT_CLOCK_SKEW,
+        "Seconds a timestamp may be ahead of (or, for a new instance, behind) both the "
+        "answer's Date header and our clock before it is reported.",
+        metavar="SECONDS",
+        commands=_TARGETING,
+    )
     # Cases run at once (each case's own requests stay in order); None: chosen for the
     # target (see ``engine.choose_workers``). The pacer keeps them within the rate budget.
     workers: int | None = option(
@@ -483,6 +545,7 @@ class Config:
         metavar="R",
         targets=_GENERATING,
         default_text="no cap",
+        commands=_TARGETING,
     )
     # --- Recordings, baselines and reports -----------------------------------------------
     record: Path | None = option(
@@ -527,6 +590,39 @@ class Config:
         metavar="RULE=LEVEL",
         cli="--rule-level",
         commands=frozenset(("run", "diff")),
+    )
+    # Answer times (contract.baseline's latency file beside the baseline): apart from the
+    # contract and the shape baseline, since no two runs time alike. A replay's times are
+    # the recording's, so none of these applies to one.
+    latency_factor: float = option(
+        DEFAULT_LATENCY_FACTOR,
+        "An operation is slower when its p95 answer time grew past this many times the "
+        "baseline's, and by {latency_floor_ms} too.",
+        metavar="FACTOR",
+        targets=_GENERATING,
+        commands=_RUN,
+    )
+    latency_floor_ms: float = option(
+        DEFAULT_LATENCY_FLOOR_MS,
+        "An operation is slower only when its p95 grew by more than MS milliseconds, too.",
+        metavar="MS",
+        targets=_GENERATING,
+        commands=_RUN,
+    )
+    fail_on_latency: bool = option(
+        False,
+        "An operation slower than the baseline's (see {latency_factor}) fails the run; "
+        "without it, slower operations are reported only.",
+        targets=_GENERATING,
+        commands=_RUN,
+    )
+    max_response_time: float | None = option(
+        None,
+        "An answer slower than MS milliseconds is a violation (the max_response_time check).",
+        metavar="MS",
+        targets=_GENERATING,
+        commands=_RUN,
+        default_text="none: the check does not run",
     )
     baseline_out: Path | None = option(
         None,
@@ -584,15 +680,20 @@ class Config:
         # Its name in reports since the first report format.
         report_key="faults",
         default_text="none",
+        commands=_TARGETING,
     )
     emulator_throttle: int | None = option(
-        None, "Embedded emulator: answer 429 to every N-th request.", targets=_EMULATOR
+        None,
+        "Embedded emulator: answer 429 to every N-th request.",
+        targets=_EMULATOR,
+        commands=_TARGETING,
     )
     emulator_rate_limit: int | None = option(
         None,
         "Embedded emulator: enforce N requests per second per key (429 past it).",
         targets=_EMULATOR,
         default_text="none",
+        commands=_TARGETING,
     )
     # --- Bounds on what a server can make the run do (docs/design.md "Bounds") ----------
     # Each default is far past what a healthy Close answer needs, so a nightly run never
@@ -635,6 +736,7 @@ class Config:
         "The run's budget in seconds: past it no case is drawn, cleanup runs and the reports "
         "are written.",
         metavar="SECONDS",
+        commands=_TARGETING,
     )
     cleanup_timeout: float = option(
         DEFAULT_CLEANUP_TIMEOUT,
@@ -691,14 +793,23 @@ class Config:
 
     @property
     def shrinking(self) -> bool:
-        """Shrink failures? On by default on the emulator only: on a live API every try costs.
+        """Shrink failures? On by default, on a live API within a request budget (see
+        :attr:`shrink_requests`), since every try costs there.
 
         Never while recording: a corpus must hold exactly the cases that were reported, so a
         replay reaches the same verdict without Hypothesis.
         """
         if self.record is not None or self.cassettes is not None:
             return False
-        return self.shrink if self.shrink is not None else self.target_kind == "emulator"
+        return self.shrink if self.shrink is not None else True
+
+    @property
+    def shrink_requests(self) -> int | None:
+        """The requests shrinking may spend (None: no bound): ``--shrink-budget``, else
+        :data:`DEFAULT_LIVE_SHRINK_BUDGET` on a live target and no bound on the emulator."""
+        if self.shrink_budget is not None:
+            return self.shrink_budget
+        return DEFAULT_LIVE_SHRINK_BUDGET if self.target_kind == "live" else None
 
     @property
     def enabled_checks(self) -> frozenset[str] | None:
@@ -782,6 +893,10 @@ class Config:
         self._check_bounds()
         self._check_record()
         self._check_checks()
+        if self.fail_on_concurrency and self.concurrency is False:
+            raise OptionError(
+                "{fail_on_concurrency} has nothing to fail on with {concurrency} off: drop one"
+            )
         self.rule_overrides()
         if self.target_kind == "live" and not self.resolved_api_key():
             raise OptionError(
@@ -808,6 +923,11 @@ class Config:
             raise OptionError(
                 "{lead_id} {value!r} is not a lead id (they start with 'lead_')",
                 value=self.lead_id,
+            )
+        self._check_other_lead()
+        if not 0 <= self.clock_skew < float("inf"):
+            raise OptionError(
+                f"{{clock_skew}} must be a number of seconds, 0 or more, got {self.clock_skew}"
             )
 
     def rule_overrides(self) -> dict[str, Override]:
@@ -865,6 +985,24 @@ class Config:
                 "as not run)"
             )
 
+    def _check_other_lead(self) -> None:
+        """Refuse an ``other_lead_id`` that is no lead id, or that comes without a second
+        key to read it with."""
+        lead = self.other_lead_id
+        if lead is None:
+            return
+        if not is_id("lead", lead):
+            raise OptionError(
+                "{other_lead_id} {value!r} is not a lead id (they start with 'lead_')",
+                value=lead,
+            )
+        if self.target_kind == "live" and not self.resolved_other_api_key():
+            raise OptionError(
+                "{other_lead_id} names a lead of the second organization, which only its key "
+                "reads: pass {other_api_key.flag} or set {other_api_key.env}, or drop "
+                "{other_lead_id}"
+            )
+
     def _check_transport(self) -> None:
         """Refuse to send a key in clear (plain http://) beyond this machine, unless
         ``allow_insecure_http`` says so."""
@@ -913,6 +1051,25 @@ class Config:
             seconds = getattr(self, name)
             if seconds is not None and not 0 < seconds < float("inf"):
                 raise OptionError(f"{{{name}}} must be a positive number of seconds, got {seconds}")
+        self._check_latency()
+
+    def _check_latency(self) -> None:
+        """Refuse a latency rule that would flag every run, or none."""
+        if not 1 <= self.latency_factor < float("inf"):
+            raise OptionError(
+                f"{{latency_factor}} must be a number of at least 1, got {self.latency_factor}: "
+                "2 flags an operation whose p95 answer time more than doubled"
+            )
+        if not 0 <= self.latency_floor_ms < float("inf"):
+            raise OptionError(
+                f"{{latency_floor_ms}} must be a number of milliseconds of at least 0, got "
+                f"{self.latency_floor_ms}"
+            )
+        limit = self.max_response_time
+        if limit is not None and not 0 < limit < float("inf"):
+            raise OptionError(
+                f"{{max_response_time}} must be a positive number of milliseconds, got {limit}"
+            )
 
     def _check_examples_bound(self) -> None:
         live = self.target_kind == "live"

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from contract.baseline import LatencyChange, Percentiles
 from contract.errors import LEVELS, ContractViolation, Level, Regression, level_at_least
 
 if TYPE_CHECKING:
@@ -17,6 +18,9 @@ __all__ = [
     "CaseFinished",
     "CleanupFinished",
     "Event",
+    "LatencyChange",
+    "LatencyCompared",
+    "Percentiles",
     "PhaseFinished",
     "PhaseStarted",
     "Progress",
@@ -108,6 +112,9 @@ class CaseFinished:
     inconclusive: str | None = None
     # For each check that judged an answer of the case: how many it passed and failed.
     judged: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Findings reported that fail nothing (the advisory checks', and the concurrency phase's
+    # unless the run is asked to fail on them): shown apart, never counted as violations.
+    warnings: tuple[ContractViolation, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -191,6 +198,9 @@ class Summary:
     # What every registered check did (see contract.checks.CheckTally); empty for a
     # summary built by hand.
     checks: dict[str, CheckTally] = field(default_factory=dict)
+    # Findings reported that fail nothing (see CaseFinished.warnings): no part of the
+    # exit code.
+    warnings: int = 0
 
     @property
     def over_budget(self) -> bool:
@@ -232,6 +242,7 @@ class Summary:
             "first_violation_request": self.first_violation_request,
             "error": self.error,
             "left_behind": self.left_behind,
+            "warnings": self.warnings,
             "exit_code": self.exit_code,
         }
 
@@ -300,6 +311,63 @@ class BaselineCompared:
 
 
 @dataclass(frozen=True, slots=True)
+class LatencyCompared:
+    """The run's answer times per operation were compared with the latency baseline
+    beside ``baseline`` (see :mod:`contract.baseline`): each operation slower (its p95
+    grew past ``factor`` times the baseline's and by ``floor_ms``), as before, or not
+    compared, and why. ``note`` says why nothing was compared (a replay; no latency file
+    beside the baseline). Apart from the shape baseline and from the contract: slower
+    operations are violations (``latency_regression``) only when ``fails``
+    (``--fail-on-latency``), else reported here alone.
+
+    ``LatencyChange`` and ``Percentiles`` (its rows) are exported here with it.
+    """
+
+    baseline: str
+    factor: float
+    floor_ms: float
+    fails: bool = False
+    changes: tuple[LatencyChange, ...] = ()
+    note: str | None = None
+
+    @property
+    def slower(self) -> tuple[LatencyChange, ...]:
+        """The operations whose p95 grew past the factor and the floor."""
+        return tuple(c for c in self.changes if c.slower)
+
+    def gate_line(self) -> str:
+        """What was found and what it does, as every rendering says it: ``1 operation
+        slower, 3 as before, 1 not compared (p95 past x2 and +100 ms); reported only
+        (--fail-on-latency fails the run)``."""
+        if self.note is not None:
+            return f"not compared: {self.note}"
+        slower = len(self.slower)
+        skipped = sum(c.not_compared is not None for c in self.changes)
+        same = len(self.changes) - slower - skipped
+        parts = [f"{slower} operation{'' if slower == 1 else 's'} slower", f"{same} as before"]
+        if skipped:
+            parts.append(f"{skipped} not compared")
+        rule = f"p95 past x{self.factor:g} and +{self.floor_ms:g} ms"
+        verdict = (
+            "a slower one fails the run (--fail-on-latency)"
+            if self.fails
+            else "reported only (--fail-on-latency fails the run)"
+        )
+        return f"{', '.join(parts)} ({rule}); {verdict}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``latency`` object of the JSON report."""
+        return {
+            "baseline": self.baseline,
+            "factor": self.factor,
+            "floor_ms": self.floor_ms,
+            "fails": self.fails,
+            "note": self.note,
+            "operations": [c.to_dict() for c in self.changes],
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RunFinished:
     """The run is over: its summary and every violation found."""
 
@@ -314,6 +382,7 @@ Event = (
     | PhaseFinished
     | Progress
     | BaselineCompared
+    | LatencyCompared
     | CleanupFinished
     | RunFinished
 )

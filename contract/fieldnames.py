@@ -59,9 +59,11 @@ class FieldNames:
         return dataclasses.replace(found, title=title, message=message)
 
     def case(self, event: CaseFinished) -> CaseFinished:
-        """``event`` with every violation naming the fields."""
-        if not event.violations:
+        """``event`` with every violation (and warning) naming the fields."""
+        if not event.violations and not event.warnings:
             return event
         return dataclasses.replace(
-            event, violations=tuple(self.violation(v) for v in event.violations)
+            event,
+            violations=tuple(self.violation(v) for v in event.violations),
+            warnings=tuple(self.violation(w) for w in event.warnings),
         )

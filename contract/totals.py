@@ -29,6 +29,8 @@ class Totals:
     def __init__(self, requests_before: int = 0) -> None:
         self.cases: list[CaseFinished] = []
         self.violations: list[ContractViolation] = []
+        # Findings that fail nothing (see CaseFinished.warnings).
+        self.warnings: list[ContractViolation] = []
         self.inconclusive = 0
         self.requests_before = requests_before
         self.case_requests = 0
@@ -54,6 +56,7 @@ class Totals:
         if event.violations and self.first_violation_request is None:
             self.first_violation_request = self.requests_before + self.case_requests
         self.violations.extend(event.violations)
+        self.warnings.extend(event.warnings)
         return event
 
     def by_check(self) -> dict[str, int]:
@@ -81,6 +84,7 @@ class Totals:
             cases=len(self.cases),
             requests=self.case_requests if requests is None else requests,
             violations=len(self.violations),
+            warnings=len(self.warnings),
             by_check=self.by_check(),
             inconclusive=self.inconclusive,
             stopped_early=self.stopped_early,

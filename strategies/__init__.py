@@ -13,25 +13,35 @@ the ids of existing objects; they draw :class:`Case` values::
 
 :func:`valid_payloads` draws payloads that must be accepted; :func:`invalid_payloads`
 draws payloads that break one named rule (a :class:`Mutation` in :data:`MUTATIONS`), and
-:func:`mutation_targets` lists every (mutation, key) pair that applies to a type.
+:func:`mutation_targets` lists every (mutation, key) pair that applies to a type. Some
+mutations send what Close may accept or refuse (read-only keys, oversized values, unusual
+text of :data:`UNICODE_CLASSES`, a duplicated key, text at the :data:`TEXT_LENGTHS`):
+their ``accepted`` says what an accepted answer must show.
 """
 
 from __future__ import annotations
 
+from strategies._accepting import READ_ONLY_KEYS
 from strategies._case import Case
 from strategies._formats import FORMAT_CHECKER
 from strategies._invalid import MUTATIONS, invalid_payloads, mutation_targets
 from strategies._model import MissingReferenceError
 from strategies._mutation import Mutation
+from strategies._unusual import TEXT_LENGTHS, UNICODE_CLASSES, UnicodeClass, long_text
 from strategies._valid import valid_payloads
 
 __all__ = [
     "FORMAT_CHECKER",
     "MUTATIONS",
+    "READ_ONLY_KEYS",
+    "TEXT_LENGTHS",
+    "UNICODE_CLASSES",
     "Case",
     "MissingReferenceError",
     "Mutation",
+    "UnicodeClass",
     "invalid_payloads",
+    "long_text",
     "mutation_targets",
     "valid_payloads",
 ]

@@ -10,6 +10,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from strategies._accepting import ACCEPTING_MUTATIONS
 from strategies._case import Case
 from strategies._custom import CUSTOM_MUTATIONS
 from strategies._model import TypeModel, model_of
@@ -28,6 +29,7 @@ MUTATIONS: Mapping[str, Mutation] = MappingProxyType(
             *BODY_MUTATIONS,
             *CUSTOM_MUTATIONS,
             *AUTH_MUTATIONS,
+            *ACCEPTING_MUTATIONS,
         )
     }
 )
@@ -112,9 +114,10 @@ def invalid_payloads(
 ) -> st.SearchStrategy[Case]:
     """Cases that break exactly one rule, drawn from the registered :data:`MUTATIONS`.
 
-    Without ``mutation`` every applicable mutation is drawn from; with it only that one,
-    and with ``target`` only on that key. The rest of each payload comes from the valid
-    generator, so ``references`` is needed as for :func:`valid_payloads`. Cases whose
+    Without ``mutation`` every applicable mutation Close must refuse is drawn from (those
+    it may also accept, whose ``accepted`` is set, only when named); with it only that
+    one, and with ``target`` only on that key. The rest of each payload comes from the
+    valid generator, so ``references`` is needed as for :func:`valid_payloads`. Cases whose
     mutation the schema can judge are re-validated, so shrinking never yields a valid one.
     Raises :class:`ValueError` for an unknown mutation or one that does not apply.
     """
@@ -126,6 +129,8 @@ def invalid_payloads(
     grouped: dict[str, list[st.SearchStrategy[Case]]] = {}
     for name, key in _chosen(plan.model, mutation, target):
         chosen = MUTATIONS[name]
+        if mutation is None and chosen.accepted is not None:
+            continue
         drawn = _cases(plan.model, bases, chosen, key)
         if not chosen.schema_valid:
             drawn = drawn.filter(_still_invalid(plan.model))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
 from hypothesis import strategies as st
 
@@ -20,6 +20,7 @@ from strategies._model import TypeModel
 __all__ = [
     "ACCEPTED_OR_400",
     "AUTH",
+    "Accepted",
     "BAD_REQUEST",
     "BAD_REQUEST_OR_NOT_FOUND",
     "UNSUPPORTED",
@@ -54,6 +55,20 @@ class Variant:
     send_credentials: bool = True
 
 
+Accepted: TypeAlias = Literal["exact", "normalised", "invisible", "read_only", "either", "ladder"]
+"""How the answer to a case Close may accept (2xx or 400) is judged when it is a 2xx:
+
+- ``exact``: the target key's (oversized) value comes back as sent;
+- ``normalised``: name and text values of visible text come back as sent, trimmed or in
+  NFC, and otherwise it is an error;
+- ``invisible``: the same for invisible or control characters, where a difference beyond
+  trimming and NFC is only a warning (Close documents neither keeping nor cleaning them);
+- ``read_only``: read-only keys sent along keep the server's own values;
+- ``either``: a key sent twice holds one of its two values;
+- ``ladder``: name and text values are sent at growing lengths, each echoed exactly or
+  refused, and the longest accepted is recorded.
+"""
+
 Targets = Callable[[TypeModel], tuple[str | None, ...]]
 # (draw, model, target, a fresh copy of a valid payload) -> the request to send
 Builder = Callable[[st.DrawFn, TypeModel, str | None, dict[str, Any]], Variant]
@@ -69,6 +84,8 @@ class Mutation:
     type, nonexistent references, undocumented keys): the schema cannot judge those.
     ``targets`` lists the keys of a type the mutation applies to (``None`` when it acts
     on the whole request); ``build`` makes the request from a valid payload.
+    ``accepted`` (None for the mutations judged by their status alone) says how a 2xx
+    answer is judged, for a case Close may accept (see :data:`Accepted`).
     """
 
     name: str
@@ -77,6 +94,7 @@ class Mutation:
     schema_valid: bool
     targets: Targets
     build: Builder
+    accepted: Accepted | None = None
 
 
 def no_target(model: TypeModel) -> tuple[str | None, ...]:

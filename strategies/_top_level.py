@@ -134,6 +134,19 @@ _EXTRA_VALUES = st.one_of(
 )
 
 
+# Look-alikes of "name": a zero-width character or a space inside or around it. JSON keys
+# are compared as exact strings (RFC 8259), so none of them is the documented key.
+_LOOK_ALIKES = ("na\u200bme", "name\u200b", "\u200dname", "\ufeffname", "na me", " name", "name ")
+
+
+def _mangled_name(
+    draw: st.DrawFn, model: TypeModel, target: str | None, base: dict[str, Any]
+) -> Variant:
+    key = draw(st.sampled_from(_LOOK_ALIKES))
+    base[key] = base.pop("name")
+    return Variant(payload=base, detail=f"name is sent under the look-alike key {key!r}")
+
+
 def _extra_key(
     draw: st.DrawFn, model: TypeModel, target: str | None, base: dict[str, Any]
 ) -> Variant:
@@ -215,5 +228,14 @@ TOP_LEVEL_MUTATIONS: tuple[Mutation, ...] = (
         schema_valid=True,
         targets=no_target,
         build=_extra_key,
+    ),
+    Mutation(
+        name="mangled_key_name",
+        reason="a look-alike of the key name (a zero-width character or a space in it) is not "
+        "name, which is required (DOC): 400",
+        expected_statuses=BAD_REQUEST,
+        schema_valid=False,
+        targets=_only("name"),
+        build=_mangled_name,
     ),
 )

@@ -34,6 +34,7 @@ PACKAGES = [
     "contract.cassettes",
     "contract.checks",
     "contract.client",
+    "contract.concurrency",
     "contract.config",
     "contract.discovery",
     "contract.emulator",

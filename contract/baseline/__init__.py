@@ -16,6 +16,11 @@ overridden per rule (:func:`parse_overrides`), and the gate (:func:`failing`,
 ``fail_on``) says which findings fail. ``compare_baselines`` and ``compare_run`` return
 :class:`Findings`, whose truth value is that gate.
 
+Answer times are kept apart from the shapes, in a latency file beside the baseline
+(:func:`latency_file`): each operation's p50 and p95 from at least :data:`MIN_SAMPLES`
+answers (:class:`LatencySampler`); :func:`compare_latency` says which operation got slower
+past a factor and a floor.
+
 Files a user points at (a baseline, or a recording's cassette and corpus) are read with
 :func:`read_file_bytes`: only a regular file within :data:`MAX_FILE_BYTES`, so a link to a
 device or a named pipe is refused rather than read forever or waited on.
@@ -39,6 +44,26 @@ from contract.baseline._baseline import (
 from contract.baseline._echoes import ECHOES, Echo, echo_of
 from contract.baseline._files import MAX_FILE_BYTES, read_file_bytes
 from contract.baseline._headers import DOCUMENTED_HEADERS, documented_headers, header_value
+from contract.baseline._latency import (
+    DEFAULT_LATENCY_FACTOR,
+    DEFAULT_LATENCY_FLOOR_MS,
+    LATENCY_FILE,
+    LATENCY_FORMAT,
+    LATENCY_SUFFIX,
+    MIN_SAMPLES,
+    OPERATIONS,
+    LatencyBaseline,
+    LatencyChange,
+    LatencySampler,
+    Percentiles,
+    compare_latency,
+    is_slower,
+    latency_file,
+    load_latency,
+    operation_of,
+    percentile,
+    write_latency,
+)
 from contract.baseline._names import (
     CUSTOM_PREFIX,
     DeclaredField,
@@ -91,16 +116,23 @@ from contract.errors import Level
 __all__ = [
     "BASELINE_FILE",
     "CUSTOM_PREFIX",
+    "DEFAULT_LATENCY_FACTOR",
+    "DEFAULT_LATENCY_FLOOR_MS",
     "DOCUMENTED_HEADERS",
     "ECHOES",
     "ENDPOINT",
     "FLAP_CHANCE",
     "FORMAT_VERSION",
+    "LATENCY_FILE",
+    "LATENCY_FORMAT",
+    "LATENCY_SUFFIX",
     "LEVELS",
     "MAX_FILE_BYTES",
     "MAX_VALUES",
+    "MIN_SAMPLES",
     "MIN_VALUE_SAMPLES",
     "NON_JSON",
+    "OPERATIONS",
     "RULES",
     "Baseline",
     "BaselineRecorder",
@@ -110,9 +142,13 @@ __all__ = [
     "Echo",
     "Findings",
     "FoldKeys",
+    "LatencyBaseline",
+    "LatencyChange",
+    "LatencySampler",
     "Level",
     "NamedType",
     "Override",
+    "Percentiles",
     "PortableNames",
     "Rule",
     "Shape",
@@ -123,6 +159,7 @@ __all__ = [
     "baseline_file",
     "compare",
     "compare_baselines",
+    "compare_latency",
     "compare_run",
     "diff_paths",
     "documented_headers",
@@ -132,15 +169,20 @@ __all__ = [
     "format_differences",
     "format_of",
     "header_value",
+    "is_slower",
+    "latency_file",
     "load_baseline",
+    "load_latency",
     "member_path",
     "merge",
     "normalize_shape",
     "operation_key",
+    "operation_of",
     "operation_type",
     "parse_body",
     "parse_level",
     "parse_overrides",
+    "percentile",
     "portable_keys",
     "read_file_bytes",
     "rule_table",
@@ -149,4 +191,5 @@ __all__ = [
     "template_path",
     "validate_shape",
     "write_baseline",
+    "write_latency",
 ]

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from contract._version import __version__
 from contract.baseline._echoes import ECHOES
 from contract.baseline._files import read_file_bytes
+from contract.baseline._lengths import lengths_from
 from contract.baseline._names import DeclaredField
 from contract.baseline._shapes import Shape, normalize_shape, validate_shape
 from contract.errors import CassetteError, ConfigurationError
@@ -116,6 +117,11 @@ class Baseline:
     of each documented header (``RateLimit`` parsed into its fields), whose ``count`` says
     on how many answers it was; ``echoes`` counts, per sent key, how the values sent came
     back (``{"custom.Seats": {"same": 9}}``, see ``ECHOES``).
+
+    ``lengths`` holds, per type and name or text key, the longest value the length
+    ladder saw accepted and answered exactly (``{"Subscription": {"name": 65536}}``; 0:
+    its first length was refused). A file without it (written before it existed) loads
+    with none.
     """
 
     target: str
@@ -125,6 +131,7 @@ class Baseline:
     media_types: dict[str, dict[str, int]] = field(default_factory=dict)
     headers: dict[str, dict[str, Shape]] = field(default_factory=dict)
     echoes: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    lengths: dict[str, dict[str, int]] = field(default_factory=dict)
     created: str = field(default_factory=_now)
     version: int = FORMAT_VERSION
     toolkit_version: str = __version__
@@ -144,6 +151,7 @@ class Baseline:
             "media_types": self.media_types,
             "headers": self.headers,
             "echoes": self.echoes,
+            "lengths": self.lengths,
         }
 
     def to_json(self) -> str:
@@ -209,6 +217,7 @@ class Baseline:
             media_types=_counts_from(data.get("media_types", {}), source, "media_types"),
             headers=_headers_from(data.get("headers", {}), source),
             echoes=_echoes_from(data.get("echoes", {}), source),
+            lengths=lengths_from(data.get("lengths", {}), source),
             **text_fields,
         )
 

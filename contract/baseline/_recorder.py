@@ -1,6 +1,7 @@
 """Recording what a run observed: each answer's shape, media type and documented headers by
-operation, how sent values came back, each case kind's statuses, and the types' field
-definitions, ready to become a :class:`Baseline`."""
+operation, how sent values came back, each case kind's statuses, the types' field
+definitions and the longest texts the length ladder saw accepted, ready to become a
+:class:`Baseline`."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from contract.baseline._baseline import (
 )
 from contract.baseline._echoes import ECHOES, echo_of, echoable
 from contract.baseline._headers import documented_headers
+from contract.baseline._lengths import LADDER_KIND, LADDER_TOP, ladder_lengths
 from contract.baseline._names import DeclaredField, NamedType, PortableNames
 from contract.baseline._shapes import (
     MIN_VALUE_SAMPLES,
@@ -85,6 +87,8 @@ class BaselineRecorder:
         self._echoes: dict[str, dict[str, Counter[str]]] = {}
         self._answered: dict[str, dict[str, set[str]]] = {}
         self._sent_keys: set[str] = set()
+        # Type key -> key -> (the longest length accepted, whether the ladder ended there)
+        self._lengths: dict[str, dict[str, tuple[int, bool]]] = {}
         self._lock = threading.Lock()
 
     def observe(
@@ -96,6 +100,7 @@ class BaselineRecorder:
         media_type: str | None = None,
         headers: Iterable[tuple[str, str]] | Mapping[str, str] = (),
         sent: bytes | str | None = None,
+        kind: str | None = None,
     ) -> None:
         """Record one response to ``"<METHOD> <path>"`` (the path may hold real ids).
 
@@ -105,7 +110,8 @@ class BaselineRecorder:
         type of its items (``PortableNames.views``). ``media_type`` is the answer's media
         type without parameters (kept for answers with a body), ``headers`` its response
         headers (the documented ones are kept), ``sent`` the request body, whose values
-        the answer is held against.
+        the answer is held against. ``kind`` is the request's case kind: the length
+        ladder's creates (see ``LADDER_KIND``) also record the longest text accepted.
         """
         method, _, path = operation_key.strip().partition(" ")
         key = f"{method.upper()} {template_path(path.strip())} {status}"
@@ -150,6 +156,20 @@ class BaselineRecorder:
                     self._sent_keys.update(_key_names(echoed))
                     if 200 <= status < 300:
                         self._echo(where, view, echoed)
+            if kind == LADDER_KIND and isinstance(request, Mapping):
+                self._ladder(request, status, body)
+
+    def _ladder(self, request: Mapping[str, Any], status: int, body: Any) -> None:
+        """Keep, per type and key, the longest text a create of the ladder accepted, and
+        whether the ladder ended there (a longer one refused or changed, or none longer
+        to send): a ladder the network or a run's end cut short says nothing of a limit."""
+        named = self._names.named(request.get("custom_object_type_id")) if self._names else None
+        if named is None:
+            return
+        kept = self._lengths.setdefault(named.key, {})
+        for key, length in ladder_lengths(named, request, status, body).items():
+            longest, ended = kept.get(key, (0, False))
+            kept[key] = (max(longest, length), ended or not length or length >= LADDER_TOP)
 
     def _shape(self, view: Any, named: NamedType | None) -> Shape:
         shape = shape_of(view, fold_keys=self._fold_keys)
@@ -249,6 +269,11 @@ class BaselineRecorder:
                 where: dict(sorted(counts.items())) for where, counts in sorted(self._media.items())
             }
             statuses = {kind: sorted(codes) for kind, codes in self._statuses.items()}
+            lengths = {
+                type_key: {key: longest for key, (longest, ended) in sorted(keys.items()) if ended}
+                for type_key, keys in sorted(self._lengths.items())
+            }
+            lengths = {type_key: keys for type_key, keys in lengths.items() if keys}
         return Baseline(
             target=target,
             operations=dict(sorted(operations.items())),
@@ -257,6 +282,7 @@ class BaselineRecorder:
             media_types=media,
             headers={where: found for where, found in sorted(headers.items()) if found},
             echoes={where: keys for where, keys in echoes.items() if keys},
+            lengths=lengths,
         )
 
 

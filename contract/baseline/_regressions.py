@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from contract.baseline._baseline import Baseline, load_baseline, operation_type
 from contract.baseline._echoes import ECHOES
+from contract.baseline._lengths import shorter_lengths
 from contract.baseline._names import DeclaredField
 from contract.baseline._recorder import BaselineRecorder
 from contract.baseline._rules import (
@@ -77,6 +78,7 @@ _PHRASES: Final[dict[str, str]] = {
     "response-sent-value-dropped": "sent value is dropped",
     "response-sent-value-changed": "sent value comes back changed",
     "response-sent-value-kept": "sent value comes back as sent",
+    "max-accepted-length-decreased": "longest accepted text shorter",
 }
 # Which rule a shape difference falls under, in a body and in a documented header.
 _BODY_RULES: Final[dict[str, str]] = {
@@ -293,6 +295,22 @@ def _field_findings(
     return found
 
 
+def _length_findings(old: Baseline, new: Baseline) -> list[Regression]:
+    """A name or text key whose longest accepted length (the length ladder's) is shorter."""
+    return [
+        _finding(
+            "max-accepted-length-decreased",
+            check="shape_regression",
+            where=f"type {type_key}",
+            path=member_path("$", key),
+            old=was,
+            new=now,
+            kind="length_decreased",
+        )
+        for type_key, key, was, now in shorter_lengths(old.lengths, new.lengths)
+    ]
+
+
 # --- one operation -------------------------------------------------------------------------
 
 
@@ -480,6 +498,7 @@ def _compare(
             )
         )
     found.extend(_field_findings(old.types, new.types))
+    found.extend(_length_findings(old, new))
     for operation in sorted(old.operations.keys() & new.operations.keys()):
         found.extend(_operation_findings(old, new, operation, partial=partial))
     for operation in sorted(new.operations.keys() - old.operations.keys()):

@@ -397,6 +397,17 @@ RULES: Final[Mapping[str, Rule]] = {
             None,
             "Reported so a fix is seen; it breaks no client.",
         ),
+        _rule(
+            "max-accepted-length-decreased",
+            "WARN",
+            "A name or text value of a length the baseline saw accepted (the length ladder's "
+            "longest, 256 to 65,536 characters) is refused or changed now.",
+            "request-property-max-length-decreased",
+            "ERR",
+            "Close documents no maximum, so the length is observed, not declared, and a new "
+            "limit may be a deliberate safeguard; WARN: reported, and failed on with "
+            "--fail-on WARN.",
+        ),
     )
 }
 """Every rule, by name."""

@@ -14,6 +14,7 @@ from typing import Any
 from contract._version import __version__
 from contract.baseline import read_file_bytes
 from contract.errors import CassetteError
+from contract.ids import is_id
 from strategies import Case
 
 __all__ = ["CASSETTE_FILE", "CORPUS_FILE", "CORPUS_FORMAT", "Corpus", "Drawn", "load_corpus"]
@@ -63,6 +64,9 @@ class Corpus:
     format: int = CORPUS_FORMAT
     # The recorded run's token (see Session.run_token): a replay sends the same names.
     run_token: str = ""
+    # The other organization's lead the run named (--other-lead-id, or the embedded
+    # emulator's): a replay reads and names the same one.
+    other_lead_id: str | None = None
 
     def add(self, key: str, drawn: Drawn) -> None:
         """Write down that batch ``key`` executed ``drawn`` next."""
@@ -84,6 +88,7 @@ class Corpus:
                 "base_url": self.base_url,
                 "has_other_key": self.has_other_key,
                 "run_token": self.run_token,
+                "other_lead_id": self.other_lead_id,
                 "batches": self.batches,
             },
             indent=1,
@@ -198,6 +203,10 @@ def _corpus_from(data: Any, path: Path) -> Corpus:
     token = data.get("run_token", "")
     if not isinstance(token, str):
         raise bad(f"'run_token' must be a string, got {kind_of(token)}")
+    # Recordings made before it existed named no lead of the other organization.
+    other_lead = data.get("other_lead_id")
+    if other_lead is not None and not is_id("lead", other_lead):
+        raise bad(f"'other_lead_id' must be a lead id or null, got {kind_of(other_lead)}")
     for key, entries in batches.items():
         if not isinstance(entries, list):
             raise bad(f"batches[{key!r}] must be a list of cases, got {kind_of(entries)}")
@@ -216,6 +225,7 @@ def _corpus_from(data: Any, path: Path) -> Corpus:
         toolkit_version=version,
         format=fmt,
         run_token=token,
+        other_lead_id=other_lead,
     )
 
 

@@ -1,8 +1,8 @@
 """Record a run's HTTP interactions as a vcrpy cassette, as the run's client read them.
 
 A recording directory holds ``cassette.yaml`` (every interaction, vcrpy's format),
-``corpus.json`` (see :mod:`contract.cassettes._corpus`) and ``baseline.json`` (the shapes
-and statuses observed).
+``corpus.json`` (see :mod:`contract.cassettes._corpus`), ``baseline.json`` (the shapes
+and statuses observed) and ``baseline.latency.json`` (the answer times per operation).
 
 :func:`recording` yields a :class:`Recorder`, whose :meth:`~Recorder.transport` the run's
 client sends through (httpx's transport API; nothing is patched). The transport hands the
@@ -31,7 +31,7 @@ from urllib.request import getproxies, proxy_bypass
 
 import httpx
 
-from contract.baseline import BASELINE_FILE
+from contract.baseline import BASELINE_FILE, LATENCY_FILE
 from contract.cassettes._bodies import RAW_KEPT, UNREADABLE, recorded_body
 from contract.cassettes._corpus import CASSETTE_FILE, CORPUS_FILE
 from contract.cassettes._personal import PersonalData
@@ -45,7 +45,7 @@ _MATCH_ON = ("method", "path", "query", "body")
 # The codings the run's client inflates (contract.client.ACCEPT_ENCODING asks for them).
 _INFLATED: Final = frozenset({"gzip", "x-gzip", "deflate", "identity", ""})
 # Everything a recording consists of: what --overwrite may remove, and nothing else.
-_RECORDING = (CASSETTE_FILE, CORPUS_FILE, BASELINE_FILE)
+_RECORDING = (CASSETTE_FILE, CORPUS_FILE, BASELINE_FILE, LATENCY_FILE)
 
 CUT_HEADER: Final = "X-Close-Contract-Cut"
 """The response header of a recorded answer whose body the cassette does not hold as the

@@ -14,7 +14,7 @@ from contract.checks._registry import (
     where,
 )
 
-__all__: list[str] = []
+__all__ = ["unimplemented"]
 
 # The answers to requests the run sent and judges one by one: not a read after another
 # organization's attempt (``intact``, judged for isolation only) nor a walk of pages.
@@ -24,10 +24,22 @@ _ANSWERS = frozenset({"create", "retrieve", "list", "update", "delete", "probe"}
 _TYPED: frozenset[str | None] = frozenset(get_args(Step)) - {"isolation", "stale"} | {None}
 
 
+# The methods Close documents for these endpoints: a 501 to any other is HTTP's own answer
+# for a method the server does not implement (RFC 9110 section 15.6.2), not a failure.
+_DOCUMENTED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE"})
+
+
+def unimplemented(ctx: CheckContext) -> bool:
+    """Whether the answer is a 501 to a method Close documents for none of these endpoints
+    (which :func:`not_a_server_error` leaves to the checks of such methods)."""
+    return ctx.exchange.status == 501 and ctx.exchange.method not in _DOCUMENTED_METHODS
+
+
 @check(operations=_ANSWERS)
 def not_a_server_error(ctx: CheckContext) -> None:
-    """No request, valid or not, may make the API fail with a 5xx."""
-    if ctx.exchange.status >= 500:
+    """No request, valid or not, may make the API fail with a 5xx (a 501 to a method
+    Close does not document is HTTP's answer for a method not implemented)."""
+    if ctx.exchange.status >= 500 and not unimplemented(ctx):
         raise violation(
             ctx,
             "not_a_server_error",
@@ -66,9 +78,13 @@ def auth_enforced(ctx: CheckContext) -> None:
 
 
 def _bodyless(ctx: CheckContext) -> bool:
-    """Whether HTTP says the answer has no body at all (RFC 9110 section 6.4.1)."""
-    status = ctx.exchange.status
-    return ctx.exchange.method == "HEAD" or status == 304 or 100 <= status < 200
+    """Whether HTTP says the answer has no body at all (RFC 9110 section 6.4.1), or it is
+    a successful OPTIONS sent without one (section 9.3.7: its content is optional)."""
+    exchange = ctx.exchange
+    status = exchange.status
+    if exchange.method == "OPTIONS" and 200 <= status < 300:
+        return not exchange.response_body.strip()
+    return exchange.method == "HEAD" or status == 304 or 100 <= status < 200
 
 
 @check(operations=_ANSWERS, steps=_TYPED)

@@ -185,11 +185,18 @@ def _new_custom_keys(values: Mapping[str, Any], body: Mapping[str, Any]) -> list
     return sorted(k for k in body if k.startswith("custom.") and k not in values)
 
 
-@check(phases={"stateful"}, steps=_SHOWN - {"create"}, needs=("prediction",), requires=_STATEFUL)
+# Also judged in the valid lifecycle: its update and the read after it carry the keys
+# the read after the create showed (see contract.phases.valid_lifecycle).
+@check(
+    phases={"stateful", "valid"},
+    steps=_SHOWN - {"create"} | {"read_after_update"},
+    needs=("prediction",),
+)
 def immutable_on_update(ctx: CheckContext) -> None:
     """id, lead_id, custom_object_type_id, organization_id, created_by and date_created
-    keep the values the create answered. DOC fields.md (a PUT that does not name a key
-    leaves it) and INF (no documented way to change them)."""
+    keep the values the create answered, in a sequence and in a single case's lifecycle.
+    DOC fields.md (a PUT that does not name a key leaves it) and INF (no documented way to
+    change them)."""
     body = _instance(ctx)
     if body is None or ctx.prediction is None:
         return

@@ -20,6 +20,8 @@ from contract.statuses import status_set
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
 
+    from contract.checks._clock import Clock
+
 __all__ = [
     "APPLIES",
     "CHECKS",
@@ -42,10 +44,13 @@ __all__ = [
 ]
 
 
-Operation = Literal["create", "retrieve", "list", "update", "delete", "probe", "intact", "walk"]
+Operation = Literal[
+    "create", "retrieve", "list", "update", "delete", "probe", "intact", "walk", "history"
+]
 """What the checked request did: one of the five operations, a ``probe`` (auth, isolation,
-unknown ids), ``intact`` (a read after another organization tried to change it) or
-``walk`` (a list walked page by page: the judged answer is its last page)."""
+unknown ids), ``intact`` (a read after another organization tried to change it),
+``walk`` (a list walked page by page: the judged answer is its last page) or ``history``
+(requests sent at once, judged as a whole: the judged answer is the history's last)."""
 
 Key = Literal["own", "none", "other"]
 """Which credentials the request carried: the run's key, none, or another organization's."""
@@ -69,10 +74,29 @@ Step = Literal[
     "read_after_refusal",  # a read after an update the API refused
     "list",  # a list the stateful model predicts
     "stale",  # a request for an instance the stateful model knows deleted
+    "concurrent_updates",  # a history of partial updates sent at once, then a read
+    "concurrent_creates",  # a history of creates sent at once, then a list of their lead
+    "concurrent_reads",  # a history of creates sent at once, each read back once answered
+    "query",  # a read with a documented query parameter, valid or malformed (see query)
+    "foreign_reference",  # a write naming another organization's lead, contact, instance or type
+    "foreign_user",  # a write naming another organization's user
+    "existence",  # another organization's read of an id that exists nowhere
+    "method",  # a method the API does not support, on the run's instance, or the read after
+    "repeated_update",  # the same valid PUT sent again, or the read after it
+    "malformed_id",  # a GET of a malformed variant of the run's instance's id
 ]
 
 Evidence = Literal[
-    "sent", "expected", "removed", "validator", "instance_id", "prediction", "user_id"
+    "sent",
+    "expected",
+    "removed",
+    "validator",
+    "instance_id",
+    "prediction",
+    "user_id",
+    "max_response_time",
+    "query",
+    "clock",
 ]
 """What a check may need besides the answer: the :class:`CheckContext` field of that name
 set (not None; for ``removed``, not empty)."""
@@ -108,6 +132,16 @@ class CheckContext:
     step: Step | None = None
     # The key's user, as me/ names it: who what the run creates or changes is made by.
     user_id: str | None = None
+    # The slowest answer the user accepts, in milliseconds (--max-response-time); None:
+    # no threshold was given, and no check judges answer times.
+    max_response_time: float | None = None
+    # For a read sent with a query parameter (step "query"): ``parameter`` (its name),
+    # ``value``, ``valid`` (whether Close's documents allow it; a malformed one may get
+    # ``expected_statuses``) and, for a list, ``at_least`` (how many of the run's own
+    # instances it matches).
+    query: Mapping[str, Any] | None = None
+    # Our clock and the skew allowed against it (--clock-skew), for checks of timestamps.
+    clock: Clock | None = None
 
 
 T = TypeVar("T")

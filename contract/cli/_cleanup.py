@@ -8,7 +8,6 @@ each one a toolkit run's, and deletes those that pass (see :mod:`contract.ledger
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 from rich.console import Console
 
+from contract.cli._fail import fail, redactor_for
 from contract.cli._options import read_options, settle, table_options
 from contract.errors import ConfigurationError, ContractError
 
@@ -56,18 +56,11 @@ def parse_age(text: str) -> timedelta:
 
 def _redactor(key: str | None) -> Callable[[str], str]:
     """What blanks the key given or ``CLOSE_API_KEY`` in anything shown."""
-    from contract.secrets import MIN_SECRET_LENGTH, Redactor
-
-    keys = [k for k in (key, os.environ.get("CLOSE_API_KEY")) if k]
-    return Redactor([k for k in keys if len(k) >= MIN_SECRET_LENGTH])
+    return redactor_for([key])
 
 
 def _fail(exc: ContractError, key: str | None, given: Given | None) -> NoReturn:
-    text = _redactor(key)(given.message(exc) if given is not None else str(exc))
-    Console(stderr=True, highlight=False).print(
-        f"close-contract: error: {text}", markup=False, soft_wrap=True
-    )
-    sys.exit(exc.exit_code)
+    fail(exc, [key], given)
 
 
 @click.command(epilog=CLEANUP_EPILOG)

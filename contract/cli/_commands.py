@@ -5,9 +5,7 @@ Imports of the core happen inside the commands, so ``--help`` and a usage error 
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -16,6 +14,9 @@ from rich.console import Console
 
 from contract._version import __version__
 from contract.cli._cleanup import cleanup
+from contract.cli._fail import fail as _fail
+from contract.cli._fail import keys as _keys
+from contract.cli._fail import redactor_for as _redactor_for
 from contract.cli._options import (
     BASELINE_EPILOG,
     RUN_EPILOG,
@@ -25,6 +26,7 @@ from contract.cli._options import (
     settle,
     table_options,
 )
+from contract.cli._reproduce import reproduce
 from contract.cli._terminal import QUIET, VERBOSE, Terminal
 from contract.errors import ContractError
 
@@ -36,37 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = ["main"]
 
-
-def _keys(given: list[str | None]) -> list[str]:
-    from contract.secrets import MIN_SECRET_LENGTH
-
-    # Both variables, whatever the target: an error may quote either before the target is
-    # known. A shorter key was refused before any use, so it cannot be in any text; a key
-    # with a control character was refused too, and is blanked all the same.
-    variables = (os.environ.get(name) for name in ("CLOSE_API_KEY", "CLOSE_OTHER_API_KEY"))
-    keys = [*given, *variables]
-    return list(dict.fromkeys(k for k in keys if k and len(k) >= MIN_SECRET_LENGTH))
-
-
-def _redactor_for(keys: list[str]) -> Callable[[str], str]:
-    from contract.secrets import Redactor
-
-    return Redactor(keys)
-
-
-def _fail(
-    exc: ContractError, keys: list[str | None] | None = None, given: Given | None = None
-) -> NoReturn:
-    # One clear line, no traceback: the message already says what to fix, naming options
-    # as they were given. The keys the run was given are blanked once more here, whatever
-    # part of the core wrote it.
-    text = given.message(exc) if given is not None else str(exc)
-    Console(stderr=True, highlight=False).print(
-        f"close-contract: error: {_redactor_for(_keys(keys or []))(text)}",
-        markup=False,
-        soft_wrap=True,
-    )
-    sys.exit(exc.exit_code)
+# Where a run without --report-json writes its JSON report, under the state directory.
+LAST_RUN = Path("last-run") / "report.json"
 
 
 class _Commands(click.Group):
@@ -104,7 +77,7 @@ def _terminal(kw: dict[str, Any], config: Config | None) -> Terminal:
         err=err,
         out=err if to_stdout else Console(highlight=False),
         verbosity=verbosity,
-        redact=_redactor_for(_keys([kw.get("api_key"), kw.get("other_api_key")])),
+        redact=_redactor_for([kw.get("api_key"), kw.get("other_api_key")]),
         reports=any(path is not None for path in paths),
     )
 
@@ -206,19 +179,35 @@ def _run(kw: dict[str, Any]) -> None:
         with ignore_interrupts():
             _write_reports(report, config, secrets)
         _interrupted(terminal, report.summary, report.signal)
-    _write_reports(report, config, secrets)
+    _write_reports(report, config, secrets, terminal)
     terminal.show_findings()
     terminal.show_summary(finished.summary)
+    if config.report_json is None and terminal.scripts is not None:
+        terminal.out.print(
+            f"report and reproduction scripts: {terminal.scripts.parent / LAST_RUN.name}",
+            markup=False,
+            soft_wrap=True,
+        )
     sys.exit(finished.summary.exit_code)
 
 
-def _write_reports(report: RunReport, config: Config, secrets: list[str]) -> None:
-    from contract.reports import write_reports
+def _write_reports(
+    report: RunReport, config: Config, secrets: list[str], terminal: Terminal | None = None
+) -> None:
+    from contract.reports import scripts_dir, write_reports
 
+    json_path = config.report_json
+    if json_path is None and any(c.violations for c in report.cases):
+        # Without --report-json the report and each finding's script still go somewhere:
+        # the state directory (the terminal names it), replacing the last run's.
+        json_path = config.state_dir / LAST_RUN
+    if terminal is not None and json_path is not None and str(json_path) != "-":
+        terminal.scripts = scripts_dir(json_path)
+        terminal.reports = True  # what the terminal leaves out is in a report now
     try:
         write_reports(
             report,
-            json_path=config.report_json,
+            json_path=json_path,
             junit_path=config.junit_xml,
             markdown_path=config.report_md,
             html_path=config.report_html,
@@ -270,3 +259,4 @@ def diff(old: Path, new: Path, as_json: bool, **kw: Any) -> None:
 
 
 main.add_command(cleanup)
+main.add_command(reproduce)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import (
@@ -28,11 +29,13 @@ from rich.table import Table
 from rich.text import Text
 
 from contract.cli._progress import pace_line
+from contract.errors import ContractViolation
 from contract.events import (
     BaselineCompared,
     CaseFinished,
     CleanupFinished,
     Event,
+    LatencyCompared,
     PhaseFinished,
     PhaseStarted,
     RunFinished,
@@ -48,6 +51,7 @@ from contract.reports import (
     RootCauses,
     excerpt,
     fingerprint,
+    latency_lines,
     not_run_by_reason,
 )
 
@@ -98,6 +102,12 @@ class Terminal:
     cap: int = DEFAULT_CAP
     findings: RootCauses = field(default_factory=RootCauses)
     baseline: BaselineCompared | None = None
+    latency: LatencyCompared | None = None
+    # The directory of the reproduction scripts the reports were written with (one per
+    # root cause), once known: each finding then names its own.
+    scripts: Path | None = None
+    # Findings that fail nothing (CaseFinished.warnings).
+    warnings: list[ContractViolation] = field(default_factory=list)
 
     def _say(self, text: str | Text, *, style: str | None = None) -> None:
         shown = Text(self.redact(text)) if isinstance(text, str) else text
@@ -135,6 +145,7 @@ class Terminal:
                         progress.update(phase.task, pace=pace)
                 elif isinstance(event, CaseFinished):
                     self.findings.add(event)
+                    self.warnings.extend(event.warnings)
                     if phase is not None:
                         phase.cases += 1
                         phase.failed += bool(event.violations)
@@ -150,6 +161,8 @@ class Terminal:
                     phase = None
                 elif isinstance(event, BaselineCompared):
                     self.baseline = event
+                elif isinstance(event, LatencyCompared):
+                    self.latency = event
                 elif isinstance(event, CleanupFinished):
                     self._cleanup(event)
                 elif isinstance(event, RunFinished):
@@ -198,8 +211,12 @@ class Terminal:
         if hidden:
             where = "see the report" if self.reports else "-v shows them"
             self._say(f"… and {hidden} more ({where})")
+        self._warnings()
         self._inconclusive()
         self._baseline()
+        if self.latency is not None:
+            for line in latency_lines(self.latency, verbose=self.verbosity >= VERBOSE):
+                self._say(line)
 
     def _baseline(self) -> None:
         """The baseline comparison's counts, and each finding below the gate by rule
@@ -275,6 +292,8 @@ class Terminal:
             self._steps(found.steps)
         elif found.reproduction:
             self._say(f"  reproduce: {excerpt(found.reproduction, limit=10_000)}")
+        if self.scripts is not None:
+            self._say(f"  run again: sh {self.scripts / (fingerprint(found) + '.sh')}")
 
     def _steps(self, steps: tuple[str, ...]) -> None:
         """The numbered requests that reproduce a violation, one line each on a terminal
@@ -286,6 +305,27 @@ class Terminal:
         self._say(f"  reproduce ({plural(len(steps), 'request')}, in order):")
         for number, step in enumerate(steps, 1):
             self._say(f"    {number}. {excerpt(step, limit=10_000)}")
+
+    def _warnings(self) -> None:
+        """Findings that fail nothing, one line each (capped unless verbose)."""
+        found = self.warnings
+        if not found:
+            return
+        self._say(
+            f"{plural(len(found), 'warning')}, failing nothing (what only inference expects; "
+            "--fail-on-concurrency makes the concurrency phase's fail the run):"
+        )
+        shown = found if self.verbosity >= VERBOSE else found[: self.cap]
+        for warning in shown:
+            self.err.print(
+                Text.assemble(
+                    ("! ", "yellow"), (warning.check, "bold"), ": ", self.redact(warning.title)
+                ),
+                soft_wrap=True,
+            )
+        if len(found) > len(shown):
+            where = "see the report" if self.reports else "-v shows them"
+            self._say(f"… and {len(found) - len(shown)} more ({where})")
 
     def _inconclusive(self) -> None:
         cases = self.findings.inconclusive
@@ -326,6 +366,8 @@ class Terminal:
                 "never reached did not run",
                 soft_wrap=True,
             )
+        if summary.warnings:
+            self.out.print(f"{plural(summary.warnings, 'warning')}, failing nothing (see above)")
         if summary.interrupted:
             return  # the interrupt's own line says what happened
         if summary.violations:

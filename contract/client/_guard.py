@@ -9,6 +9,9 @@ did not create. Whatever the engine intends, a :class:`RequestGuard` lets out on
   ``POST custom_object/``, and to ``lead/{id}/`` or ``custom_object/{id}/`` only when the
   id is one the guard was told is proven the run's own (:meth:`RequestGuard.allow`);
   methods the API does not support are likewise sent only to a proven instance's URL;
+- GETs (only) of malformed variants of a proven instance's id (RESTler's invalid dynamic
+  objects): the id with a few harmless characters after it, in its own segment or as one
+  more segment, or the id twice (see :data:`VARIANT_SUFFIX`);
 - a method-override header only on a GET, and only when the method it names would be let
   out on that path too;
 - requests to the run's own API root (scheme, host and port), nothing else.
@@ -28,14 +31,14 @@ import re
 import threading
 from collections.abc import Iterable
 from typing import Final, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import httpx
 
 from contract.errors import UnsafeRequest
 from contract.ids import IdKind, check_id, is_id, shown
 
-__all__ = ["ALLOWED", "METHOD_OVERRIDES", "Owned", "RequestGuard"]
+__all__ = ["ALLOWED", "METHOD_OVERRIDES", "VARIANT_SUFFIX", "Owned", "RequestGuard"]
 
 Owned = Literal["lead", "custom_object"]
 """The kinds of resource a run may write to, once proven its own."""
@@ -62,6 +65,14 @@ ALLOWED: Final[dict[tuple[str, ...], frozenset[str]]] = {
 Any method is allowed on ``lead/{id}/`` and ``custom_object/{id}/`` for a proven id."""
 
 _TOKEN: Final = re.compile(r"[A-Z]{1,16}")
+
+VARIANT_SUFFIX: Final = re.compile(r"(?:[0-9A-Za-z!$&'()*+,;=:@~_-]|%[0-9A-Fa-f]{2}){1,16}")
+"""What a GET may add after a proven instance's id (RESTler's invalid dynamic objects):
+at most 16 characters, as sent (percent-encoded or not), none of which decodes to a dot,
+a slash, a backslash, a percent sign, a space or a control character, so the path cannot
+climb out of the instance's URL or be normalised into another route."""
+# Decoded, a variant's suffix may hold printable ASCII but these (see VARIANT_SUFFIX).
+_UNSAFE_IN_VARIANT: Final = frozenset(b"./\\%")
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
 
@@ -156,7 +167,29 @@ class RequestGuard:
             why = self._route(named.strip().upper(), segments)
             if why is not None:
                 return f"the method-override header names {shown(named)}: {why}"
-        return self._route(method, segments)
+        why = self._route(method, segments)
+        if why is not None and method == "GET" and not overrides and self._own_variant(segments):
+            return None  # a read changes nothing, and the path stays on the run's instance
+        return why
+
+    def _own_variant(self, segments: tuple[str, ...]) -> bool:
+        """Whether ``segments`` name a malformed variant of a proven instance's URL:
+        ``custom_object/{id}{suffix}/``, ``custom_object/{id}/{suffix}/``,
+        ``custom_object/{id}{suffix}/{suffix}/`` or ``custom_object/{id}/{id}/``."""
+        if len(segments) not in (2, 3) or segments[0] != "custom_object":
+            return False
+        with self._lock:
+            proven = [p for p in self._proven["custom_object"] if segments[1].startswith(p)]
+        for own in proven:
+            rest = (segments[1][len(own) :], *segments[2:])
+            if rest == ("",):
+                continue  # the instance's own URL, which _route judges
+            if all(
+                (i == 0 and not part) or part == own or _harmless(part)
+                for i, part in enumerate(rest)
+            ):
+                return True
+        return False
 
     def _route(self, method: str, segments: tuple[str, ...]) -> str | None:
         if not _TOKEN.fullmatch(method):
@@ -183,3 +216,11 @@ class RequestGuard:
                     return f"{method} to a {kind} not proven the run's own"
                 return f"{method} is not a method a run sends to this path"
         return "not a path a run uses"
+
+
+def _harmless(suffix: str) -> bool:
+    """Whether ``suffix`` may follow a proven id in a GET (see :data:`VARIANT_SUFFIX`)."""
+    if not VARIANT_SUFFIX.fullmatch(suffix):
+        return False
+    decoded = unquote_to_bytes(suffix)
+    return all(0x20 < byte < 0x7F and byte not in _UNSAFE_IN_VARIANT for byte in decoded)

@@ -11,7 +11,8 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import Scope
 
 from contract.emulator._custom_objects import CustomObjectEndpoints
 from contract.emulator._gate import Gate
@@ -89,7 +90,10 @@ def build_app(state: EmulatorState) -> Starlette:
     def on_http_exception(request: Request, exc: Exception) -> Response:
         if not isinstance(exc, HTTPException):  # pragma: no cover - registered for it only
             raise exc
-        return http_exception_response(exc)
+        allow = None
+        if exc.status_code == 405 and "no_allow_header" not in state.faults:
+            allow = ", ".join(_methods_of(routes, request.scope))
+        return http_exception_response(exc, allow)
 
     def on_crash(request: Request, exc: Exception) -> Response:
         return server_error_response()
@@ -114,3 +118,15 @@ def build_app(state: EmulatorState) -> Starlette:
     app.router.redirect_slashes = False
     app.state.emulator = state
     return app
+
+
+def _methods_of(routes: Iterable[BaseRoute], scope: Scope) -> list[str]:
+    """Every method some route serves at the request's path, for a 405's `Allow` (HTTP
+    lists the resource's methods there, not only those of the route that matched)."""
+    methods: set[str] = set()
+    for route in routes:
+        if isinstance(route, Route) and route.methods:
+            match, _ = route.matches({**scope, "method": next(iter(route.methods))})
+            if match is Match.FULL:
+                methods |= route.methods
+    return sorted(methods)

@@ -61,6 +61,54 @@ FAULTS: Mapping[str, str] = MappingProxyType(
         "then hold (a value never seen before)",
         "fractional_rate_reset": "the RateLimit header's reset holds a number with a fraction "
         "(reset=0.5 where it held 1)",
+        "lost_concurrent_update": "PUT reads the instance, waits until no other PUT arrived "
+        "for 50 ms, then writes it back whole: partial updates that overlap overwrite each other",
+        "concurrent_create_lost": "a create on a lead reads the lead's instances, waits until "
+        "no other create arrived for 50 ms, then writes them back as read with its own: "
+        "creates that overlap drop each other",
+        "read_lags_concurrent_creates": "GET cannot find an instance whose create overlapped "
+        "another create (404 for 1 s: a read replica lagging under concurrent writes)",
+        "timestamps_in_future": "new and updated instances are stamped an hour ahead (local "
+        "time in UTC+1 labelled as UTC)",
+        "create_timestamp_local_time": "create stamps date_created and date_updated in UTC-5 "
+        "labelled as UTC",
+        "update_keeps_date_updated": "PUT changes the instance but leaves date_updated as it was",
+        "cross_org_lead_reference": "create accepts a lead_id of another organization (the "
+        "lead lookup ignores the organization)",
+        "cross_org_user_reference": "a user custom value may name a user of another organization",
+        "existence_leak_403": "GET, PUT and DELETE of another organization's custom object "
+        "answer 403 while ids that exist nowhere answer 404",
+        "fields_ignored": "GET custom_object/ and custom_object/{id}/ answer every key "
+        "whatever _fields names",
+        "limit_ignored": "listing custom objects ignores _limit (pages hold up to 100 items)",
+        "limit_negative_500": "a negative or non-integer _limit on the custom object list "
+        "answers 500",
+        "bad_query_422": "a malformed _skip or _limit on the custom object list is refused "
+        "with 422, not 400",
+        "patch_accepted": "PATCH custom_object/{id}/ is served like PUT (200, and the "
+        "instance changes) instead of 405",
+        "no_allow_header": "405 answers lack the Allow header",
+        "put_not_idempotent": "a PUT setting the name an instance already has stores it with "
+        "' (2)' appended (a uniqueness check that counts the instance itself)",
+        "malformed_id_500": "an instance id in the path with a character outside base62 "
+        "answers 500",
+        "id_suffix_ignored": "an instance id in the path followed by characters outside "
+        "base62 finds the instance (they are stripped)",
+        "stack_trace_in_errors": "400 answers carry the server's Python traceback",
+        "no_www_authenticate": "401 answers lack the WWW-Authenticate header",
+        "crash_on_huge_number": "a number custom value past 2**53 in magnitude makes create "
+        "answer 500",
+        "truncates_at_4096": "names and text values longer than 4,096 characters are stored "
+        "cut to 4,096",
+        "strips_zero_width_silently": "zero-width spaces, non-joiners, word joiners and byte "
+        "order marks are removed from names and text values (the emoji joiner is kept)",
+        "mass_assignment_accepted": "create stores the created_by and date_created a request "
+        "sends instead of its own",
+        "duplicate_keys_500": "a create body naming a top-level key twice answers 500",
+        "key_names_normalised": "create reads top-level keys with whitespace and zero-width "
+        "characters removed, so a look-alike of name counts as name",
+        "text_values_capped": "custom text values longer than 16,384 characters are refused "
+        "with 400 (names are not capped)",
     }
 )
 

@@ -73,7 +73,10 @@ class Gate:
             principal = self.state.store.principal_for_label(DEMO)
         if principal is None:
             decision = self.state.limiter.account(_ANONYMOUS, may_throttle=False)
-            headers = {"WWW-Authenticate": 'Basic realm="Close API"'}
+            headers: dict[str, str] = {}
+            if "no_www_authenticate" not in self.state.faults:
+                # RFC 9110 section 11.6.1: a 401 names the scheme it takes.
+                headers["WWW-Authenticate"] = 'Basic realm="Close API"'
             if "drop_rate_limit_header" not in self.state.faults:
                 headers["RateLimit"] = self._rate_limit(decision)
             response = JSONResponse(

@@ -80,22 +80,41 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+# What a server that hands its traceback to the client (`stack_trace_in_errors`) adds.
+_TRACEBACK = (
+    "Traceback (most recent call last):\n"
+    '  File "/srv/api/views.py", line 212, in dispatch_request\n'
+    "    return self.validate(payload)\n"
+    '  File "/srv/api/validation.py", line 88, in validate\n'
+    "    raise ValidationError(errors)\n"
+    "ValidationError: the request was invalid"
+)
+
+
 def error_response(error: ApiError, faults: FaultSet) -> Response:
-    """Render an `ApiError`, honouring the `error_not_json` fault."""
+    """Render an `ApiError`, honouring the `error_not_json` and `stack_trace_in_errors`
+    faults."""
     if error.status == 400 and "error_not_json" in faults:
         page = "<html><body><h1>400 Bad Request</h1><p>The request was invalid.</p></body></html>"
         return HTMLResponse(page, status_code=400, headers=error.headers)
-    return JSONResponse(error.body, status_code=error.status, headers=error.headers)
+    body = error.body
+    if error.status == 400 and "stack_trace_in_errors" in faults:
+        body = {**body, "traceback": _TRACEBACK}
+    return JSONResponse(body, status_code=error.status, headers=error.headers)
 
 
-def http_exception_response(exc: HTTPException) -> Response:
-    """Starlette's routing errors (unknown route 404, wrong method 405) as JSON."""
+def http_exception_response(exc: HTTPException, allow: str | None = None) -> Response:
+    """Starlette's routing errors (unknown route 404, wrong method 405) as JSON; a 405's
+    `Allow` header is `allow` (every method of the path; None: no header at all)."""
     messages = {
         404: "Not Found: no such endpoint.",
         405: "Method Not Allowed for this endpoint.",
     }
     message = messages.get(exc.status_code, str(exc.detail))
-    return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
+    headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() != "allow"}
+    if exc.status_code == 405 and allow is not None:
+        headers["Allow"] = allow
+    return JSONResponse({"error": message}, status_code=exc.status_code, headers=headers)
 
 
 def server_error_response() -> Response:

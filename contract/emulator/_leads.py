@@ -20,7 +20,13 @@ from starlette.routing import Route
 from contract.emulator._checks import PayloadChecker
 from contract.emulator._documents import new_contact_doc, new_lead_doc, render_lead
 from contract.emulator._http import not_found, read_json_object
-from contract.emulator._paging import DEFAULT_LIMIT, MAX_LIMIT, integer_param
+from contract.emulator._paging import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    field_names,
+    integer_param,
+    select_fields,
+)
 from contract.emulator._state import EmulatorState, principal_of
 from contract.emulator._store import Document
 
@@ -49,7 +55,7 @@ class LeadEndpoints:
         organization_id = principal_of(request).organization_id
         skip = integer_param(request, "_skip", 0, minimum=0)
         limit = min(integer_param(request, "_limit", DEFAULT_LIMIT, minimum=1), MAX_LIMIT)
-        fields = _field_names(request.query_params.get("_fields"))
+        fields = field_names(request)
         store = self.state.store
         # One extra row tells whether another page exists.
         rows = store.find_newest(
@@ -58,9 +64,7 @@ class LeadEndpoints:
         data = []
         for lead in rows[:limit]:
             rendered = render_lead(lead, store.find("contact", lead_id=lead["id"]))
-            if fields is not None:
-                rendered = {key: value for key, value in rendered.items() if key in fields}
-            data.append(rendered)
+            data.append(select_fields(rendered, fields))
         total = store.count("lead", organization_id=organization_id)
         return JSONResponse({"data": data, "has_more": len(rows) > limit, "total_results": total})
 
@@ -103,13 +107,6 @@ class LeadEndpoints:
         if lead is None:
             raise not_found("lead", lead_id)
         return lead
-
-
-def _field_names(raw: str | None) -> frozenset[str] | None:
-    """The keys `_fields=a,b` asks for, or None for every key."""
-    if raw is None or not raw.strip():
-        return None
-    return frozenset(name.strip() for name in raw.split(",") if name.strip())
 
 
 def _contact_fields(check: PayloadChecker, key: str, contact: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,18 +5,34 @@ custom object types whose fields cover every supported field type: "Subscription
 has one field of each type plus a required text field, and its `custom_object` field
 references "Asset", which has a few simple fields and a required one. Organization B
 (reached with `OTHER_API_KEY`) has one type of its own, so isolation can be tested.
-Leads are not seeded: clients create them.
+Leads are not seeded: clients create them. Only when asked (`plant_other_lead`), the
+second organization also holds a lead with one contact and one instance, whose ids a
+client of the first organization may try to name.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from contract.emulator._documents import new_field_doc, new_type_doc
+from contract.emulator._documents import (
+    new_contact_doc,
+    new_field_doc,
+    new_lead_doc,
+    new_type_doc,
+    stamp,
+)
 from contract.emulator._ids import Clock, IdGenerator
 from contract.emulator._store import Principal, Store
 
-__all__ = ["DEFAULT_API_KEY", "DEMO", "OTHER", "OTHER_API_KEY", "seed_store"]
+__all__ = [
+    "DEFAULT_API_KEY",
+    "DEMO",
+    "OTHER",
+    "OTHER_API_KEY",
+    "OTHER_LEAD_NAME",
+    "plant_other_lead",
+    "seed_store",
+]
 
 #: API key of the demo organization's user (override with `--api-key`).
 DEFAULT_API_KEY = "api_emulator_demo_organization_key"
@@ -26,6 +42,9 @@ OTHER_API_KEY = "api_emulator_other_organization_key"
 #: Key slots in the `api_key` table.
 DEMO = "demo"
 OTHER = "other"
+
+#: The name of the second organization's lead that `plant_other_lead` keeps.
+OTHER_LEAD_NAME = "Other organization's lead"
 
 _ASSET_FIELDS: list[dict[str, Any]] = [
     {"name": "Serial Number", "type": "text", "required": True},
@@ -79,6 +98,41 @@ def _seed(store: Store, ids: IdGenerator, clock: Clock) -> None:
 
     project = _type(store, ids, other, now, "Project", "Projects", None)
     _field(store, ids, other, now, project, {"name": "Code", "type": "text"}, {})
+
+
+def plant_other_lead(store: Store, ids: IdGenerator, clock: Clock) -> str:
+    """The id of the second organization's lead, with one contact and one instance of its
+    first type; planted the first time a database is asked for it."""
+    other = store.principal_for_label(OTHER)
+    for lead in store.find("lead", organization_id=other.organization_id):
+        if lead.get("name") == OTHER_LEAD_NAME:
+            return str(lead["id"])
+    now = clock.now_text()
+    lead = new_lead_doc(ids.new("lead_"), other, now, OTHER_LEAD_NAME)
+    store.insert("lead", lead)
+    contact = new_contact_doc(
+        ids.new("cont_"),
+        lead["id"],
+        other,
+        now,
+        name="Olli Other",
+        title=None,
+        emails=[],
+        phones=[],
+    )
+    store.insert("contact", contact)
+    types = store.find("custom_object_type", organization_id=other.organization_id)
+    if types:
+        instance = {
+            "id": ids.new("custobj_"),
+            "custom_object_type_id": types[0]["id"],
+            "lead_id": lead["id"],
+            "name": "Other organization's instance",
+            **stamp(other, now),
+            "custom": {},
+        }
+        store.insert("custom_object", instance)
+    return str(lead["id"])
 
 
 def _organization(

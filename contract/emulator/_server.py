@@ -86,7 +86,9 @@ class EmulatorServer:
     Attributes: `base_url` (the API root, no trailing slash), `api_key` (demo
     organization), `other_api_key` (second organization), `db_path`, `faults` (sorted
     names), `network` (the `chaos`, `chaos_seed`, `chaos_retry_after` and `latency`
-    options), `refuse_blank_text`, `host` and `port` (the bound port once started).
+    options), `refuse_blank_text`, `host` and `port` (the bound port once started), and
+    `other_lead_id` once started with `other_lead=True` (a lead the second organization
+    holds, with one contact and one instance: ids the first organization must not reach).
 
     Network conditions: `chaos=P` (0..1) disturbs a share P of requests, drawn from
     `chaos_seed` in arrival order; half of them are answered 503 with `Retry-After:
@@ -125,6 +127,7 @@ class EmulatorServer:
         rate_limit: int | None = None,
         rate_window: float = 1.0,
         refuse_blank_text: bool = False,
+        other_lead: bool = False,
     ) -> None:
         # Validate eagerly so a bad option fails at construction, not in the thread.
         self.faults: tuple[str, ...] = tuple(sorted(FaultSet.of(faults).names))
@@ -144,6 +147,7 @@ class EmulatorServer:
         self.rate_limit = rate_limit
         self.rate_window = rate_window
         self.refuse_blank_text = refuse_blank_text
+        self.other_lead = other_lead
         self.db_path = None if db_path is None else Path(db_path)
         self.api_key = api_key or DEFAULT_API_KEY
         self.other_api_key = OTHER_API_KEY
@@ -161,6 +165,11 @@ class EmulatorServer:
         """The API root, e.g. `http://127.0.0.1:8765/api/v1` (no trailing slash)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}/api/v1"
+
+    @property
+    def other_lead_id(self) -> str | None:
+        """The second organization's lead (started with `other_lead=True`), else None."""
+        return None if self._state is None else self._state.other_lead_id
 
     @property
     def running(self) -> bool:
@@ -188,6 +197,7 @@ class EmulatorServer:
             rate_limit=self.rate_limit,
             rate_window=self.rate_window,
             refuse_blank_text=self.refuse_blank_text,
+            other_lead=self.other_lead,
         )
         try:
             sock = self._bind()

@@ -12,7 +12,7 @@ from contract.emulator._faults import FaultSet
 from contract.emulator._ids import Clock, IdGenerator
 from contract.emulator._network import NetworkConditions
 from contract.emulator._ratelimit import RateLimiter
-from contract.emulator._seed import seed_store
+from contract.emulator._seed import plant_other_lead, seed_store
 from contract.emulator._store import Principal, Store
 
 __all__ = ["PRINCIPAL_SCOPE_KEY", "EmulatorState", "principal_of"]
@@ -33,6 +33,8 @@ class EmulatorState:
     network: NetworkConditions = NetworkConditions()
     # A variant of what Close leaves undocumented, not a fault (see _validation).
     refuse_blank_text: bool = False
+    # The second organization's lead, when one was asked for (see plant_other_lead).
+    other_lead_id: str | None = None
 
     @classmethod
     def open(
@@ -48,8 +50,11 @@ class EmulatorState:
         rate_limit: int | None = None,
         rate_window: float = 1.0,
         refuse_blank_text: bool = False,
+        other_lead: bool = False,
     ) -> EmulatorState:
-        """Validate the options, open (and seed when fresh) the database."""
+        """Validate the options, open (and seed when fresh) the database; with
+        ``other_lead``, make sure the second organization holds a lead (see
+        :func:`~contract.emulator._seed.plant_other_lead`)."""
         fault_set = FaultSet.of(faults)
         limiter = RateLimiter(
             throttle=throttle, throttle_reset=throttle_reset, limit=rate_limit, window=rate_window
@@ -63,6 +68,7 @@ class EmulatorState:
             ids = IdGenerator(seed, epoch)
             clock = Clock()
             seed_store(store, ids, clock, api_key)
+            other_lead_id = plant_other_lead(store, ids, clock) if other_lead else None
         except BaseException:
             store.close()
             raise
@@ -74,6 +80,7 @@ class EmulatorState:
             limiter=limiter,
             network=network or NetworkConditions(),
             refuse_blank_text=refuse_blank_text,
+            other_lead_id=other_lead_id,
         )
 
     def close(self) -> None:

@@ -89,10 +89,13 @@ PADDED = "Value cannot start or end with whitespace."
 MISSING_OBJECT = "Object does not exist."
 _CUSTOM_PREFIX = "custom."
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The longest text value `text_values_capped` accepts (a limit a release may add).
+_TEXT_CAP = 16384
 
 
 class SimulatedCrash(Exception):
-    """Raised under the `crash_on_unknown_field` fault; the endpoint answers 500."""
+    """Raised under the `crash_on_unknown_field` and `crash_on_huge_number` faults; the
+    endpoint answers 500."""
 
 
 class _Invalid(Exception):
@@ -147,7 +150,9 @@ def validate_create(
         ctx.errors["custom_object_type_id"] = MISSING_OBJECT
         type_id = None
     lead_id = _top_level_id(ctx, payload, "lead_id", "lead_")
-    if lead_id is not None and not store.exists("lead", lead_id, organization_id=org):
+    # Under cross_org_lead_reference the lookup forgets the organization.
+    lead_org = {} if "cross_org_lead_reference" in faults else {"organization_id": org}
+    if lead_id is not None and not store.exists("lead", lead_id, **lead_org):
         ctx.errors["lead_id"] = MISSING_OBJECT
         lead_id = None
     name = _name(ctx, payload.get("name"), required=True)
@@ -283,6 +288,8 @@ def _scalar(ctx: _Context, definition: Document, value: Any) -> Any:
             raise _Invalid("Value must be a number.")
         if not math.isfinite(value):
             raise _Invalid("Value must be a finite number.")
+        if "crash_on_huge_number" in ctx.faults and abs(value) > 2**53:
+            raise SimulatedCrash("a number past 2**53")  # an overflowing integer column
         if "echo_rounds_numbers" in ctx.faults:
             return round(value)
         return stored_number(value, ctx.faults)
@@ -291,6 +298,8 @@ def _scalar(ctx: _Context, definition: Document, value: Any) -> Any:
     if kind == "text":
         if ctx.refuse_blank_text and definition["required"]:
             _refuse_blank(value)
+        if "text_values_capped" in ctx.faults and len(value) > _TEXT_CAP:
+            raise _Invalid(f"Ensure this value has at most {_TEXT_CAP} characters.")
         return stored_text(value, ctx.faults)
     if kind == "date":
         if not _DATE.fullmatch(value) or not _parses(date.fromisoformat, value):
@@ -316,7 +325,9 @@ def _scalar(ctx: _Context, definition: Document, value: Any) -> Any:
     }[kind]
     if not looks_like_id(value, prefix):
         raise _Invalid(f'Invalid id: expected "{prefix}" followed by base62 characters.')
-    if not ctx.store.exists(table, value, organization_id=org, **where):
+    if kind != "user" or "cross_org_user_reference" not in ctx.faults:
+        where = {"organization_id": org, **where}
+    if not ctx.store.exists(table, value, **where):
         raise _Invalid(MISSING_OBJECT)
     return value
 

@@ -10,6 +10,7 @@ configuration.
 from __future__ import annotations
 
 from contract.engine._fixtures import client_for, organization_for, references_for
+from contract.engine._focus import Focus, Ground
 from contract.engine._run import run
 
-__all__ = ["client_for", "organization_for", "references_for", "run"]
+__all__ = ["Focus", "Ground", "client_for", "organization_for", "references_for", "run"]

@@ -12,8 +12,8 @@ requests, not after a hundred valid lifecycles.
 
 :func:`execute_plan` runs the plan and yields its events in plan order, whatever the
 number of workers. When shrinking is on and a case fails, its batch is run again by
-Hypothesis to shrink it (the batch's earlier cases are sent again: shrinking is on by
-default only on the embedded emulator, where that costs nothing) and the shrunk case is
+Hypothesis to shrink it (the batch's earlier cases are sent again, within the run's
+shrink budget, ``--shrink-budget``, on a live target) and the shrunk case is
 reported in the failing case's place; the batch's later cases are dropped, as a
 sequential Hypothesis run would never have reached them. Once the run's budget is spent
 (``--max-time``), no further case is drawn or sent, and no failure is shrunk: the cases in
@@ -35,9 +35,16 @@ from contract.config import OptionError
 from contract.discovery import Organization, TypeContract
 from contract.engine._workers import Job, run_jobs
 from contract.events import PhaseFinished, PhaseStarted
-from contract.phases import References, invalid_case, unknown_id_probes, valid_lifecycle
-from contract.session import CaseSource, Outcome, Session
+from contract.phases import (
+    References,
+    mutation_case,
+    query_probes,
+    unknown_id_probes,
+    valid_lifecycle,
+)
+from contract.session import CaseSource, Outcome, Session, ShrinkBudget
 from strategies import (
+    MUTATIONS,
     Case,
     MissingReferenceError,
     invalid_payloads,
@@ -79,8 +86,9 @@ class Planned(Protocol):
         """Tell ``source`` that case ``index`` ran (a recording keeps it)."""
         ...
 
-    def shrunk(self, source: CaseSource, failed: Outcome) -> Outcome:
-        """The failing case ``failed`` shrunk by Hypothesis (itself when it cannot be)."""
+    def shrunk(self, source: CaseSource, failed: Outcome, budget: ShrinkBudget) -> Outcome:
+        """The failing case ``failed`` shrunk by Hypothesis (itself when it cannot be),
+        within what is left of the run's shrink ``budget``."""
         ...
 
 
@@ -111,11 +119,13 @@ class Batch(Generic[CaseT]):
         """Tell ``source`` that case ``index`` ran."""
         source.executed(self.key, self.cases(source)[index])
 
-    def shrunk(self, source: CaseSource, failed: Outcome) -> Outcome:
+    def shrunk(self, source: CaseSource, failed: Outcome, budget: ShrinkBudget) -> Outcome:
         """The failing case of this batch shrunk by Hypothesis (``failed`` if it does not
         fail again: the target answered differently the second time). The batch's earlier
-        cases are sent again."""
-        outcomes = source.batch(self.key, self.strategy, self.counted(), self.examples)
+        cases are sent again, all within the run's shrink ``budget``: once it is spent,
+        the smallest failing case found so far stands."""
+        execute = budget.metered(self.counted())
+        outcomes = source.batch(self.key, self.strategy, execute, self.examples)
         if outcomes and outcomes[-1].failed:
             return outcomes[-1]
         return failed
@@ -146,7 +156,7 @@ class Probe:
     def executed(self, source: CaseSource, index: int) -> None:
         """Nothing to record: a replay runs the probe again as it is."""
 
-    def shrunk(self, source: CaseSource, failed: Outcome) -> Outcome:
+    def shrunk(self, source: CaseSource, failed: Outcome, budget: ShrinkBudget) -> Outcome:
         """Nothing to shrink."""
         return failed
 
@@ -186,8 +196,11 @@ def _valid_batch(
 
     def execute(pair: tuple[Case, Case], index: int) -> Outcome:
         # The first case of each type also runs the auth and isolation probes on its
-        # instance: by its place, not by which case happened to finish first.
-        return valid_lifecycle(s, tc, pair[0], pair[1], lead, probe=index == 0)
+        # instance, and the reads with query parameters: by its place, not by which case
+        # happened to finish first.
+        first = index == 0
+        probes = (query_probes,) if first else ()
+        return valid_lifecycle(s, tc, pair[0], pair[1], lead, probe=first, probes=probes)
 
     return Batch(f"valid:{tc.type_id}", strategy, execute, s.config.examples)
 
@@ -196,7 +209,7 @@ def _invalid_batches(
     s: Session, tc: TypeContract, refs: References
 ) -> list[tuple[str, Batch[Case]]]:
     def execute(case: Case, index: int) -> Outcome:
-        return invalid_case(s, tc, case)
+        return mutation_case(s, tc, case)
 
     batches: list[tuple[str, Batch[Case]]] = []
     for mutation, target in mutation_targets(tc.request_schema):
@@ -245,13 +258,18 @@ def build_plan(
     breadth = Phase("breadth")
     first: set[str] = set()
     seen: set[str] = set()
+    # Refusals first: one request each, where the cases Close may accept cost a read and
+    # a delete too; they come after the probes and the valid lifecycles.
+    accepting: list[Slot] = []
     for mutation, refusals in invalid:
         if mutation not in seen:
             seen.add(mutation)
             first.add(refusals.key)
-            breadth.slots.append((refusals, 0))
+            later = MUTATIONS[mutation].accepted is not None
+            (accepting if later else breadth.slots).append((refusals, 0))
     breadth.slots.append((probes, 0))
     breadth.slots.extend((batch, 0) for batch in valid)
+    breadth.slots.extend(accepting)
     # Round robin over the batches: every type gets its second case before any its third.
     rest_valid = Phase("valid", _round_robin(valid, {b.key for b in valid}))
     rest_invalid = Phase("invalid", _round_robin([b for _, b in invalid], first))
@@ -309,7 +327,7 @@ def execute_plan(
         current = number
         if shrink and outcome.failed and not spent():
             dropped.add(job.key)
-            outcome = batch.shrunk(source, outcome)
+            outcome = batch.shrunk(source, outcome, s.shrink_budget)
         else:
             batch.executed(source, job.index)
         yield outcome

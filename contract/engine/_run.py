@@ -22,9 +22,11 @@ from secrets import token_hex
 
 from contract.baseline import (
     BaselineRecorder,
+    LatencySampler,
     PortableNames,
     compare_run,
     load_baseline,
+    load_latency,
     parse_body,
     write_baseline,
 )
@@ -36,14 +38,18 @@ from contract.cassettes import (
     recording,
     replay_transport,
 )
-from contract.checks import SECOND_KEY
+from contract.checks import OTHER_IDS, RESPONSE_TIME_THRESHOLD, SECOND_KEY
 from contract.client import Exchange
+from contract.concurrency import PHASE as CONCURRENCY
+from contract.concurrency import concurrency_phase
 from contract.config import Config, OptionError
 from contract.discovery import Organization, discover
 from contract.engine._alongside import Alongside
 from contract.engine._fixtures import client_for
+from contract.engine._focus import Focus, Ground, narrowed
 from contract.engine._pace import Budget, Pace, choose_workers
 from contract.engine._plan import build_plan, execute_plan
+from contract.engine._timing import compared_latency, latency_phase, timer, write_latencies
 from contract.errors import LEVELS, ContractError
 from contract.events import (
     BaselineCompared,
@@ -76,7 +82,7 @@ from contract.session import (
     check_second_key,
     open_target,
 )
-from contract.stateful import stateful_phase
+from contract.stateful import CORPUS_KEY, stateful_phase
 from contract.totals import Totals
 
 __all__ = ["run"]
@@ -86,6 +92,9 @@ def _observer(recorder: BaselineRecorder) -> Callable[[Exchange, str], None]:
     def observe(exchange: Exchange, kind: str) -> None:
         if exchange.may_have_repeated:
             return  # an answer to a repeat (a DELETE's 404) says nothing of the API's habits
+        recorder.observe_status(kind, exchange.status)
+        if any(name == "_fields" for name, _ in exchange.params):
+            return  # trimmed on request: not the shape the operation answers
         body = parse_body(exchange.response_body) if exchange.response_body else None
         recorder.observe(
             f"{exchange.method} {exchange.path}",
@@ -94,8 +103,8 @@ def _observer(recorder: BaselineRecorder) -> Callable[[Exchange, str], None]:
             media_type=exchange.content_type,
             headers=exchange.response_headers,
             sent=exchange.request_body,
+            kind=kind,
         )
-        recorder.observe_status(kind, exchange.status)
 
     return observe
 
@@ -128,6 +137,7 @@ def _phases(
     tally: Totals,
     pace: Pace,
     budget: Budget,
+    focus: Focus | None = None,
 ) -> Generator[Event, None, None]:
     config = session.config
     yield PhaseStarted("setup")
@@ -141,7 +151,8 @@ def _phases(
     for outcome in outcomes:
         yield tally.add(outcome.event())
     yield PhaseFinished("setup")
-
+    if focus is not None:
+        focus.prepare(Ground(org, lead, refs, tuple(stateful_leads)))
     # The stateful phase runs alongside the plan when its leads are its own and there are
     # workers to spare; under -x it waits its turn, as the first failure must end the run.
     concurrent = pace.workers > 1 and not config.exitfirst
@@ -160,6 +171,8 @@ def _phases(
     try:
         setup_failed = any(o.violations or o.inconclusive for o in outcomes)
         plan = build_plan(session, org, refs, lead, setup_failed)
+        if focus is not None:
+            plan = narrowed(plan, focus.keys)
         items = execute_plan(session, source, plan, pace.workers, pace.progress, spent=budget.spent)
         for item in items:
             if isinstance(item, Outcome):
@@ -178,6 +191,18 @@ def _phases(
         if alongside is not None:
             alongside.close()
 
+    # A few requests at once, once nothing else runs (after the phases that find faults
+    # first): their verdicts are warnings unless the run fails on them
+    # (contract.concurrency). A replay has nothing to send, and a recording keeps nothing a
+    # replay could not send again in the same order (timing decides these answers).
+    concurrency = config.concurrency is not False and config.target_kind != "replay"
+    if concurrency and config.record is None and focus is None:
+        yield PhaseStarted(CONCURRENCY, 2)
+        if not budget.spent():
+            for outcome in concurrency_phase(session, org, refs, lead):
+                yield tally.add(outcome.event())
+        yield PhaseFinished(CONCURRENCY)
+
     if config.schemathesis:
         yield PhaseStarted("schemathesis", len(org.types))
         for tc in org.types:
@@ -187,8 +212,11 @@ def _phases(
         yield PhaseFinished("schemathesis")
 
 
-def run(config: Config) -> Iterator[Event]:
+def run(config: Config, *, focus: Focus | None = None) -> Iterator[Event]:
     """Run the contract described by ``config``; yield events as it goes.
+
+    With ``focus`` (see :mod:`contract.engine._focus`), the setup runs as always and then
+    only the batches it names, with the cases it gives.
 
     Raises :class:`~contract.errors.ConfigurationError` (exit 2) for unusable input,
     :class:`~contract.errors.CassetteError` (exit 2) for an unusable recording or baseline
@@ -200,9 +228,14 @@ def run(config: Config) -> Iterator[Event]:
     budget = Budget(config.max_time)
     baseline = load_baseline(config.baseline) if config.baseline is not None else None
     replay = load_corpus(config.cassettes) if config.cassettes is not None else None
-    if replay is not None and replay.seed != config.seed:
-        # A replay sends exactly what was recorded, names and probes seeded as they were.
-        config = dataclasses.replace(config, seed=replay.seed)
+    # Beside the baseline, when there is one; a replay's answer times compare with nothing.
+    latency = load_latency(config.baseline) if config.baseline and replay is None else None
+    if replay is not None:
+        # A replay sends exactly what was recorded, names and probes seeded as they were,
+        # and runs the stateful phase (whose setup makes leads of its own) only if the
+        # recording did: as many sequences as it holds.
+        sequences = len(replay.batches.get(CORPUS_KEY, []))
+        config = dataclasses.replace(config, seed=replay.seed, stateful_runs=sequences)
     tally = Totals()
     with ExitStack() as stack:
         # SIGTERM (a cancelled CI job) and SIGHUP end the run as Ctrl-C does.
@@ -216,6 +249,7 @@ def run(config: Config) -> Iterator[Event]:
                 recording(config.record, secrets, keep_personal_data=config.keep_personal_data)
             )
             recorded = Corpus(config.seed, target.base_url, target.other_api_key is not None)
+            recorded.other_lead_id = target.other_lead_id
         run_token = replay.run_token if replay is not None else token_hex(6)
         if recorded is not None:
             recorded.run_token = run_token
@@ -229,7 +263,9 @@ def run(config: Config) -> Iterator[Event]:
             else None
         )
         source: CaseSource = (
-            ReplaySource(replay, exitfirst=config.exitfirst)
+            focus.source
+            if focus is not None
+            else ReplaySource(replay, exitfirst=config.exitfirst)
             if replay is not None
             else GeneratedSource(config.seed, config.shrinking, recorded, config.exitfirst)
         )
@@ -259,7 +295,9 @@ def run(config: Config) -> Iterator[Event]:
         pace: Pace | None = None
         try:
             org = discover(client, config.custom_object_type_ids)
-            check_second_key(client, org, target.other_api_key)
+            session.other = check_second_key(
+                client, org, target.other_api_key, target.other_lead_id
+            )
             session.user_id = org.user_id
             if journal is not None:
                 journal.key(org.user_id, org.organization_id)
@@ -275,6 +313,9 @@ def run(config: Config) -> Iterator[Event]:
             # Violations name each custom field by its name beside its id.
             tally.prepare = FieldNames.of(f for t in org.types for f in t.fields).case
             session.observers.append(_observer(recorder))
+            sampler = LatencySampler()
+            if replay is None:
+                session.observers.append(timer(sampler))
             workers = config.workers or choose_workers(
                 target.kind, client.latencies, client.budget().rate, config.max_rate
             )
@@ -292,7 +333,7 @@ def run(config: Config) -> Iterator[Event]:
                 options=RunOptions.from_config(config),
                 run_token=run_token if replay is None else None,
             )
-            phases = _phases(session, source, org, tally, pace, budget)
+            phases = _phases(session, source, org, tally, pace, budget, focus)
             yield from _until_first_violation(phases, tally) if config.exitfirst else phases
             # A run stopped early (-x, or its budget ran out) saw too little to be compared:
             # every shape and status it did not reach would show up as a regression.
@@ -317,6 +358,8 @@ def run(config: Config) -> Iterator[Event]:
                 outcome.violations.extend(findings.failing)
                 yield tally.add(outcome.event())
                 yield PhaseFinished("baseline")
+                compared = compared_latency(config, latency, sampler, replay=replay is not None)
+                yield from latency_phase(compared, tally)
             completed = True
         except ContractError as exc:
             ended = exc
@@ -338,10 +381,17 @@ def run(config: Config) -> Iterator[Event]:
             (config.record / CORPUS_FILE).write_text(recorded.to_json() + "\n", "utf-8")
         if config.baseline_out is not None:
             write_baseline(config.baseline_out, built)
+        if replay is None:
+            workers = pace.workers if pace is not None else 1
+            write_latencies(config, sampler, target.description, workers)
         summary = tally.summary(
             requests=client.requests_sent + tally.foreign_requests,
             enabled_checks=config.enabled_checks,
-            met=(SECOND_KEY,) if target.other_api_key else (),
+            met=(
+                *((SECOND_KEY,) if target.other_api_key else ()),
+                *((OTHER_IDS,) if session.other is not None and session.other.readable else ()),
+                *((RESPONSE_TIME_THRESHOLD,) if config.max_response_time is not None else ()),
+            ),
             duration=time.perf_counter() - started,
             inconclusive_budget=math.floor(config.max_inconclusive * len(tally.cases)),
             workers=pace.workers if pace is not None else 1,

@@ -86,6 +86,7 @@ _PHRASES: Final[dict[str, str]] = {
     "field-became-optional": "became optional",
     "field-choice-added": "choice added",
     "field-choice-removed": "choice removed",
+    "max-accepted-length-decreased": "longest accepted text shorter",
 }
 _REMOVALS: Final = frozenset(
     {
@@ -368,7 +369,7 @@ def _types(
             by_path.setdefault(regression.path, []).append(regression)
         for key in sorted(was.keys() | now.keys()):
             path = member_path("$", key)
-            changes = by_path.get(path, [])
+            changes = by_path.pop(path, [])
             if changes or show:
                 old_field, new_field = was.get(key), now.get(key)
                 lines.append(
@@ -380,6 +381,11 @@ def _types(
                         changes,
                     )
                 )
+        # What is at no field's key (the name, whose longest accepted length the
+        # ladder records) keeps a line of its own, so every finding is marked once.
+        for path, changes in sorted(by_path.items()):
+            was_text, now_text = (str(changes[0].old), str(changes[0].new))
+            lines.append(_line(2, path.removeprefix("$."), was_text, now_text, changes))
     return lines
 
 

@@ -490,6 +490,14 @@ class Ledger:
                     leftovers.append(
                         f"custom_object {object_id}: left alone: not provably ours ({verdict.why})"
                     )
+                elif verdict.absent and self._on_given_lead(object_id):
+                    # No lead of the run's takes it along: a read that lags behind writes
+                    # (a replica) would leave it on the user's lead, unseen.
+                    leftovers.append(
+                        f"custom_object {object_id}: its create on lead {self.given_lead} "
+                        "answered this id, but no GET finds it; if it exists (a read that "
+                        "lags behind writes), it is still there"
+                    )
             order = list(reversed(self.entries))
             leaves = [e for e in order if e[0] != "lead" and e[1] not in self.referable]
             referred = [e for e in order if e[0] != "lead" and e[1] in self.referable]
@@ -523,6 +531,11 @@ class Ledger:
             )
             leftovers.extend(self.unaddressable)
         return deleted, tuple(leftovers)
+
+    def _on_given_lead(self, object_id: str) -> bool:
+        """Whether a create on the user's lead (``--lead-id``) answered ``object_id``."""
+        claim = self.claims.get(object_id)
+        return claim is not None and claim.lead_id is not None and claim.lead_id == self.given_lead
 
     def _prove_late(self, late: Callable[[], bool]) -> Callable[[str], Verdict]:
         def prove(object_id: str) -> Verdict:

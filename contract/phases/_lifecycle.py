@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from contract.checks import CheckContext, Operation, echoed
@@ -15,11 +15,14 @@ from contract.errors import ContractViolation
 from contract.ids import segment, shown
 from contract.interrupts import hold_interrupts
 from contract.ledger import json_body
+from contract.phases._own_instance import own_instance_probes
+from contract.phases._references_other import existence_probe, foreign_reference_probes
 from contract.session import Inconclusive, Outcome, Session, concludes, refused_mid_run
 from strategies import Case
 
 __all__ = [
     "OWNERSHIP",
+    "InstanceProbe",
     "create_only",
     "invalid_case",
     "prove_created",
@@ -32,6 +35,9 @@ OWNERSHIP = "ownership"
 """The check name of a create answer that named what the run cannot prove its own."""
 
 _OK = frozenset(range(200, 300))
+# What no PUT changes (DOC fields.md: a PUT that does not name a key leaves it), as the read
+# after the create showed it: immutable_on_update judges the update and the read after it.
+_FIXED = ("id", "lead_id", "custom_object_type_id", "organization_id", "created_by", "date_created")
 
 
 def _json_object(exchange: Exchange) -> dict[str, Any] | None:
@@ -204,8 +210,11 @@ def _listed(s: Session, outcome: Outcome, tc: TypeContract, object_id: str, lead
 
 def _foreign_and_anonymous(
     s: Session, outcome: Outcome, tc: TypeContract, object_id: str, expected: Any, lead: str
-) -> None:
-    """Requests without credentials, and with another organization's key, change nothing."""
+) -> int | None:
+    """Requests without credentials, and with another organization's key, change nothing.
+
+    Returns the status the other key's GET of the instance got (None without a second
+    key, or when that key no longer worked)."""
     path = _path(object_id)
     probes: list[tuple[str, str, dict[str, Any]]] = [
         ("GET", path, {}),
@@ -221,8 +230,9 @@ def _foreign_and_anonymous(
         outcome.judge(ctx)
     _read(s, outcome, tc, object_id, expected)
     if not s.other_api_key:
-        return
+        return None
     key = s.other_api_key
+    seen: int | None = None
     for method, where, extra in probes:
         exchange = s.send(outcome, f"isolation:{method}", method, where, api_key=key, **extra)
         refused = refused_mid_run(exchange)
@@ -230,6 +240,8 @@ def _foreign_and_anonymous(
             # Not isolation: the key no longer works, so nothing was judged (never a pass).
             outcome.inconclusive = refused
             break
+        if method == "GET" and where == path:
+            seen = exchange.status
         operation: Operation = "list" if where == "custom_object/" else "probe"
         ctx = CheckContext(
             exchange,
@@ -255,14 +267,54 @@ def _foreign_and_anonymous(
         step="isolation",
     )
     outcome.judge(ctx)
+    return seen
+
+
+def _other_organization(
+    s: Session, outcome: Outcome, tc: TypeContract, case: Case, object_id: str, seen: int | None
+) -> None:
+    """What the other organization holds, tried once isolation held: an id that exists
+    nowhere with its key, and its ids in the run's own writes (see _references_other)."""
+    if seen is not None and outcome.inconclusive is None:
+        existence_probe(s, outcome, seen)
+    if outcome.inconclusive is None:
+        foreign_reference_probes(
+            s, outcome, tc, case.payload, object_id, create=post_create, prove=prove_created
+        )
+
+
+def _changes(expected: Mapping[str, Any], update: Mapping[str, Any]) -> bool:
+    """Whether ``update`` changes what the instance holds (``expected``): a new value, or
+    a null for a value it has."""
+    return any(
+        expected.get(key) is not None if value is None else expected.get(key) != value
+        for key, value in update.items()
+    )
+
+
+InstanceProbe = Callable[[Session, Outcome, TypeContract, str, str, Case], None]
+"""More reads of a valid lifecycle's proven instance, sent after its list: called with the
+session, the case's outcome, the type, the instance id, the run's lead and the case's
+second draw (see :func:`contract.phases.query_probes`)."""
 
 
 @concludes
 def valid_lifecycle(
-    s: Session, tc: TypeContract, case: Case, other: Case, lead: str, probe: bool
+    s: Session,
+    tc: TypeContract,
+    case: Case,
+    other: Case,
+    lead: str,
+    probe: bool,
+    probes: Sequence[InstanceProbe] = (),
 ) -> Outcome:
-    """Create, read, list, (probe,) update, read, delete, read: each step checked."""
-    outcome = s.outcome("valid", f"{tc.name}: valid", tc.type_id, case.to_dict())
+    """Create, read, list, (probe,) update, read, (probe,) delete, read: each step checked;
+    each of ``probes`` runs on the proven instance after its list. With ``probe``, the
+    instance is also probed after its update (see :func:`own_instance_probes`)."""
+    # The second draw, which the update is built from, goes with the case: a finding of
+    # the update is reproduced from the report alone (close-contract reproduce).
+    recorded = {**case.to_dict(), "update": other.to_dict()}
+    outcome = s.outcome("valid", f"{tc.name}: valid", tc.type_id, recorded)
     object_id = _create(s, tc, case, outcome)
     if object_id is None:
         return outcome
@@ -273,11 +325,26 @@ def valid_lifecycle(
         return outcome
     _listed(s, outcome, tc, object_id, lead)
     if probe:
-        _foreign_and_anonymous(s, outcome, tc, object_id, expected, lead)
+        seen = _foreign_and_anonymous(s, outcome, tc, object_id, expected, lead)
+        _other_organization(s, outcome, tc, case, object_id, seen)
+    for more in probes:
+        more(s, outcome, tc, object_id, lead, other)
     update, removed = update_for(tc, case, other)
+    if not _changes(expected, update):
+        # Two equal draws (the first ones often are) make an update that changes nothing;
+        # a new name makes it one whose date_updated must move on (date_updated_advances).
+        update["name"] = f"{update['name']} (updated)"
     path = _path(object_id)
     exchange = s.send(outcome, "valid:update", "PUT", path, json=update)
     sent = {k: v for k, v in update.items() if v is not None}
+    # What the instance showed before the update, for the checks across operations
+    # (immutable_on_update, date_updated_advances).
+    shown = _json_object(read) or {}
+    before = {
+        "fixed": {k: shown[k] for k in _FIXED if k in shown},
+        "date_updated": shown.get("date_updated"),
+        "changed": _changes(expected, update),
+    }
     outcome.judge(
         CheckContext(
             exchange,
@@ -289,6 +356,7 @@ def valid_lifecycle(
             removed=removed,
             field_types=tc.field_types,
             instance_id=object_id,
+            prediction=before,
             note=f"The update was {update!r}.",
             step="update",
         ),
@@ -305,9 +373,12 @@ def valid_lifecycle(
             removed=removed,
             field_types=tc.field_types,
             instance_id=object_id,
+            prediction=before,
             step="read_after_update",
         ),
     )
+    if probe:
+        own_instance_probes(s, outcome, tc, object_id, update)
     exchange = s.send(outcome, "valid:delete", "DELETE", path)
     outcome.judge(
         CheckContext(

@@ -29,8 +29,10 @@ from contract.reports._groups import (
 )
 from contract.reports._history import HISTORY_RUNS, History, read_history
 from contract.reports._json import REPORT_FORMAT, report_schema
+from contract.reports._latency import latency_lines
 from contract.reports._metadata import statuses_label
 from contract.reports._report import RunReport
+from contract.reports._scripts import script_for, scripts_dir
 
 __all__ = [
     "HISTORY_RUNS",
@@ -44,10 +46,13 @@ __all__ = [
     "check_writable",
     "excerpt",
     "fingerprint",
+    "latency_lines",
     "not_run_by_reason",
     "read_history",
     "report_schema",
     "root_cause",
+    "script_for",
+    "scripts_dir",
     "statuses_label",
     "write_reports",
 ]

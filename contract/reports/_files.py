@@ -10,14 +10,15 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from contract.errors import ConfigurationError
 from contract.reports._cut import cut_report
 from contract.reports._history import History, read_history
 from contract.reports._report import RunReport
+from contract.reports._scripts import scripts_dir
 from contract.secrets import redact as blank
 from contract.secrets import secret_forms
 
@@ -175,10 +176,40 @@ def write_reports(
         return blank(text, forms)
 
     if json_path is not None:
-        _write(json_path, clean(json.dumps(report.to_json(), indent=2, ensure_ascii=False)) + "\n")
+        name = "report.json" if json_path == STDOUT else json_path.name
+        data = report.to_json(report_name=name)
+        _write(json_path, clean(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
+        if json_path != STDOUT:
+            _write_scripts(scripts_dir(json_path), data["violations"], clean)
     if junit_path is not None:
         _write(junit_path, clean(report.to_junit()))
     if markdown_path is not None:
         _write(markdown_path, clean(report.to_markdown()))
     if html_path is not None:
         _write(html_path, clean(report.to_html(history.reports, notes=history.notes)))
+
+
+def _write_scripts(
+    directory: Path, violations: Sequence[Mapping[str, Any]], clean: Callable[[str], str]
+) -> None:
+    """One script per root cause (``FINGERPRINT.sh``), and none left of an earlier run's
+    report of that name: a script whose finding is gone would reproduce nothing."""
+    scripts = {str(v["fingerprint"]): str(v["script"]) for v in violations}
+    try:
+        if directory.is_dir():
+            for old in directory.glob("*.sh"):
+                if old.stem not in scripts:
+                    old.unlink()
+        if not scripts:
+            if directory.is_dir() and not any(directory.iterdir()):
+                directory.rmdir()
+            return
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot write the reproduction scripts in {directory}: {exc.strerror}"
+        ) from exc
+    for fingerprint, text in sorted(scripts.items()):
+        path = directory / f"{fingerprint}.sh"
+        _write(path, clean(text))
+        path.chmod(0o755)

@@ -8,9 +8,16 @@ from functools import cache
 from importlib import resources
 from typing import Any, Final
 
-from contract.events import BaselineCompared, CaseFinished, CleanupFinished, Summary
-from contract.reports._groups import fingerprint
+from contract.events import (
+    BaselineCompared,
+    CaseFinished,
+    CleanupFinished,
+    LatencyCompared,
+    Summary,
+)
+from contract.reports._groups import fingerprint, root_cause
 from contract.reports._metadata import Metadata, statuses_label
+from contract.reports._scripts import script_for
 
 __all__ = ["REPORT_FORMAT", "json_report", "report_schema"]
 
@@ -36,7 +43,10 @@ def _readable_case(case: dict[str, Any] | None) -> dict[str, Any] | None:
     """A case with its expected statuses as a readable set (``2xx``, not 100 numbers)."""
     if case is None or not isinstance(case.get("expected_statuses"), list | tuple | frozenset):
         return case
-    return {**case, "expected_statuses": statuses_label(case["expected_statuses"])}
+    readable = {**case, "expected_statuses": statuses_label(case["expected_statuses"])}
+    if isinstance(case.get("update"), dict):  # a valid lifecycle's second draw
+        readable["update"] = _readable_case(case["update"])
+    return readable
 
 
 def _case_entry(case: CaseFinished) -> dict[str, Any]:
@@ -62,8 +72,14 @@ def json_report(
     cases: Sequence[CaseFinished],
     cleanup: CleanupFinished | None,
     baseline: BaselineCompared | None = None,
+    report_name: str = "report.json",
+    *,
+    latency: LatencyCompared | None = None,
 ) -> dict[str, Any]:
-    """The report as JSON-ready data; its top-level keys are in the schema's order."""
+    """The report as JSON-ready data; its top-level keys are in the schema's order.
+
+    Each violation's ``script`` runs it again (see :mod:`contract.reports._scripts`),
+    from the directory of scripts beside the report, whose file is ``report_name``."""
     started = meta.started
     violations = [
         {
@@ -72,9 +88,23 @@ def json_report(
             "case": _readable_case(v.case),
             "label": case.label,
             "phase": case.phase,
+            # One script per root cause: its title as every violation of the cause shares it.
+            "script": script_for(fingerprint(v), *root_cause(v), report_name),
         }
         for case in cases
         for v in case.violations
+    ]
+    # Findings that fail nothing (CaseFinished.warnings), in the violations' own form.
+    warnings = [
+        {
+            **w.to_dict(),
+            "fingerprint": fingerprint(w),
+            "case": _readable_case(w.case),
+            "label": case.label,
+            "phase": case.phase,
+        }
+        for case in cases
+        for w in case.warnings
     ]
     return {
         "format": REPORT_FORMAT,
@@ -93,7 +123,9 @@ def json_report(
             else {"deleted": cleanup.deleted, "leftovers": list(cleanup.leftovers)}
         ),
         "violations": violations,
+        "warnings": warnings,
         "cases": [_case_entry(c) for c in cases],
         "checks": {name: t.to_dict() for name, t in sorted(summary.checks.items())},
         "baseline": None if baseline is None else baseline.to_dict(),
+        "latency": None if latency is None else latency.to_dict(),
     }

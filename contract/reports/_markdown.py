@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from contract.errors import ContractViolation
-from contract.events import BaselineCompared, CaseFinished, Summary
+from contract.events import BaselineCompared, CaseFinished, LatencyCompared, Summary
 from contract.reports._groups import RootCauses, excerpt, fingerprint, not_run_by_reason
+from contract.reports._latency import latency_markdown
 from contract.reports._metadata import Metadata, option_text
 
 __all__ = ["markdown_report"]
@@ -126,6 +127,27 @@ def _reproduction(found: ContractViolation) -> list[str]:
     return [*lines, "```", ""]
 
 
+def _warnings(cases: Sequence[CaseFinished]) -> list[str]:
+    """Findings that fail nothing (advisory checks', the concurrency phase's), each with its
+    message."""
+    found = [(c, w) for c in cases for w in c.warnings]
+    if not found:
+        return []
+    lines = [
+        "## Warnings",
+        "",
+        "Reported only: what only inference expects fails nothing (`--fail-on-concurrency` "
+        "makes the concurrency phase's findings fail the run).",
+        "",
+    ]
+    for case, warning in found:
+        lines += [f"### `{warning.check}`: {warning.title}", ""]
+        lines += [f"{case.label} ({case.phase}).", ""]
+        lines += ["```", warning.message, "```", ""]
+        lines += _reproduction(warning)
+    return lines
+
+
 def _inconclusive(cases: Sequence[CaseFinished]) -> list[str]:
     undecided = [c for c in cases if c.inconclusive]
     if not undecided:
@@ -190,14 +212,19 @@ def markdown_report(
     summary: Summary,
     cases: Sequence[CaseFinished],
     baseline: BaselineCompared | None = None,
+    *,
+    latency: LatencyCompared | None = None,
 ) -> str:
     """The report as Markdown: a metadata line, summary and per-check tables, each
     violation with its curl reproduction (or its numbered requests), the inconclusive
-    cases, every finding of the baseline comparison, the verdict."""
+    cases, every finding of the baseline comparison, the answer times compared with the
+    latency baseline, the verdict."""
     lines = _header(meta, summary)
     lines += _checks(summary)
     lines += _violations(cases)
+    lines += _warnings(cases)
     lines += _inconclusive(cases)
     lines += _baseline(baseline)
+    lines += latency_markdown(latency)
     lines.append(_verdict(meta, summary))
     return "\n".join(lines).rstrip() + "\n"

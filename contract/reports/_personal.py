@@ -69,16 +69,24 @@ def scrub_personal(
         _note_sent(personal, case)
     # Every answer first: a message may quote a value that another case's answer holds.
     answered = [
-        dataclasses.replace(case, violations=tuple(_answer(personal, v) for v in case.violations))
-        if case.violations
+        dataclasses.replace(
+            case,
+            violations=tuple(_answer(personal, v) for v in case.violations),
+            warnings=tuple(_answer(personal, w) for w in case.warnings),
+        )
+        if case.violations or case.warnings
         else case
         for case in cases
     ]
     if not personal.replaced:
         return answered, cleanup
     shown = [
-        dataclasses.replace(case, violations=tuple(_texts(personal, v) for v in case.violations))
-        if case.violations
+        dataclasses.replace(
+            case,
+            violations=tuple(_texts(personal, v) for v in case.violations),
+            warnings=tuple(_texts(personal, w) for w in case.warnings),
+        )
+        if case.violations or case.warnings
         else case
         for case in answered
     ]

@@ -13,6 +13,7 @@ from contract.events import (
     CaseFinished,
     CleanupFinished,
     Event,
+    LatencyCompared,
     RunFinished,
     RunStarted,
     Summary,
@@ -46,6 +47,8 @@ class RunReport:
     signal: int | None = None
     # The comparison with the baseline, every level (None: the run compared none).
     baseline: BaselineCompared | None = None
+    # The answer times compared with the latency baseline beside it (None: none were).
+    latency: LatencyCompared | None = None
     # The error that ended the run after it began (exit 2 or 3): its reports are written
     # all the same, with what the run found and what cleanup left.
     error: ContractError | None = None
@@ -61,6 +64,8 @@ class RunReport:
             self.cases.append(event)
         elif isinstance(event, BaselineCompared):
             self.baseline = event
+        elif isinstance(event, LatencyCompared):
+            self.latency = event
         elif isinstance(event, CleanupFinished):
             self.cleanup = event
         elif isinstance(event, RunFinished):
@@ -182,14 +187,24 @@ class RunReport:
         token = None if started is None else started.run_token
         return scrub_personal(self.cases, self.cleanup, token=token)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, report_name: str = "report.json") -> dict[str, Any]:
         """The JSON report (format :data:`~contract.reports.REPORT_FORMAT`): ``format``,
         ``interrupted``, ``versions``, ``started_at``, ``duration``, ``target``,
         ``options``, ``seed``, ``types``, ``summary``, ``cleanup``, ``violations``,
-        ``cases``, ``checks``, ``baseline``; ``report.schema.json`` describes each."""
+        ``cases``, ``checks``, ``baseline``, ``latency``; ``report.schema.json`` describes
+        each. ``report_name`` is the file the report is written to, which each violation's
+        ``script`` runs ``close-contract reproduce`` on."""
         summary = self.summary
         cases, cleanup = self._shown()
-        return json_report(self._metadata(summary), summary, cases, cleanup, self.baseline)
+        return json_report(
+            self._metadata(summary),
+            summary,
+            cases,
+            cleanup,
+            self.baseline,
+            report_name,
+            latency=self.latency,
+        )
 
     def to_junit(self) -> str:
         """One ``testsuite`` per check (with the run's metadata as ``properties``): a
@@ -203,7 +218,8 @@ class RunReport:
         violation and the inconclusive cases."""
         summary = self.summary
         cases = self._shown()[0]
-        return markdown_report(self._metadata(summary), summary, cases, self.baseline)
+        meta = self._metadata(summary)
+        return markdown_report(meta, summary, cases, self.baseline, latency=self.latency)
 
     def to_html(
         self, history: Sequence[Mapping[str, Any]] = (), *, notes: Sequence[str] = ()

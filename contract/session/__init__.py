@@ -11,8 +11,14 @@ proven before it proves anything.
 
 from __future__ import annotations
 
-from contract.session._driver import drive, quiet_settings, run_seeded
-from contract.session._second_key import check_second_key, refused_mid_run
+from contract.session._driver import (
+    ShrinkBudget,
+    drive,
+    quiet_settings,
+    requests_of,
+    run_seeded,
+)
+from contract.session._second_key import OtherOrganization, check_second_key, refused_mid_run
 from contract.session._session import Inconclusive, Outcome, Session, concludes, tagged
 from contract.session._sources import (
     CaseSource,
@@ -28,11 +34,13 @@ __all__ = [
     "CaseSource",
     "GeneratedSource",
     "Inconclusive",
+    "OtherOrganization",
     "Outcome",
     "Record",
     "ReplaySource",
     "SequenceRecord",
     "Session",
+    "ShrinkBudget",
     "StepRecord",
     "Target",
     "check_second_key",
@@ -41,6 +49,7 @@ __all__ = [
     "open_target",
     "quiet_settings",
     "refused_mid_run",
+    "requests_of",
     "run_seeded",
     "tagged",
 ]

@@ -12,18 +12,20 @@ and one raised in its garbage-collector callback is printed and then lost).
 
 from __future__ import annotations
 
+import threading
+import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
-from hypothesis.errors import Flaky
+from hypothesis.errors import Flaky, HypothesisWarning
 
 from contract.interrupts import interrupts_between_cases
 
-__all__ = ["Executed", "drive", "quiet_settings", "run_seeded"]
+__all__ = ["Executed", "ShrinkBudget", "drive", "quiet_settings", "requests_of", "run_seeded"]
 
 # What a strategy draws: a case, a pair of cases, anything the caller runs.
 CaseT = TypeVar("CaseT")
@@ -42,6 +44,53 @@ R = TypeVar("R", bound=Executed)
 @dataclass(slots=True)
 class _Failure(Exception, Generic[R]):
     outcome: R
+
+
+class _Spent(BaseException):
+    """The run's shrink budget is spent: shrinking ends with the smallest failure so far
+    (a BaseException, which Hypothesis lets through at once)."""
+
+
+@dataclass(slots=True)
+class ShrinkBudget:
+    """The requests a run may spend shrinking its failures (``limit`` None: no bound).
+
+    On a live target every try costs requests (and rate limit): shrinking stops once the
+    budget is spent and reports the smallest failing case found so far, which is still a
+    failing case, only maybe not the smallest. Shared by the run's workers and phases.
+    """
+
+    limit: int | None
+    spent: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.limit is not None and self.spent >= self.limit
+
+    def charge(self, requests: int) -> None:
+        """Count ``requests`` a shrink sent."""
+        with self._lock:
+            self.spent += requests
+
+    def metered(self, execute: Callable[[CaseT], R]) -> Callable[[CaseT], R]:
+        """``execute`` for a shrink: it sends nothing once the budget is spent (it raises
+        what :func:`drive` ends on), and counts the requests each try sent."""
+
+        def run(case: CaseT) -> R:
+            if self.exhausted:
+                raise _Spent
+            outcome = execute(case)
+            self.charge(requests_of(outcome))
+            return outcome
+
+        return run
+
+
+def requests_of(outcome: object) -> int:
+    """The requests an outcome's case sent (attempts included), 0 when it does not say."""
+    exchanges = getattr(outcome, "exchanges", ())
+    return sum(getattr(e, "attempts", 1) for e in exchanges)
 
 
 class _Stop(BaseException):
@@ -87,7 +136,11 @@ def run_seeded(
     def test(value: CaseT) -> None:
         body(value)
 
-    test()
+    with warnings.catch_warnings():
+        # Hypothesis writes out a failing case it stops at, which for a case with a long
+        # body warns that its text is large: a report keeps the case, not that text.
+        warnings.filterwarnings("ignore", "Generating overly large repr", HypothesisWarning)
+        test()
 
 
 def drive(
@@ -107,6 +160,7 @@ def drive(
     """
     outcomes: list[R] = []
     state = {"failing": False}
+    smallest: list[R] = []  # the last failing case Hypothesis tried: its smallest so far
 
     def body(case: CaseT) -> None:
         interrupts.check()
@@ -119,6 +173,7 @@ def drive(
             outcomes.append(outcome)
         if shrink and outcome.failed:
             state["failing"] = True
+            smallest[:] = [outcome]
             raise _Failure(outcome)
         if exitfirst and outcome.failed:
             raise _Stop
@@ -132,6 +187,10 @@ def drive(
                 outcomes[-1] = final.outcome
         except _Stop:
             pass  # the failing case is the batch's last outcome
+        except _Spent:
+            # The shrink budget ran out: the smallest failure seen stands for the batch.
+            if outcomes and outcomes[-1].failed and smallest:
+                outcomes[-1] = smallest[0]
         except Flaky:
             pass  # the target answered differently on replay; keep the first failure as seen
     return outcomes

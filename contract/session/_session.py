@@ -9,15 +9,18 @@ import time
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from secrets import token_hex
 from typing import Any, ParamSpec, TypeVar, Unpack
 
-from contract.checks import CheckContext, judge
+from contract.checks import ADVISORY, CheckContext, Clock, judge
 from contract.client import CASE_HEADER, CloseClient, Exchange, RequestGuard, RequestOptions
 from contract.config import Config
 from contract.errors import AmbiguousRequest, ContractViolation
 from contract.events import CaseFinished
 from contract.ledger import Ledger
+from contract.session._driver import ShrinkBudget
+from contract.session._second_key import OtherOrganization
 
 __all__ = ["Inconclusive", "Outcome", "Session", "concludes", "tagged"]
 
@@ -65,6 +68,13 @@ class Outcome:
     verdicts: dict[str, tuple[int, int]] = field(default_factory=dict)
     # The key's user (me/), handed to every check of the case; see Session.user_id.
     user_id: str | None = None
+    # The slowest answer the user accepts, in ms (--max-response-time), handed likewise.
+    max_response_time: float | None = None
+    # Findings reported that fail nothing: the advisory checks' (only inference expects
+    # them) and the concurrency phase's, which timing decides (unless --fail-on-concurrency).
+    warnings: list[ContractViolation] = field(default_factory=list)
+    # Our clock and the skew allowed (--clock-skew), handed likewise; see Session.clock.
+    clock: Clock | None = None
 
     @property
     def failed(self) -> bool:
@@ -73,15 +83,25 @@ class Outcome:
 
     def judge(self, ctx: CheckContext) -> list[ContractViolation]:
         """Hand ``ctx`` to every enabled check that applies to it in this case's phase
-        (see :func:`~contract.checks.judge`); keep and return their violations."""
+        (see :func:`~contract.checks.judge`); keep and return their violations.
+
+        The findings of an advisory check (:data:`~contract.checks.ADVISORY`: what only
+        inference expects) go among the warnings, which fail nothing, and are not
+        returned."""
         if ctx.user_id is None and self.user_id is not None:
             ctx = dataclasses.replace(ctx, user_id=self.user_id)
+        if ctx.max_response_time is None and self.max_response_time is not None:
+            ctx = dataclasses.replace(ctx, max_response_time=self.max_response_time)
+        if ctx.clock is None and self.clock is not None:
+            ctx = dataclasses.replace(ctx, clock=self.clock)
         judged = judge(ctx, self.phase, self.enabled)
         for name, passed in judged.verdicts.items():
             ok, failed = self.verdicts.get(name, (0, 0))
             self.verdicts[name] = (ok + passed, failed + (not passed))
-        self.violations.extend(judged.violations)
-        return judged.violations
+        found = [v for v in judged.violations if v.check not in ADVISORY]
+        self.warnings.extend(v for v in judged.violations if v.check in ADVISORY)
+        self.violations.extend(found)
+        return found
 
     def event(self) -> CaseFinished:
         """The event that reports this outcome."""
@@ -96,6 +116,7 @@ class Outcome:
             violations=tuple(self.violations),
             inconclusive=self.inconclusive,
             judged=dict(self.verdicts),
+            warnings=tuple(self.warnings),
         )
 
 
@@ -140,11 +161,23 @@ class Session:
     # what the run names, such as its disposable lead, provably the run's own.
     run_token: str = field(default_factory=lambda: token_hex(6))
     enabled_checks: frozenset[str] | None = field(init=False)
+    # What the run may still spend shrinking failures (see --shrink-budget).
+    shrink_budget: ShrinkBudget = field(init=False)
     # The key's user as me/ names it, once discovery has read it (None before).
     user_id: str | None = None
+    # What the second key's organization holds that the run may name (its reads, GETs
+    # only; see check_second_key): None without a second key.
+    other: OtherOrganization | None = None
+    # Our clock when the run began and the skew --clock-skew allows; in a replay our clock
+    # says nothing about when the recorded answers were made, so only their Date headers
+    # are compared with.
+    clock: Clock = field(init=False)
 
     def __post_init__(self) -> None:
         self.enabled_checks = self.config.enabled_checks
+        started = None if self.config.target_kind == "replay" else datetime.now(UTC)
+        self.clock = Clock(self.config.clock_skew, started)
+        self.shrink_budget = ShrinkBudget(self.config.shrink_requests)
         # Every request of the run, discovery's and cleanup's included, passes the guard
         # at send time: the last line of defence, on every target alike.
         if self.client.guard is None:
@@ -164,7 +197,14 @@ class Session:
         yields of :func:`contract.run`) decides what is checked.
         """
         return Outcome(
-            phase, label, type_id, case, enabled=self.enabled_checks, user_id=self.user_id
+            phase,
+            label,
+            type_id,
+            case,
+            enabled=self.enabled_checks,
+            user_id=self.user_id,
+            max_response_time=self.config.max_response_time,
+            clock=self.clock,
         )
 
     def send(

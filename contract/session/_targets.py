@@ -24,12 +24,16 @@ class Target:
     api_key: str = field(repr=False)
     other_api_key: str | None = field(repr=False)
     description: str
+    # A lead of the second key's organization the run may name, never write to: the
+    # option's (live), the recording's (replay) or the embedded emulator's own.
+    other_lead_id: str | None = None
 
     def __repr__(self) -> str:
         other = None if self.other_api_key is None else REDACTED
         return (
             f"Target(kind={self.kind!r}, base_url={self.base_url!r}, api_key={REDACTED!r}, "
-            f"other_api_key={other!r}, description={self.description!r})"
+            f"other_api_key={other!r}, description={self.description!r}, "
+            f"other_lead_id={self.other_lead_id!r})"
         )
 
 
@@ -45,7 +49,7 @@ def open_target(config: Config, corpus: Corpus | None = None) -> Iterator[Target
         key = config.resolved_api_key()
         assert key is not None  # Config.validate() guarantees it
         other = config.resolved_other_api_key()
-        yield Target("live", config.base_url, key, other, config.base_url)
+        yield Target("live", config.base_url, key, other, config.base_url, config.other_lead_id)
         return
     if config.target_kind == "replay":
         if corpus is None:
@@ -57,6 +61,7 @@ def open_target(config: Config, corpus: Corpus | None = None) -> Iterator[Target
             "replay-placeholder-key",
             other,
             f"cassettes {config.cassettes}",
+            corpus.other_lead_id,
         )
         return
     from contract.emulator import EmulatorServer
@@ -69,6 +74,8 @@ def open_target(config: Config, corpus: Corpus | None = None) -> Iterator[Target
             rate_limit=config.emulator_rate_limit,
             db_path=config.emulator_db,
             seed=config.seed,
+            # Its second organization holds a lead, for the references the run must not reach.
+            other_lead=True,
         )
     except ValueError as exc:
         raise ConfigurationError(f"emulator: {exc}") from exc
@@ -80,4 +87,5 @@ def open_target(config: Config, corpus: Corpus | None = None) -> Iterator[Target
             server.api_key,
             config.other_api_key or server.other_api_key,
             f"embedded emulator{faults}",
+            server.other_lead_id,
         )

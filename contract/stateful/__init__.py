@@ -8,9 +8,10 @@ recorded sequence; a first tour runs every rule once.
 from __future__ import annotations
 
 from contract.stateful._phase import stateful_phase
-from contract.stateful._world import Stopped
+from contract.stateful._world import CORPUS_KEY, Stopped
 
 __all__ = [
+    "CORPUS_KEY",
     "Stopped",
     "stateful_phase",
 ]

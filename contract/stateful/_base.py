@@ -5,6 +5,8 @@ and the model's handles of the run's own instances."""
 from __future__ import annotations
 
 import dataclasses
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from contract.checks import CheckContext, Operation
@@ -67,7 +69,7 @@ class StepsBase:
         found = self.outcome.judge(ctx)
         if not found:
             return
-        steps = tuple(e.curl() for e in self.outcome.exchanges)
+        steps = marked_steps(self.outcome.exchanges)
         start = len(self.outcome.violations) - len(found)
         for index in range(start, len(self.outcome.violations)):
             self.outcome.violations[index] = dataclasses.replace(
@@ -132,3 +134,31 @@ class StepsBase:
         if 200 <= exchange.status < 300 and operation != "delete":
             self.s.ledger.add("custom_object", instance.object_id)
             instance.state = "unsure"
+
+
+# A Close id as answers carry it: a prefix, an underscore, letters and digits.
+_ANSWERED_ID = re.compile(r"\b[a-z]+_[A-Za-z0-9]{16,}\b")
+
+
+def marked_steps(exchanges: Sequence[Exchange]) -> tuple[str, ...]:
+    """Each request as curl; where one names an id that an earlier answer gave (and no
+    earlier request named), a shell comment says which step's answer: run by hand on
+    another target, that id is the one to take from there."""
+    seen_sent: set[str] = set()
+    answered: dict[str, int] = {}
+    steps: list[str] = []
+    for number, exchange in enumerate(exchanges, 1):
+        command = exchange.curl()
+        sent = set(_ANSWERED_ID.findall(command))
+        origins = sorted(
+            (answered[i], i) for i in sent - seen_sent if i in answered and answered[i] < number
+        )
+        if origins:
+            notes = ", ".join(f"{i} from the answer of step {n}" for n, i in origins)
+            command += f"  # {notes}"
+        steps.append(command)
+        seen_sent |= sent
+        body = exchange.response_body or b""
+        for found in _ANSWERED_ID.findall(body[:65536].decode("utf-8", "replace")):
+            answered.setdefault(found, number)
+    return tuple(steps)

@@ -13,6 +13,7 @@ reported.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +26,14 @@ from hypothesis.stateful import run_state_machine_as_test
 from contract.discovery import Organization
 from contract.interrupts import interrupts_between_cases
 from contract.phases import References
-from contract.session import CaseSource, Outcome, Session, quiet_settings
+from contract.session import (
+    CaseSource,
+    Outcome,
+    Session,
+    ShrinkBudget,
+    quiet_settings,
+    requests_of,
+)
 from contract.stateful._machine import machine_for, replay
 from contract.stateful._steps import Steps
 from contract.stateful._tour import tour
@@ -77,7 +85,7 @@ def stateful_phase(
             number = sequence["run"]
             steps = world.steps(number, world.tour_leads if number == 0 else None)
             replay(steps, sequence["steps"], world.check_stop)
-            yield steps.outcome
+            yield _reported(steps)
         return
     yield from _generated(session, source, world, concurrent, spent)
 
@@ -108,10 +116,21 @@ def _generated(
             tour(world, first)
         reported = _drawn(session, world, spent) if more and not spent() else []
     source.executed(CORPUS_KEY, first.entry())
-    yield first.outcome
+    yield _reported(first)
     for steps in reported:
         source.executed(CORPUS_KEY, steps.entry())
-        yield steps.outcome
+        yield _reported(steps)
+
+
+def _reported(steps: Steps) -> Outcome:
+    """The sequence's outcome, its steps as its case: a finding then carries what
+    ``close-contract reproduce`` executes again (the rules and their arguments)."""
+    outcome = steps.outcome
+    outcome.case = {"sequence": steps.entry()}
+    outcome.violations = [
+        dataclasses.replace(v, case=dict(outcome.case)) for v in outcome.violations
+    ]
+    return outcome
 
 
 def _drawn(session: Session, world: World, spent: Callable[[], bool]) -> list[Steps]:
@@ -120,6 +139,10 @@ def _drawn(session: Session, world: World, spent: Callable[[], bool]) -> list[St
     config = session.config
     shrink = config.shrinking
     world.raise_on_failure = shrink
+    # A budget of its own: the phase runs alongside the plan, whose shrinks would otherwise
+    # take from the same one in whatever order the threads reach it, and what each side
+    # reports would depend on the timing (and the number of workers).
+    budget = ShrinkBudget(config.shrink_requests)
     reported: list[Steps] = []
     state: dict[str, Any] = {"failing": None, "shrinks": 0}
 
@@ -132,6 +155,9 @@ def _drawn(session: Session, world: World, spent: Callable[[], bool]) -> list[St
             reported.append(steps)
             return
         failed = steps.outcome.failed
+        if state["failing"] is not None:
+            # A shrink's run: its requests count against the run's shrink budget.
+            budget.charge(requests_of(steps.outcome))
         if state["failing"] is None:
             reported.append(steps)
             if failed:
@@ -148,7 +174,7 @@ def _drawn(session: Session, world: World, spent: Callable[[], bool]) -> list[St
             raise _Enough  # the run's budget ran out: what ran so far is reported
         if state["failing"] is not None:
             state["shrinks"] += 1
-            if state["shrinks"] > _SHRINK_RUNS:
+            if state["shrinks"] > _SHRINK_RUNS or budget.exhausted:
                 raise _Enough
 
     # The machine's own seed makes the sequences the same for a seed, run after run.

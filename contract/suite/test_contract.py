@@ -89,11 +89,37 @@ def test_baseline(close_results: RunReport, close_config: object, check: str) ->
     _verdict(cases, found, f"{check} against the baseline")
 
 
+def test_latency(close_results: RunReport) -> None:
+    """Answer times per operation are those of the latency file beside the baseline (with
+    --close-baseline): a slower one is a warning, a failure with --close-fail-on-latency."""
+    compared = close_results.latency
+    if compared is None or compared.note is not None:
+        why = "no baseline was given" if compared is None else compared.note
+        pytest.skip(f"answer times were not compared: {why}")
+    if not compared.fails:
+        for change in compared.slower:
+            warnings.warn(ContractWarning(f"slower: {change.line}"), stacklevel=1)
+        return
+    cases, found = close_results.select(phase="latency")
+    _verdict(cases, found, "answer times against the latency baseline")
+
+
 def test_stateful(close_results: RunReport) -> None:
     """Sequences of operations answer as the model of what the run did predicts; each
     failure shows the numbered requests that reproduce it."""
     cases, found = close_results.select(phase="stateful")
     _verdict(cases, found, "the stateful phase")
+
+
+def test_concurrency(close_results: RunReport) -> None:
+    """Requests sent at once lose nothing and are seen afterwards: each finding is a
+    warning, which pytest's warnings summary lists (a failure with
+    --close-fail-on-concurrency)."""
+    cases, found = close_results.select(phase="concurrency")
+    for case in cases:
+        for warning in case.warnings:
+            warnings.warn(ContractWarning(f"{warning.check}: {warning.title}"), stacklevel=1)
+    _verdict(cases, found, "the concurrency phase")
 
 
 def test_schemathesis(close_results: RunReport) -> None:

@@ -78,6 +78,7 @@ FAULTS: dict[str, tuple[str, Level]] = {
     "drop_rate_limit_header": ("response-header-removed", "ERR"),
     "fractional_rate_reset": ("response-number-became-non-integer", "ERR"),
     "choices_widened": ("response-enum-value-added", "WARN"),
+    "text_values_capped": ("max-accepted-length-decreased", "WARN"),
 }
 
 

@@ -180,6 +180,10 @@ CASES: dict[str, Callable[[], tuple[Baseline, Baseline]]] = {
     "response-sent-value-dropped": lambda: echoed({"same": 5}, {"dropped": 5}),
     "response-sent-value-changed": lambda: echoed({"same": 5}, {"changed": 1}),
     "response-sent-value-kept": lambda: echoed({"cut": 5}, {"same": 1, "cut": 4}),
+    "max-accepted-length-decreased": lambda: (
+        Baseline(target="hand-made", lengths={"Event": {"name": 65536}}),
+        Baseline(target="hand-made", lengths={"Event": {"name": 16384}}),
+    ),
 }
 
 

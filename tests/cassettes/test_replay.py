@@ -36,11 +36,14 @@ def test_the_committed_recording_replays_offline_and_holds() -> None:
     )
 
 
-@pytest.mark.parametrize("fault", ["delete_noop", "number_as_string"])
-def test_replay_reaches_the_recorded_verdict(tmp_path: Path, fault: str) -> None:
-    # Given a recording of a run against a faulty emulator
+@pytest.mark.parametrize(("fault", "sequences"), [("delete_noop", 4), ("number_as_string", 0)])
+def test_replay_reaches_the_recorded_verdict(tmp_path: Path, fault: str, sequences: int) -> None:
+    # Given a recording of a run against a faulty emulator (one without the stateful
+    # phase too: its replay, which takes no --stateful-runs, must not make its leads)
     recorded, first = verdict(
-        contract.Config(examples=3, emulator_faults=(fault,), record=tmp_path / "rec")
+        contract.Config(
+            examples=3, emulator_faults=(fault,), record=tmp_path / "rec", stateful_runs=sequences
+        )
     )
     assert first.summary.violations > 0
     # When it is replayed offline
@@ -117,7 +120,8 @@ def test_secrets_never_reach_files_or_output(tmp_path: Path) -> None:
         )  # fmt: skip
     assert out.returncode == 0, out.stderr
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert len(written) == 6
+    # three reports, and the recording: cassette, corpus, baseline and answer times
+    assert len(written) == 7
     for text in [out.stdout, out.stderr, *(p.read_text("utf-8", "replace") for p in written)]:
         assert canary not in text and basic not in text
     assert "[REDACTED]" in (tmp_path / "rec" / "cassette.yaml").read_text("utf-8")

@@ -156,6 +156,13 @@ CASES["authored_by_the_key"] = [
         ctx(exchange(200, {**AUTHORED, "updated_by": STRANGER}), "update", user_id=USER),
     ),
 ]
+# Each hand-built answer took 10 ms (support.exchanges): within 50 ms, past 5 ms.
+CASES["max_response_time"] = [
+    (
+        ctx(post(201, INSTANCE), "create", 201, max_response_time=50.0),
+        ctx(post(201, INSTANCE), "create", 201, max_response_time=5.0),
+    ),
+]
 PAIRS = [
     pytest.param(name, good, bad, id=f"{name}-{i}")
     for name, pairs in CASES.items()
@@ -166,12 +173,26 @@ PAIRS = [
 def test_every_check_of_the_module_is_tested() -> None:
     # The model's checks judge an answer against a prediction of the whole sequence before
     # it; each is shown failing on the emulator fault made for it and holding on the
-    # faithful emulator in test_engine_model_faults.
+    # faithful emulator in test_engine_model_faults. The HTTP-semantics checks (some of
+    # which only warn) have their own file, test_http_checks.
     registered = {
         name
         for name, fn in CHECKS.items()
         if fn.__module__.startswith("contract.checks.")
-        and fn.__module__ != "contract.checks._model"
+        and fn.__module__
+        not in (
+            "contract.checks._model",
+            "contract.checks._http",
+            # Timestamps, other organizations' ids: test_time_checks, test_other_org_checks
+            "contract.checks._time",
+            "contract.checks._other_org",
+            # Query parameters: test_query_checks
+            "contract.checks._query",
+            # Cases Close may accept or refuse: test_accepted_checks
+            "contract.checks._accepted",
+            # Histories of requests sent at once: tests/concurrency/test_concurrency_checks
+            "contract.checks._concurrency",
+        )
     }
     assert registered == set(CASES)
 

@@ -404,7 +404,8 @@ def test_overwrite_replaces_the_recording_and_nothing_else(tmp_path: Path) -> No
     # Then each file of the recording is new, with nothing of the old run left in it
     assert result.returncode == 0, result.stdout + result.stderr
     new = snapshot(directory)
-    assert set(new) == set(old)
+    # (the committed recording predates latency files: the new one has its own)
+    assert set(new) == set(old) | {"baseline.latency.json"}
     assert new["notes.txt"] == b"mine"
     for name in ("cassette.yaml", "corpus.json", "baseline.json"):
         assert new[name] != old[name], name
@@ -433,7 +434,8 @@ def test_overwrite_leaves_no_stale_file_when_the_new_run_fails(tmp_path: Path) -
 def test_record_into_an_empty_directory(tmp_path: Path) -> None:
     result = cli("run", *small_run(), "--record", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert {p.name for p in tmp_path.iterdir()} == {"cassette.yaml", "corpus.json", "baseline.json"}
+    recording = {"cassette.yaml", "corpus.json", "baseline.json", "baseline.latency.json"}
+    assert {p.name for p in tmp_path.iterdir()} == recording
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,11 @@ documented behaviour in the first case and the regression in the second.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -386,6 +388,250 @@ def choices_widened(p: Probe, faulty: bool) -> None:
     assert response.status_code == (201 if faulty else 400)
 
 
+def fields_ignored(p: Probe, faulty: bool) -> None:
+    created = p.asset()
+    one = p.api.get(f"custom_object/{created['id']}/", params={"_fields": "id,name"}).json()
+    listed = p.api.get(
+        "custom_object/", params={"lead_id": created["lead_id"], "_fields": "id,name"}
+    ).json()
+    trimmed = {"id": created["id"], "name": created["name"]}
+    assert (one == trimmed) is not faulty
+    assert (listed["data"] == [trimmed]) is not faulty
+
+
+def limit_ignored(p: Probe, faulty: bool) -> None:
+    lead = p.lead()["id"]
+    for _ in range(2):
+        p.api.post("custom_object/", json=asset_payload(p.catalog, lead))
+    body = p.api.get("custom_object/", params={"lead_id": lead, "_limit": "1"}).json()
+    assert (len(body["data"]), body["has_more"]) == ((2, False) if faulty else (1, True))
+
+
+def limit_negative_500(p: Probe, faulty: bool) -> None:
+    lead = p.lead()["id"]
+    for value in ("-1", "abc"):
+        response = p.api.get("custom_object/", params={"lead_id": lead, "_limit": value})
+        assert response.status_code == (500 if faulty else 400)
+    assert p.api.get("custom_object/", params={"lead_id": lead, "_limit": "5"}).status_code == 200
+
+
+def bad_query_422(p: Probe, faulty: bool) -> None:
+    lead = p.lead()["id"]
+    for params in ({"_limit": "abc"}, {"_skip": "-1"}):
+        response = p.api.get("custom_object/", params={"lead_id": lead, **params})
+        assert response.status_code == (422 if faulty else 400)
+        assert response.headers["content-type"].startswith("application/json")
+
+
+def patch_accepted(p: Probe, faulty: bool) -> None:
+    instance = p.asset()
+    response = p.api.patch(f"custom_object/{instance['id']}/", json={"name": "Patched"})
+    assert response.status_code == (200 if faulty else 405)
+    read = p.api.get(f"custom_object/{instance['id']}/").json()
+    assert read["name"] == ("Patched" if faulty else instance["name"])
+
+
+def no_allow_header(p: Probe, faulty: bool) -> None:
+    response = p.api.request("FROBNICATE", f"custom_object/{p.asset()['id']}/")
+    assert response.status_code == 405
+    assert response.headers.get("allow") == (None if faulty else "DELETE, GET, HEAD, PUT")
+
+
+def put_not_idempotent(p: Probe, faulty: bool) -> None:
+    path = f"custom_object/{p.asset()['id']}/"
+    first = p.api.put(path, json={"name": "Renamed"}).json()
+    second = p.api.put(path, json={"name": "Renamed"}).json()
+    assert first["name"] == "Renamed"
+    assert second["name"] == ("Renamed (2)" if faulty else "Renamed")
+
+
+def malformed_id_500(p: Probe, faulty: bool) -> None:
+    instance = p.asset()
+    response = p.api.get(f"custom_object/{instance['id']}%21/")
+    assert response.status_code == (500 if faulty else 404)
+    assert isinstance(response.json()["error"], str)
+    assert p.api.get(f"custom_object/{instance['id']}/").status_code == 200
+
+
+def id_suffix_ignored(p: Probe, faulty: bool) -> None:
+    instance = p.asset()
+    response = p.api.get(f"custom_object/{instance['id']}%3F%3F/")
+    assert response.status_code == (200 if faulty else 404)
+    if faulty:
+        assert response.json()["id"] == instance["id"]
+    assert p.api.get(f"custom_object/{instance['id']}/{instance['id']}/").status_code == 404
+
+
+def stack_trace_in_errors(p: Probe, faulty: bool) -> None:
+    response = p.api.post("custom_object/", json={})
+    assert response.status_code == 400
+    assert ("Traceback (most recent call last)" in response.text) is faulty
+    assert isinstance(response.json()["field-errors"], dict)
+
+
+def no_www_authenticate(p: Probe, faulty: bool) -> None:
+    with httpx.Client(base_url=p.server.base_url + "/", timeout=10.0) as anonymous:
+        response = anonymous.get("me/")
+    assert response.status_code == 401
+    challenge = None if faulty else 'Basic realm="Close API"'
+    assert response.headers.get("www-authenticate") == challenge
+
+
+def _at_once(*calls: Callable[[], httpx.Response]) -> list[httpx.Response]:
+    """Each call on its own thread, released together."""
+    barrier = threading.Barrier(len(calls))
+
+    def go(call: Callable[[], httpx.Response]) -> httpx.Response:
+        barrier.wait(10)
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(go, calls))
+
+
+def lost_concurrent_update(p: Probe, faulty: bool) -> None:
+    created = p.asset()
+    path = f"custom_object/{created['id']}/"
+    price = p.catalog.key("Asset", "Purchase Price")
+    answers = _at_once(
+        lambda: p.api.put(path, json={"name": "Renamed"}),
+        lambda: p.api.put(path, json={price: 9.5}),
+    )
+    assert [a.status_code for a in answers] == [200, 200]
+    after = p.api.get(path).json()
+    kept = (after["name"] == "Renamed") + (after.get(price) == 9.5)
+    assert kept == (1 if faulty else 2)
+
+
+def concurrent_create_lost(p: Probe, faulty: bool) -> None:
+    lead = p.lead()["id"]
+    payload = asset_payload(p.catalog, lead)
+    answers = _at_once(*[lambda: p.api.post("custom_object/", json=payload)] * 3)
+    assert [a.status_code for a in answers] == [201, 201, 201]
+    listed = p.api.get("custom_object/", params={"lead_id": lead}).json()["data"]
+    assert len(listed) == (1 if faulty else 3)
+
+
+def read_lags_concurrent_creates(p: Probe, faulty: bool) -> None:
+    lead = p.lead()["id"]
+    payload = asset_payload(p.catalog, lead)
+    alone = p.api.post("custom_object/", json=payload).json()
+    assert p.api.get(f"custom_object/{alone['id']}/").status_code == 200
+    answers = _at_once(*[lambda: p.api.post("custom_object/", json=payload)] * 2)
+    reads = [p.api.get(f"custom_object/{a.json()['id']}/").status_code for a in answers]
+    assert reads == ([404, 404] if faulty else [200, 200])
+    listed = p.api.get("custom_object/", params={"lead_id": lead}).json()["data"]
+    assert len(listed) == 3
+
+
+def crash_on_huge_number(p: Probe, faulty: bool) -> None:
+    assert p.create_asset(**{"Purchase Price": 2**53}).status_code == 201  # still exact
+    response = p.create_asset(**{"Purchase Price": -1e308})
+    assert response.status_code == (500 if faulty else 201)
+
+
+def truncates_at_4096(p: Probe, faulty: bool) -> None:
+    name = "x" * 4000 + "y" * 1000
+    payload = {**asset_payload(p.catalog, p.lead()["id"]), "name": name}
+    body = p.api.post("custom_object/", json=payload).json()
+    assert body["name"] == (name[:4096] if faulty else name)
+
+
+def strips_zero_width_silently(p: Probe, faulty: bool) -> None:
+    name = "Zero\u200bwidth\u200cnon\u200djoin\u2060er\ufeff"
+    payload = {**asset_payload(p.catalog, p.lead()["id"]), "name": name}
+    body = p.api.post("custom_object/", json=payload).json()
+    assert body["name"] == ("Zerowidthnon\u200djoiner" if faulty else name)
+
+
+def mass_assignment_accepted(p: Probe, faulty: bool) -> None:
+    sent = {"created_by": "user_" + "S" * 43, "date_created": "2020-08-04T16:45:35+00:00"}
+    payload = {**asset_payload(p.catalog, p.lead()["id"]), **sent, "id": "custobj_mine"}
+    body = p.api.post("custom_object/", json=payload).json()
+    assert (body["created_by"] == sent["created_by"]) is faulty
+    assert (body["date_created"] == sent["date_created"]) is faulty
+    assert body["id"] != "custobj_mine"  # the id stays the server's either way
+
+
+def duplicate_keys_500(p: Probe, faulty: bool) -> None:
+    payload = asset_payload(p.catalog, p.lead()["id"])
+    raw = b'{"name":"First",' + httpx.Request("POST", "/", json=payload).content[1:]
+    headers = {"Content-Type": "application/json"}
+    response = p.api.post("custom_object/", content=raw, headers=headers)
+    assert response.status_code == (500 if faulty else 201)
+    if not faulty:
+        assert response.json()["name"] == payload["name"]  # the last of the two
+
+
+def key_names_normalised(p: Probe, faulty: bool) -> None:
+    payload = asset_payload(p.catalog, p.lead()["id"])
+    payload["na\u200bme"] = payload.pop("name")
+    response = p.api.post("custom_object/", json=payload)
+    assert response.status_code == (201 if faulty else 400)
+
+
+def _off_now(stamp: str) -> timedelta:
+    """How far ``stamp`` is from now (positive: ahead)."""
+    return datetime.fromisoformat(stamp) - datetime.now(UTC)
+
+
+def timestamps_in_future(p: Probe, faulty: bool) -> None:
+    created = p.asset()
+    answer = _put(p, created["id"], {"name": "Renamed"}).json()
+    for stamp in (created["date_created"], answer["date_updated"]):
+        assert (_off_now(stamp) > timedelta(minutes=50)) is faulty
+
+
+def create_timestamp_local_time(p: Probe, faulty: bool) -> None:
+    created = p.asset()
+    assert (_off_now(created["date_created"]) < -timedelta(hours=4)) is faulty
+    assert created["date_updated"] == created["date_created"]
+
+
+def update_keeps_date_updated(p: Probe, faulty: bool) -> None:
+    created = p.asset()
+    answer = _put(p, created["id"], {"name": "Renamed"}).json()
+    assert answer["name"] == "Renamed" and _get(p, created["id"])["name"] == "Renamed"
+    assert (answer["date_updated"] == created["date_updated"]) is faulty
+
+
+def cross_org_lead_reference(p: Probe, faulty: bool) -> None:
+    theirs = new_lead(p.other_api, "Theirs")
+    response = p.api.post("custom_object/", json=asset_payload(p.catalog, theirs["id"]))
+    assert response.status_code == (201 if faulty else 400)
+    if not faulty:
+        assert response.json()["field-errors"]["lead_id"] == "Object does not exist."
+
+
+def cross_org_user_reference(p: Probe, faulty: bool) -> None:
+    theirs = p.other_api.get("me/").json()["id"]
+    response = p.subscription_response(**{"Account Manager": theirs})
+    assert response.status_code == (201 if faulty else 400)
+    mine = p.subscription_response(**{"Account Manager": p.catalog.user_id})
+    assert mine.status_code == 201
+
+
+def existence_leak_403(p: Probe, faulty: bool) -> None:
+    path = f"custom_object/{p.asset()['id']}/"
+    for method in ("GET", "PUT", "DELETE"):
+        body = {"name": "theirs"} if method == "PUT" else None
+        answer = p.other_api.request(method, path, json=body)
+        assert answer.status_code == (403 if faulty else 404), method
+    assert p.other_api.get("custom_object/custobj_" + "N" * 43 + "/").status_code == 404
+    assert p.api.get(path).json()["name"] == "Laptop"
+
+
+def text_values_capped(p: Probe, faulty: bool) -> None:
+    serial = p.catalog.key("Asset", "Serial Number")
+    assert p.create_asset(**{"Serial Number": "s" * 16384}).status_code == 201
+    response = p.create_asset(**{"Serial Number": "s" * 16385})
+    assert response.status_code == (400 if faulty else 201)
+    if faulty:
+        assert serial in response.json()["field-errors"]
+    long_name = {**asset_payload(p.catalog, p.lead()["id"]), "name": "n" * 20000}
+    assert p.api.post("custom_object/", json=long_name).status_code == 201
+
+
 PROBES: dict[str, Callable[[Probe, bool], None]] = {
     probe.__name__: probe
     for probe in (
@@ -430,6 +676,33 @@ PROBES: dict[str, Callable[[Probe, bool], None]] = {
         drop_rate_limit_header,
         fractional_rate_reset,
         choices_widened,
+        fields_ignored,
+        limit_ignored,
+        limit_negative_500,
+        bad_query_422,
+        patch_accepted,
+        no_allow_header,
+        put_not_idempotent,
+        malformed_id_500,
+        id_suffix_ignored,
+        stack_trace_in_errors,
+        no_www_authenticate,
+        lost_concurrent_update,
+        concurrent_create_lost,
+        read_lags_concurrent_creates,
+        crash_on_huge_number,
+        truncates_at_4096,
+        strips_zero_width_silently,
+        mass_assignment_accepted,
+        duplicate_keys_500,
+        key_names_normalised,
+        text_values_capped,
+        timestamps_in_future,
+        create_timestamp_local_time,
+        update_keeps_date_updated,
+        cross_org_lead_reference,
+        cross_org_user_reference,
+        existence_leak_403,
     )
 }
 

@@ -375,7 +375,10 @@ class HostileProxy:
     def _count_page(self, request: _Request) -> None:
         query = dict(_query(request.target))
         key = json.dumps(sorted((k, v) for k, v in query.items() if k not in {"_skip", "_limit"}))
-        if "_skip" in query and key in self._walk_of:
+        skip = query.get("_skip", "")
+        # A next page has a positive _skip; a malformed one (the query probes send
+        # "abc", "-1", 30 digits) is a read of its own, not a page of a walk.
+        if skip.isdigit() and 0 < int(skip) < 10**9 and key in self._walk_of:
             self.walks[self._walk_of[key]] += 1
         else:
             self._walk_of[key] = len(self.walks)

@@ -77,10 +77,12 @@ def test_endless_paging_stops_at_the_page_bound(hostile: SceneFactory) -> None:
         said = [*result.warnings]
         said += [repr(e) for e in result.events if not isinstance(e, CaseFinished)]
         assert any("has_more" in text or "pages" in text for text in said), result.describe()
-        # ...and it created no more than one instance per case it ran
+        # ...and the lists it never finished made it create no more than it would anyway:
+        # about one instance per case (a few cases make a bounded few: the length ladder,
+        # the concurrency phase's four, the query probes' second instance)
         creates = len(scene.proxy.requests("POST", "custom_object/"))
         assert result.finished is not None, result.describe()
-        assert creates <= result.finished.summary.cases
+        assert creates <= 2 * result.finished.summary.cases
         assert result.exit_code == 0, result.describe()
 
 

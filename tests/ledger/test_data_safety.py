@@ -45,6 +45,20 @@ REPRESENTATION_ONLY = frozenset(
         "number_as_string",
         "reject_unicode_name",
         "truncates_long_text",
+        "no_allow_header",
+        "stack_trace_in_errors",
+        "no_www_authenticate",
+        "malformed_id_500",
+        "id_suffix_ignored",
+        "put_not_idempotent",
+        # A 5xx to an oversized number or a duplicated key, a 400 to a long text value, text
+        # cut at 4,096 characters or stripped of zero-width characters: what is answered,
+        # not where it is stored.
+        "crash_on_huge_number",
+        "duplicate_keys_500",
+        "strips_zero_width_silently",
+        "text_values_capped",
+        "truncates_at_4096",
     }
 )
 

@@ -33,6 +33,7 @@ EXPECTED: dict[str, frozenset[int]] = {
     "malformed_lead_id": frozenset({400, 404}),
     "nonexistent_lead": frozenset({400, 404}),
     "unknown_top_level_key": SUCCESS | {400},
+    "mangled_key_name": frozenset({400}),
     "body_array": frozenset({400}),
     "body_string": frozenset({400}),
     "body_number": frozenset({400}),
@@ -48,6 +49,28 @@ EXPECTED: dict[str, frozenset[int]] = {
     "auth_wrong_key": frozenset({401}),
     "auth_malformed": frozenset({400, 401}),
     "auth_bearer_bad_token": frozenset({401}),
+    # What Close may accept or refuse: any 2xx, or 400 (never a 5xx).
+    "read_only_keys": SUCCESS | {400},
+    "huge_name": SUCCESS | {400},
+    "huge_number": SUCCESS | {400},
+    "huge_list": SUCCESS | {400},
+    "duplicate_key": SUCCESS | {400},
+    "text_lengths": SUCCESS | {400},
+    **{
+        f"unicode_{name}": SUCCESS | {400}
+        for name in (
+            "whitespace_only",
+            "padded",
+            "control",
+            "zero_width",
+            "bidi_override",
+            "hangul_filler",
+            "emoji_single",
+            "emoji_multi",
+            "zalgo",
+            "nfd",
+        )
+    },
 }
 SCHEMA_VALID = {
     "nonexistent_lead",
@@ -57,6 +80,14 @@ SCHEMA_VALID = {
     "auth_wrong_key",
     "auth_malformed",
     "auth_bearer_bad_token",
+    "read_only_keys",
+    "huge_name",
+    "huge_number",
+    "duplicate_key",
+    "text_lengths",
+    *(f"unicode_{name}" for name in ("padded", "control", "zero_width", "bidi_override")),
+    *(f"unicode_{name}" for name in ("hangul_filler", "emoji_single", "emoji_multi")),
+    *(f"unicode_{name}" for name in ("zalgo", "nfd")),
 }
 RICH_PAIRS = mutation_targets(rich_schema())
 
@@ -65,12 +96,16 @@ def _explains(case: Case, error: ValidationError) -> bool:
     """Whether ``error`` is the rule ``case.mutation`` breaks, on ``case.target``."""
     path = list(error.absolute_path)
     kind = case.mutation
+    if kind == "mangled_key_name":
+        return error.validator == "required" and "'name' is a required" in error.message
     if kind in ("required_missing", "required_custom_missing"):
         return error.validator == "required" and f"{case.target!r} is a required" in error.message
     if kind in ("body_array", "body_string", "body_number"):
         return path == [] and error.validator == "type"
     if kind == "unknown_custom_field":
         return error.relative_schema_path[0] == "propertyNames"
+    if kind == "unicode_whitespace_only":
+        return path == ["name"]  # text values may be blank; a name may not
     return bool(path) and path[0] == case.target
 
 

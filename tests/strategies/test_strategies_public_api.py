@@ -16,16 +16,21 @@ def test_all_is_curated_and_documented() -> None:
     assert strategies.__all__ == [
         "FORMAT_CHECKER",
         "MUTATIONS",
+        "READ_ONLY_KEYS",
+        "TEXT_LENGTHS",
+        "UNICODE_CLASSES",
         "Case",
         "MissingReferenceError",
         "Mutation",
+        "UnicodeClass",
         "invalid_payloads",
+        "long_text",
         "mutation_targets",
         "valid_payloads",
     ]
     for name in strategies.__all__:
         value = getattr(strategies, name)
-        if name not in ("MUTATIONS", "FORMAT_CHECKER"):
+        if name not in ("MUTATIONS", "FORMAT_CHECKER", "UNICODE_CLASSES"):
             assert value.__doc__, f"{name} needs a docstring"
     assert issubclass(strategies.MissingReferenceError, ValueError)
 

@@ -21,10 +21,12 @@ Snapshot = dict[str, dict[int, dict[str, Any]]]
 
 @dataclass(frozen=True)
 class Planted:
-    """The template database and the customer's lead in the demo organization."""
+    """The template database, the customer's lead in the demo organization and the lead
+    planted in the other organization (a run may name it, as --other-lead-id)."""
 
     db: Path
     lead_id: str
+    other_lead_id: str = ""
 
 
 def snapshot(db: Path) -> Snapshot:
@@ -91,7 +93,7 @@ def _plant_customer(api: httpx.Client) -> str:
     return str(lead["id"])
 
 
-def _plant_other_organization(api: httpx.Client) -> None:
+def _plant_other_organization(api: httpx.Client) -> str:
     lead = _post(api, "lead/", {"name": "Other's customer", "contacts": [{"name": "Otto"}]})
     project_type, project = _fields(api, "Project")
     _post(
@@ -104,6 +106,7 @@ def _plant_other_organization(api: httpx.Client) -> None:
             f"custom.{project['Code']}": "P-1",
         },
     )
+    return str(lead["id"])
 
 
 def plant(directory: Path) -> Planted:
@@ -113,9 +116,9 @@ def plant(directory: Path) -> Planted:
         with httpx.Client(base_url=srv.base_url + "/", auth=(srv.api_key, "")) as api:
             lead_id = _plant_customer(api)
         with httpx.Client(base_url=srv.base_url + "/", auth=(srv.other_api_key, "")) as other:
-            _plant_other_organization(other)
+            other_lead_id = _plant_other_organization(other)
     # Stopping closed the last connection, which folds the WAL into the file itself.
-    return Planted(db, lead_id)
+    return Planted(db, lead_id, other_lead_id)
 
 
 def copy_of(planted: Planted, directory: Path) -> Path:
