@@ -30,8 +30,10 @@ typecheck: $(STAMP)
 # pytest rewrites the asserts of every module of the plugin's distribution, and without a
 # cache each of the suite's processes (its workers, the CLI subprocesses, the pytest
 # sessions the plugin's tests start) would rewrite and compile them all again.
+# Three workers on two cores, stealing work from each other: a third of the suite waits on
+# sockets and rate limits, and without stealing one worker ends up with the slow tail.
 test: lint typecheck
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -p xdist -n 2
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -p xdist -n 3 --dist worksteal
 
 cassettes: $(STAMP)
 	rm -rf cassettes/emulator-default

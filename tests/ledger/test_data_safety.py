@@ -59,6 +59,17 @@ REPRESENTATION_ONLY = frozenset(
         "strips_zero_width_silently",
         "text_values_capped",
         "truncates_at_4096",
+        # Timestamps written otherwise, keys not selected, a 5xx or 422 to a malformed
+        # query, a 403 for another organization's read, another organization's user accepted
+        # in a value: what is answered, not which instance a write goes to.
+        "bad_query_422",
+        "create_timestamp_local_time",
+        "cross_org_user_reference",
+        "existence_leak_403",
+        "fields_ignored",
+        "limit_negative_500",
+        "timestamps_in_future",
+        "update_keeps_date_updated",
     }
 )
 
