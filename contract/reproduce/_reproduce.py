@@ -16,6 +16,10 @@ from contract.reproduce._pinned import Pinned
 
 __all__ = ["Reproduction", "reproduce", "reproduction_config"]
 
+# Phases whose findings timing decides (concurrency, answer times): no one case or
+# sequence shows them again on demand.
+_TIMED = frozenset({"concurrency", "latency"})
+
 
 @dataclass(frozen=True, slots=True)
 class Reproduction:
@@ -49,6 +53,11 @@ def reproduction_config(config: Config, report: ReportFile, finding: Finding) ->
         raise ConfigurationError(
             f"finding #{finding.number} is a difference from a baseline: run the contract "
             "again with the same --baseline to see whether it still shows"
+        )
+    if finding.phase in _TIMED:
+        raise ConfigurationError(
+            f"finding #{finding.number} is of the {finding.phase} phase, whose answers "
+            "timing decides: run the contract again to see whether it still shows"
         )
     if finding.phase == "stateful" and finding.sequence is None:
         raise ConfigurationError(
