@@ -350,14 +350,19 @@ def write_baseline(path: str | os.PathLike[str], baseline: Baseline) -> Path:
     The file is replaced atomically, so an interrupted run never leaves half a baseline.
     Returns the file written; raises ``ConfigurationError`` when it cannot be written.
     """
-    file = baseline_file(path)
+    return write_shared(baseline_file(path), baseline.to_json(), "baseline")
+
+
+def write_shared(file: Path, text: str, what: str) -> Path:
+    """Replace ``file`` with ``text`` atomically, readable by all (a baseline is shared and
+    committed); an unwritable path is a ``ConfigurationError`` naming ``what``."""
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", dir=file.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(baseline.to_json())
-            # mkstemp makes the file private; a baseline is meant to be shared and committed.
+                handle.write(text)
+            # mkstemp makes the file private.
             os.chmod(tmp, 0o644)
             os.replace(tmp, file)
         except BaseException:
@@ -365,7 +370,7 @@ def write_baseline(path: str | os.PathLike[str], baseline: Baseline) -> Path:
             raise
     except OSError as exc:
         raise ConfigurationError(
-            f"{file}: cannot write baseline: {exc.strerror or exc}; choose a writable path"
+            f"{file}: cannot write {what}: {exc.strerror or exc}; choose a writable path"
         ) from None
     return file
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,9 +31,15 @@ from pathlib import Path
 from typing import Any, Final
 
 from contract._version import __version__
-from contract.baseline._baseline import BASELINE_FILE, ENDPOINT, baseline_file, template_path
+from contract.baseline._baseline import (
+    BASELINE_FILE,
+    ENDPOINT,
+    baseline_file,
+    template_path,
+    write_shared,
+)
 from contract.baseline._files import read_file_bytes
-from contract.errors import CassetteError, ConfigurationError
+from contract.errors import CassetteError
 
 __all__ = [
     "DEFAULT_LATENCY_FACTOR",
@@ -337,24 +342,7 @@ def load_latency(path: str | os.PathLike[str]) -> LatencyBaseline | None:
 def write_latency(path: str | os.PathLike[str], latency: LatencyBaseline) -> Path:
     """Write ``latency`` beside the baseline at ``path`` (see :func:`latency_file`),
     atomically. Returns the file; raises ``ConfigurationError`` when it cannot be written."""
-    file = latency_file(path)
-    try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", dir=file.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(latency.to_json())
-            # Shared and committed like the shape baseline beside it.
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, file)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise ConfigurationError(
-            f"{file}: cannot write latency baseline: {exc.strerror or exc}; choose a writable path"
-        ) from None
-    return file
+    return write_shared(latency_file(path), latency.to_json(), "latency baseline")
 
 
 def _ms(value: float | None) -> str:
